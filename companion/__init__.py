@@ -1,0 +1,63 @@
+"""companion: a Keras 3 teaching library for Caltech CS 155, problem set 4.
+
+`from companion import cnn, train, load_mnist` gives the pieces the chapters use. Names
+are imported on first use, so `import companion` itself is fast (no TensorFlow yet).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    "set_seed": "companion.seed",
+    "derive_seed": "companion.seed",
+    "CompanionError": "companion.errors",
+    "DataError": "companion.errors",
+    "RuleError": "companion.errors",
+    "load_mnist": "companion.data.mnist",
+    "read_mnist": "companion.data.mnist",
+    "MnistData": "companion.data.mnist",
+    "cnn": "companion.models",
+    "set_dropout": "companion.models",
+    "check_rate": "companion.models",
+    "ModelRules": "companion.models",
+    "CNN_RULES": "companion.models",
+    "check_model": "companion.models",
+    "train": "companion.training",
+    "one_hot": "companion.training",
+    "TrainingCurves": "companion.callbacks",
+    "EpochTimer": "companion.callbacks",
+    "plot_history": "companion.plots",
+    "plot_heatmap": "companion.plots",
+    "plot_lines": "companion.plots",
+    "plot_images": "companion.plots",
+    "conv_output_size": "companion.shapes",
+    "conv2d_output_shape": "companion.shapes",
+    "conv2d_params": "companion.shapes",
+    "pool_output_size": "companion.shapes",
+    "dense_params": "companion.shapes",
+    "patch_coverage": "companion.shapes",
+    "make_tuner": "companion.tuning",
+    "grid_size": "companion.tuning",
+    "trials_dataframe": "companion.tuning",
+    "plot_grid_heatmap": "companion.tuning",
+    "RunFolder": "companion.report",
+    "library_versions": "companion.env",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'companion' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

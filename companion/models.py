@@ -1,0 +1,143 @@
+"""Model builders in Keras 3 style and a checker for a problem's model rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import keras
+from keras import layers
+
+from companion.errors import RuleError
+
+
+def check_rate(rate: float, name: str = "dropout") -> float:
+    """Return a dropout rate, or raise if it is outside [0, 1)."""
+    if not 0.0 <= float(rate) < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {rate}")
+    return float(rate)
+
+
+def cnn(
+    *,
+    input_shape: tuple[int, int, int] = (28, 28, 1),
+    filters: Sequence[int] = (32, 64),
+    kernel_size: int = 3,
+    padding: str = "same",
+    batch_norm: bool = True,
+    conv_dropout: float = 0.1,
+    dense_units: Sequence[int] = (128,),
+    dropout: float = 0.1,
+    num_classes: int = 10,
+    name: str = "cnn",
+) -> keras.Sequential:
+    """A Sequential CNN: per entry of `filters`, Conv2D → [BatchNorm] → ReLU → MaxPool → Dropout.
+
+    Then Flatten, the Dense layers of `dense_units` (each ReLU → Dropout) and a softmax
+    output. Activations are separate ReLU/Softmax layers, so the model obeys the problem
+    set's list of allowed layers. Dropout layers with rate 0 are kept (as identity), so a
+    sweep over rates always changes the same layers.
+    """
+    check_rate(conv_dropout, "conv_dropout")
+    check_rate(dropout)
+    model = keras.Sequential(name=name)
+    model.add(keras.Input(shape=input_shape))
+    for width in filters:
+        # A conv followed by batch norm needs no bias: BN's beta does its job.
+        model.add(layers.Conv2D(width, kernel_size, padding=padding, use_bias=not batch_norm))
+        if batch_norm:
+            model.add(layers.BatchNormalization())
+        model.add(layers.ReLU())
+        model.add(layers.MaxPooling2D(2))
+        model.add(layers.Dropout(conv_dropout))
+    model.add(layers.Flatten())
+    for units in dense_units:
+        model.add(layers.Dense(units))
+        model.add(layers.ReLU())
+        model.add(layers.Dropout(dropout))
+    model.add(layers.Dense(num_classes))
+    model.add(layers.Softmax())
+    return model
+
+
+def set_dropout(model: keras.Model, rate: float) -> int:
+    """Set every Dropout layer of a model to `rate`; return how many were changed."""
+    check_rate(rate)
+    changed = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Dropout):
+            layer.rate = rate
+            changed += 1
+    return changed
+
+
+@dataclass(frozen=True)
+class ModelRules:
+    """Rules a model must obey, e.g. those of a problem set.
+
+    Args:
+        name: what the rules are (used in error messages).
+        allowed: layer class names that may appear (the input layer is always allowed).
+        max_params: the largest parameter count allowed (None: no limit).
+        required: layer class names that must appear at least once.
+        sequential: the model must be a `keras.Sequential`.
+        activations: activations allowed inside Dense/Conv2D layers.
+    """
+
+    name: str
+    allowed: tuple[str, ...]
+    max_params: int | None = None
+    required: tuple[str, ...] = ()
+    sequential: bool = True
+    activations: tuple[str, ...] = ("linear", "relu", "softmax")
+    extra: dict = field(default_factory=dict)
+
+
+CNN_RULES = ModelRules(
+    name="problem 4F (CS 155 set 4)",
+    allowed=(
+        "Conv2D",
+        "MaxPooling2D",
+        "BatchNormalization",
+        "Dropout",
+        "Dense",
+        "ReLU",
+        "Softmax",
+        "Flatten",
+    ),
+    max_params=999_999,
+    required=("Dropout", "BatchNormalization"),
+)
+
+
+def check_model(model: keras.Model, rules: ModelRules) -> None:
+    """Raise RuleError naming the first rule the model breaks; return None if it obeys all."""
+    if rules.sequential and not isinstance(model, keras.Sequential):
+        raise RuleError(
+            f"{rules.name}: the model must be a keras.Sequential, got {type(model).__name__}"
+        )
+    kinds = [type(layer).__name__ for layer in model.layers]
+    banned = sorted({k for k in kinds if k not in rules.allowed and k != "InputLayer"})
+    if banned:
+        raise RuleError(
+            f"{rules.name}: layer type {', '.join(banned)} is not allowed; "
+            f"use only {', '.join(rules.allowed)}"
+        )
+    for layer in model.layers:
+        activation = getattr(layer, "activation", None)
+        act_name = getattr(activation, "__name__", None)
+        if act_name and act_name not in rules.activations:
+            raise RuleError(
+                f"{rules.name}: layer {layer.name} uses activation {act_name!r}; "
+                f"allowed: {', '.join(rules.activations)}"
+            )
+    for kind in rules.required:
+        if kind not in kinds:
+            raise RuleError(f"{rules.name}: the model needs at least one {kind} layer")
+    if rules.max_params is not None:
+        count = model.count_params()
+        if count > rules.max_params:
+            raise RuleError(
+                f"{rules.name}: the model has {count:,} parameters; "
+                f"the limit is {rules.max_params:,}"
+            )

@@ -1,0 +1,233 @@
+"""The shared chapter command line: flags, problem selection, seeding, the run folder.
+
+A chapter lists its problems as `Problem`s and calls `run_chapter`. Every problem is
+seeded from `--seed` and its own id, so `--only 4F` reproduces the 4F of a whole run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from companion.errors import CompanionError
+
+log = logging.getLogger("companion")
+
+
+@dataclass
+class Section:
+    """What a problem hands back: report text, summary results, a one-line headline."""
+
+    markdown: str
+    results: dict[str, Any]
+    headline: str = ""
+
+
+@dataclass
+class Problem:
+    """One problem of a chapter: its id, its title and the function that answers it."""
+
+    id: str
+    title: str
+    run: Callable[[Context], Section]
+
+
+@dataclass
+class Context:
+    """What a problem gets: the parsed flags, the run folder and a per-process cache."""
+
+    args: argparse.Namespace
+    run: Any  # RunFolder; typed loosely so this module stays import-light
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def quick(self) -> bool:
+        return bool(self.args.quick)
+
+    @property
+    def seed(self) -> int:
+        return int(self.args.seed)
+
+    def epochs(self, default: int) -> int:
+        """The `--epochs` override, or the problem's own default."""
+        return self.args.epochs if self.args.epochs is not None else default
+
+    def cached(self, key: str, load: Callable[[], Any]) -> Any:
+        """Load a thing once per process (data sets, trained models)."""
+        if key not in self.cache:
+            self.cache[key] = load()
+        return self.cache[key]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage + message
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type for counts that must be at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type for seeds."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def build_parser(
+    chapter: str, description: str, problems: Sequence[Problem], *, uses_mnist: bool
+) -> argparse.ArgumentParser:
+    """The flags every chapter shares (plus --mnist where it uses MNIST)."""
+    ids = ", ".join(p.id for p in problems)
+    parser = _Parser(prog=f"python -m chapters.{chapter}", description=description)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs") / chapter,
+        help=f"run folder (default: runs/{chapter})",
+    )
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="base seed (default 0)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="every problem, small data and short training (about a minute)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=None,
+        help="override each problem's number of training epochs",
+    )
+    parser.add_argument("--only", default=None, help=f"comma-separated problem ids among: {ids}")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep finished problems of an earlier run in --out and continue searches",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    if uses_mnist:
+        parser.add_argument(
+            "--mnist",
+            type=Path,
+            default=None,
+            help="MNIST .npz (Keras layout) or folder of IDX files; also $COMPANION_MNIST",
+        )
+    return parser
+
+
+def select_problems(problems: Sequence[Problem], only: str | None) -> list[Problem]:
+    """The problems named by --only (case-insensitive), in chapter order."""
+    if not only:
+        return list(problems)
+    wanted = [w.strip().upper() for w in only.split(",") if w.strip()]
+    known = {p.id.upper() for p in problems}
+    unknown = [w for w in wanted if w not in known]
+    if unknown or not wanted:
+        raise CompanionError(
+            f"unknown problem id {', '.join(unknown) or repr(only)} in --only; "
+            f"choose among {', '.join(p.id for p in problems)}"
+        )
+    return [p for p in problems if p.id.upper() in wanted]
+
+
+def _quiet_backend(verbose: bool) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if not verbose else "1")
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless: figures go to files, nothing opens a window
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    logging.getLogger("absl").setLevel(logging.ERROR)
+
+
+def run_chapter(
+    chapter: str,
+    title: str,
+    problems: Sequence[Problem],
+    argv: Sequence[str] | None = None,
+    *,
+    description: str = "",
+    uses_mnist: bool = False,
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+    config: dict[str, Any] | None = None,
+) -> int:
+    """Parse flags, run the chosen problems, write the run folder; return an exit code."""
+    parser = build_parser(chapter, description or title, problems, uses_mnist=uses_mnist)
+    if add_arguments:
+        add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        chosen = select_problems(problems, args.only)
+        _quiet_backend(args.verbose)
+        return _run(chapter, title, problems, chosen, args, config or {})
+    except CompanionError as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: finished problems are in {args.out}; rerun with --resume to continue",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def _run(chapter, title, problems, chosen, args, config) -> int:
+    from companion.env import library_versions
+    from companion.report import RunFolder
+    from companion.seed import derive_seed, set_seed
+
+    run = RunFolder(
+        args.out, chapter=chapter, title=title, order=[p.id for p in problems], resume=args.resume
+    )
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    run.write_config(
+        {
+            "chapter": chapter,
+            "seed": args.seed,
+            "quick": args.quick,
+            "settings": settings,
+            "versions": library_versions(),
+            **config,
+        }
+    )
+    ctx = Context(args=args, run=run)
+    print(f"{title} -> {args.out}")
+    for problem in chosen:
+        if args.resume and problem.id in run.completed:
+            print(f"  {problem.id:<6} already done (kept from the earlier run)")
+            continue
+        set_seed(derive_seed(args.seed, problem.id))
+        start = time.perf_counter()
+        section = problem.run(ctx)
+        seconds = time.perf_counter() - start
+        run.record(
+            problem.id,
+            problem.title,
+            section.markdown,
+            {**section.results, "seconds": round(seconds, 2)},
+        )
+        print(f"  {problem.id:<6} {section.headline}  ({seconds:.1f} s)", flush=True)
+    print(f"report: {args.out / 'report.md'}")
+    return 0

@@ -1,0 +1,101 @@
+"""`train`: compile, fit with the standard callbacks, return the history as a DataFrame."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from companion.callbacks import EpochTimer, TrainingCurves
+from companion.plots import history_frame
+
+
+def one_hot(labels, num_classes: int = 10) -> np.ndarray:
+    """Integer labels as float32 one-hot rows."""
+    return keras.utils.to_categorical(np.asarray(labels), num_classes).astype("float32")
+
+
+def train(
+    model: keras.Model,
+    x,
+    y,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    validation_data=None,
+    optimizer: str | keras.optimizers.Optimizer | None = "adam",
+    loss: str | keras.losses.Loss | None = "categorical_crossentropy",
+    metrics: Sequence = ("accuracy",),
+    out: str | Path | None = None,
+    name: str = "model",
+    curves: bool = True,
+    checkpoint: bool = False,
+    tensorboard: bool = False,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    steps_per_execution: int = 1,
+    shuffle: bool = True,
+    verbose: int = 0,
+) -> pd.DataFrame:
+    """Compile (unless `optimizer` is None) and fit; return one row per epoch.
+
+    Args:
+        model: the Keras model.
+        x, y: training inputs and targets (arrays or anything `fit` takes).
+        epochs: number of epochs (at least 1).
+        batch_size: examples per gradient step.
+        validation_data: (x_val, y_val) scored after each epoch.
+        optimizer, loss, metrics: passed to `compile`; optimizer=None keeps the model's
+            existing compilation.
+        out: a folder for `histories/<name>.csv`, `figures/<name>_curves.png`, a best-epoch
+            checkpoint `<name>.keras` and `tensorboard/<name>` (None: write nothing).
+        name: the file stem for what is written.
+        curves, checkpoint, tensorboard: which of those files to write.
+        callbacks: more callbacks, run after the standard ones.
+        steps_per_execution: batches per compiled call (fewer Python round trips).
+        shuffle, verbose: passed to `fit`.
+
+    Returns:
+        A DataFrame with `epoch`, every metric in the logs and `seconds` per epoch.
+    """
+    if int(epochs) < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if optimizer is not None:
+        model.compile(
+            optimizer=optimizer,
+            loss=loss,
+            metrics=list(metrics),
+            steps_per_execution=steps_per_execution,
+        )
+    standard: list[keras.callbacks.Callback] = [EpochTimer()]
+    if out is not None:
+        out = Path(out)
+        (out / "histories").mkdir(parents=True, exist_ok=True)
+        standard.append(keras.callbacks.CSVLogger(str(out / "histories" / f"{name}.csv")))
+        if curves:
+            standard.append(TrainingCurves(out / "figures" / f"{name}_curves.png", title=name))
+        if checkpoint:
+            monitor = "val_loss" if validation_data is not None else "loss"
+            standard.append(
+                keras.callbacks.ModelCheckpoint(
+                    str(out / f"{name}.keras"), monitor=monitor, save_best_only=True
+                )
+            )
+        if tensorboard:
+            standard.append(keras.callbacks.TensorBoard(str(out / "tensorboard" / name)))
+    history = model.fit(
+        x,
+        y,
+        epochs=int(epochs),
+        batch_size=batch_size,
+        validation_data=validation_data,
+        callbacks=[*standard, *callbacks],
+        shuffle=shuffle,
+        verbose=verbose,
+    )
+    frame = history_frame(history)
+    if out is not None:
+        frame.to_csv(out / "histories" / f"{name}.csv", index=False)
+    return frame
