@@ -62,13 +62,33 @@ def cnn(
 
 def set_dropout(model: keras.Model, rate: float) -> int:
     """Set every Dropout layer of a model to `rate`; return how many were changed."""
-    check_rate(rate)
+    rate = check_rate(rate)
     changed = 0
     for layer in model.layers:
         if isinstance(layer, layers.Dropout):
+            if rate > 0:
+                _give_seed_generator(layer)
             layer.rate = rate
             changed += 1
+    # A compiled model keeps its traced train/test/predict functions, which baked in the old
+    # rates; dropping them (as `compile` does) makes the next fit use the new ones.
+    model.train_function = model.test_function = model.predict_function = None
     return changed
+
+
+def _give_seed_generator(layer: layers.Dropout) -> None:
+    # Keras creates a Dropout's seed generator only when the layer is made with rate > 0,
+    # so a rate-0 layer raised AttributeError the first time it had to drop something.
+    if hasattr(layer, "seed_generator"):
+        return
+    tracker = getattr(layer, "_tracker", None)  # a built layer refuses new state unless unlocked
+    if tracker is not None:
+        tracker.unlock()
+    try:
+        layer.seed_generator = keras.random.SeedGenerator(layer.seed)
+    finally:
+        if tracker is not None:
+            tracker.lock()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ interrupted run keeps everything it finished and `--resume` can skip it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -15,9 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from companion.errors import CompanionError
+
 
 def to_jsonable(value: Any) -> Any:
     """Turn numpy scalars/arrays, paths and dataclass-like values into plain JSON types."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(dataclasses.asdict(value))
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
@@ -73,6 +78,12 @@ class RunFolder:
         for folder in (self.path, self.figures, self.histories, self.sections):
             folder.mkdir(parents=True, exist_ok=True)
         old = read_json(self.path / "summary.json") if resume else None
+        if old is not None and old.get("chapter") != chapter:
+            # Resuming into another chapter's folder would mix its answers into this report.
+            raise CompanionError(
+                f"{self.path} holds a run of {old.get('chapter')!r}, not {chapter!r}; "
+                "choose another --out or drop --resume"
+            )
         if not resume:
             for stale in self.sections.glob("*.md"):
                 stale.unlink()  # a fresh run must not show an older run's answers
@@ -150,3 +161,20 @@ class RunFolder:
         tmp = self.path / "report.md.tmp"
         tmp.write_text("\n".join(lines))
         os.replace(tmp, self.path / "report.md")
+
+
+def markdown_table(frame: Any, *, floatfmt: str = "{:.4g}") -> str:
+    """A pandas DataFrame (or list of dicts) as a markdown table, without extra packages."""
+    import pandas as pd
+
+    frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+
+    def cell(value: Any) -> str:
+        if isinstance(value, (float, np.floating)):
+            return "–" if not math.isfinite(value) else floatfmt.format(value)
+        return str(value)
+
+    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *body]) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import numbers
 import os
 
 
@@ -23,8 +24,10 @@ def set_seed(seed: int, deterministic: bool = False) -> int:
     Returns:
         The seed, for logging.
     """
-    if not isinstance(seed, int) or seed < 0:
+    # numbers.Integral admits NumPy integers (e.g. a seed read from an array or a config).
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)  # keras.utils.set_random_seed accepts only a Python int
     os.environ["PYTHONHASHSEED"] = str(seed)
     import keras
 

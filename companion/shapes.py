@@ -32,7 +32,7 @@ def pool_output_size(
     size: int, pool: int, stride: int | None = None, padding: str = "valid"
 ) -> int:
     """Output length along one axis of a pooling layer (stride defaults to the pool size)."""
-    return conv_output_size(size, pool, stride or pool, padding)
+    return conv_output_size(size, pool, pool if stride is None else stride, padding)
 
 
 def conv2d_output_shape(
@@ -75,6 +75,8 @@ def patch_coverage(size: int, patch: int, padding: str = "valid") -> np.ndarray:
     With 'same' zero padding the patch centres visit every pixel, so the patches may hang
     over the border; with 'valid' they stay wholly inside the image.
     """
+    if min(size, patch) < 1:
+        raise ValueError(f"size and patch must be at least 1, got {size} and {patch}")
     if patch > size:
         raise ValueError(f"a {patch}×{patch} patch does not fit in a {size}×{size} image")
     if _check_padding(padding) == "valid":

@@ -11,6 +11,7 @@ import gzip
 import logging
 import os
 import warnings
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,7 +135,14 @@ def read_mnist(path: str | Path) -> dict[str, np.ndarray]:
             {key: _read_idx(_idx_path(path, stem)) for key, stem in IDX_FILES.items()}, str(path)
         )
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            # A .npy holds one array; np.load returns it bare (no keys, no context manager).
+            raise DataError(
+                f"{path}: a single array, not a .npz archive; MNIST needs a Keras-layout "
+                f".npz holding {', '.join(KEYS)}"
+            )
+        with loaded as archive:
             missing = [k for k in KEYS if k not in archive.files]
             if missing:
                 raise DataError(
@@ -145,7 +153,7 @@ def read_mnist(path: str | Path) -> dict[str, np.ndarray]:
             arrays = {k: archive[k] for k in KEYS}
     except DataError:
         raise
-    except (OSError, ValueError, zlib.error, EOFError) as error:
+    except (OSError, ValueError, zlib.error, EOFError, zipfile.BadZipFile) as error:
         raise DataError(f"{path}: not a readable .npz file ({error})") from None
     return _checked(arrays, str(path))
 
@@ -175,8 +183,10 @@ def _read_idx(path: Path) -> np.ndarray:
     if len(raw) < 8 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise DataError(f"{path}: not an IDX file of unsigned bytes (bad magic number)")
     ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     start = 4 + 4 * ndim
+    if len(raw) < start:
+        raise DataError(f"{path}: its header is cut short ({len(raw)} bytes); truncated?")
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     expected = int(np.prod(dims))
     if len(raw) - start != expected:
         raise DataError(
@@ -198,8 +208,12 @@ def _checked(arrays: dict[str, np.ndarray], where: str) -> dict[str, np.ndarray]
             )
         if x.dtype != np.uint8:
             raise DataError(f"{where}: x_{split} has dtype {x.dtype}; expected uint8 pixels 0-255")
-        if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() > 9:
-            raise DataError(f"{where}: y_{split} must hold integer labels 0-9")
+        if not np.issubdtype(y.dtype, np.integer):
+            raise DataError(f"{where}: y_{split} has dtype {y.dtype}; expected integer labels 0-9")
+        if y.size and (y.min() < 0 or y.max() > 9):
+            raise DataError(
+                f"{where}: y_{split} holds labels from {y.min()} to {y.max()}; expected 0-9"
+            )
     return arrays
 
 

@@ -1,0 +1,310 @@
+"""The CNN builder, dropout helpers and the model-rule checker."""
+
+import keras
+import numpy as np
+import pytest
+from keras import layers
+
+from companion.errors import CompanionError, RuleError
+from companion.models import CNN_RULES, ModelRules, check_model, check_rate, cnn, set_dropout
+from companion.seed import set_seed
+from companion.shapes import batch_norm_params, conv2d_params, dense_params
+
+RULE_NAME = "problem 4F (CS 155 set 4)"
+
+
+def kinds(model):
+    return [type(layer).__name__ for layer in model.layers]
+
+
+# --- cnn -------------------------------------------------------------------------------
+
+
+def test_cnn_default_layers_and_parameters():
+    model = cnn()
+    assert kinds(model) == [
+        *["Conv2D", "BatchNormalization", "ReLU", "MaxPooling2D", "Dropout"] * 2,
+        "Flatten",
+        "Dense",
+        "ReLU",
+        "Dropout",
+        "Dense",
+        "Softmax",
+    ]
+    # 28 -> pool -> 14 -> pool -> 7; convs have no bias (BatchNorm's beta replaces it).
+    expected = (
+        conv2d_params(1, 32, 3, use_bias=False)
+        + batch_norm_params(32)
+        + conv2d_params(32, 64, 3, use_bias=False)
+        + batch_norm_params(64)
+        + dense_params(7 * 7 * 64, 128)
+        + dense_params(128, 10)
+    )
+    assert model.count_params() == expected == 421_930
+    assert model.output_shape == (None, 10)
+    check_model(model, CNN_RULES)  # the default model obeys the set's rules
+
+
+def test_cnn_without_batch_norm_uses_biases():
+    model = cnn(filters=(8, 8), batch_norm=False, dense_units=(64,), dropout=0.2)
+    assert "BatchNormalization" not in kinds(model)
+    conv_biases = [layer.use_bias for layer in model.layers if isinstance(layer, layers.Conv2D)]
+    assert conv_biases == [True, True]
+    expected = (
+        conv2d_params(1, 8, 3)
+        + conv2d_params(8, 8, 3)
+        + dense_params(7 * 7 * 8, 64)
+        + dense_params(64, 10)
+    )
+    assert model.count_params() == expected
+    with pytest.raises(RuleError, match="needs at least one BatchNormalization"):
+        check_model(model, CNN_RULES)
+
+
+def test_cnn_valid_padding_and_other_shapes():
+    model = cnn(
+        input_shape=(32, 32, 3),
+        filters=(4,),
+        kernel_size=5,
+        padding="valid",
+        dense_units=(),
+        num_classes=5,
+    )
+    # 32 -> conv 5 valid -> 28 -> pool -> 14
+    assert model.layers[3].output.shape[1:] == (14, 14, 4)
+    assert model.output_shape == (None, 5)
+    assert kinds(model).count("Dense") == 1
+
+
+def test_cnn_output_is_a_probability_distribution():
+    set_seed(0)
+    model = cnn(filters=(4,), dense_units=(8,))
+    x = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
+    probabilities = model.predict(x, verbose=0)
+    assert probabilities.shape == (3, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert (probabilities >= 0).all()
+
+
+def test_cnn_keeps_rate_zero_dropout_layers():
+    model = cnn(dropout=0.0, conv_dropout=0.0)
+    rates = [layer.rate for layer in model.layers if isinstance(layer, layers.Dropout)]
+    assert rates == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"dropout": 1.0}, r"dropout must be in \[0, 1\), got 1.0"),
+        ({"dropout": -0.1}, r"dropout must be in \[0, 1\), got -0.1"),
+        ({"conv_dropout": 1.5}, r"conv_dropout must be in \[0, 1\), got 1.5"),
+    ],
+)
+def test_cnn_refuses_bad_rates(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cnn(**kwargs)
+
+
+# --- check_rate and set_dropout -------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate", [0, 0.0, 0.5, 0.99, np.float32(0.3)])
+def test_check_rate_accepts_and_returns_a_float(rate):
+    value = check_rate(rate)
+    assert isinstance(value, float) and value == pytest.approx(float(rate))
+
+
+@pytest.mark.parametrize("rate", [1, 1.0, -0.01, 2, float("nan")])
+def test_check_rate_refuses(rate):
+    with pytest.raises(ValueError, match=r"rate must be in \[0, 1\)"):
+        check_rate(rate, "rate")
+
+
+def test_set_dropout_changes_every_dropout_layer():
+    model = cnn(dropout=0.1, conv_dropout=0.2)
+    assert set_dropout(model, 0.4) == 3
+    assert [layer.rate for layer in model.layers if isinstance(layer, layers.Dropout)] == [0.4] * 3
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\), got 1.2"):
+        set_dropout(model, 1.2)
+    plain = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    assert set_dropout(plain, 0.5) == 0
+
+
+def _probe_model(rate):
+    """Dropout then a frozen sum: with SGD(0), the loss shows whether dropout is active."""
+    model = keras.Sequential(
+        [
+            keras.Input((64,)),
+            layers.Dropout(rate),
+            layers.Dense(1, kernel_initializer="ones", use_bias=False),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    return model
+
+
+def _train_loss(model):
+    x = np.ones((32, 64), "float32")
+    y = np.full((32, 1), 64.0, "float32")
+    return model.fit(x, y, epochs=1, batch_size=32, verbose=0).history["loss"][0]
+
+
+def test_set_dropout_takes_effect_on_a_trained_model():
+    """From rate 0 (no seed generator in Keras) and after fit (a traced train step)."""
+    set_seed(0)
+    model = _probe_model(0.0)
+    assert _train_loss(model) == 0.0
+    set_dropout(model, 0.5)
+    # Dropout at 0.5 rescales kept units by 2: sum = 2·(kept of 64) ≈ 64 ± 16, MSE ≈ 64.
+    assert 20 < _train_loss(model) < 200
+    set_dropout(model, 0.0)
+    assert _train_loss(model) == 0.0
+
+
+# --- check_model on models that break each rule ---------------------------------------
+
+
+def good_layers():
+    return [
+        keras.Input((8, 8, 1)),
+        layers.Conv2D(4, 3),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.MaxPooling2D(2),
+        layers.Dropout(0.1),
+        layers.Flatten(),
+        layers.Dense(10),
+        layers.Softmax(),
+    ]
+
+
+def test_a_model_that_obeys_every_rule_passes():
+    assert check_model(keras.Sequential(good_layers()), CNN_RULES) is None
+
+
+def test_functional_model_is_refused():
+    inputs = keras.Input((8, 8, 1))
+    x = inputs
+    for layer in good_layers()[1:]:
+        x = layer(x)
+    model = keras.Model(inputs, x)
+    with pytest.raises(RuleError) as error:
+        check_model(model, CNN_RULES)
+    message = str(error.value)
+    assert message.startswith(RULE_NAME)
+    assert "must be a keras.Sequential, got Functional" in message
+
+
+@pytest.mark.parametrize(
+    ("swap", "banned"),
+    [
+        (layers.AveragePooling2D(2), "AveragePooling2D"),
+        (layers.Activation("relu"), "Activation"),
+        (layers.LeakyReLU(), "LeakyReLU"),
+    ],
+)
+def test_banned_layer_is_named(swap, banned):
+    model_layers = good_layers()
+    model_layers[4] = swap  # in place of MaxPooling2D
+    with pytest.raises(RuleError) as error:
+        check_model(keras.Sequential(model_layers), CNN_RULES)
+    message = str(error.value)
+    assert message.startswith(RULE_NAME)
+    assert f"layer type {banned} is not allowed" in message
+    assert "use only Conv2D, MaxPooling2D" in message
+
+
+def test_conv1d_is_banned():
+    model = keras.Sequential(
+        [
+            keras.Input((20, 1)),
+            layers.Conv1D(4, 3),
+            layers.BatchNormalization(),
+            layers.Dropout(0.1),
+            layers.Flatten(),
+            layers.Dense(10),
+        ]
+    )
+    with pytest.raises(RuleError, match="layer type Conv1D is not allowed"):
+        check_model(model, CNN_RULES)
+
+
+@pytest.mark.parametrize(("index", "layer"), [(7, layers.Dense(10, activation="tanh"))])
+def test_bad_activation_inside_dense(index, layer):
+    model_layers = good_layers()
+    model_layers[index] = layer
+    with pytest.raises(RuleError) as error:
+        check_model(keras.Sequential(model_layers), CNN_RULES)
+    message = str(error.value)
+    assert message.startswith(RULE_NAME)
+    assert f"layer {layer.name} uses activation 'tanh'" in message
+    assert "allowed: linear, relu, softmax" in message
+
+
+def test_bad_activation_inside_conv():
+    model_layers = good_layers()
+    model_layers[1] = layers.Conv2D(4, 3, activation="sigmoid")
+    with pytest.raises(RuleError, match="uses activation 'sigmoid'"):
+        check_model(keras.Sequential(model_layers), CNN_RULES)
+
+
+def test_relu_and_softmax_inside_layers_are_allowed():
+    model_layers = good_layers()
+    model_layers[1] = layers.Conv2D(4, 3, activation="relu")
+    model_layers[7] = layers.Dense(10, activation="softmax")
+    check_model(keras.Sequential(model_layers), CNN_RULES)
+
+
+@pytest.mark.parametrize(("missing", "index"), [("Dropout", 5), ("BatchNormalization", 2)])
+def test_missing_required_layer(missing, index):
+    model_layers = good_layers()
+    del model_layers[index]
+    with pytest.raises(RuleError) as error:
+        check_model(keras.Sequential(model_layers), CNN_RULES)
+    assert str(error.value) == f"{RULE_NAME}: the model needs at least one {missing} layer"
+
+
+def test_too_many_parameters_gives_the_numbers():
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.BatchNormalization(),
+            layers.Dropout(0.1),
+            layers.Flatten(),
+            layers.Dense(1300),
+            layers.Dense(10),
+        ]
+    )
+    count = 4 + 784 * 1300 + 1300 + 1300 * 10 + 10
+    assert model.count_params() == count
+    with pytest.raises(RuleError) as error:
+        check_model(model, CNN_RULES)
+    assert str(error.value) == (
+        f"{RULE_NAME}: the model has {count:,} parameters; the limit is 999,999"
+    )
+
+
+def test_parameter_limit_is_inclusive_and_exact():
+    """'Fewer than 1,000,000': 999,999 passes, 1,000,000 does not."""
+    rules = ModelRules(name="limit", allowed=("Dense",), max_params=999_999)
+    at_limit = keras.Sequential([keras.Input((999_998,)), layers.Dense(1)])
+    over = keras.Sequential([keras.Input((999_999,)), layers.Dense(1)])
+    check_model(at_limit, rules)
+    with pytest.raises(RuleError, match="has 1,000,000 parameters; the limit is 999,999"):
+        check_model(over, rules)
+
+
+def test_rules_are_checked_in_a_fixed_order_and_are_user_errors():
+    # A functional model with a banned layer reports the first rule: Sequential.
+    inputs = keras.Input((8, 8, 1))
+    outputs = layers.AveragePooling2D(2)(inputs)
+    with pytest.raises(RuleError, match="must be a keras.Sequential") as error:
+        check_model(keras.Model(inputs, outputs), CNN_RULES)
+    assert isinstance(error.value, CompanionError)
+
+
+def test_custom_rules_without_sequential_requirement():
+    rules = ModelRules(name="mine", allowed=("Dense",), sequential=False, activations=("tanh",))
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, layers.Dense(2, activation="tanh")(inputs))
+    check_model(model, rules)

@@ -1,0 +1,175 @@
+"""`train`, `one_hot` and the training callbacks, on tiny seeded data.
+
+Compiling a Keras model costs seconds here, so one module-wide training run feeds most of
+the checks, and the callbacks are also driven by hand with made-up logs.
+"""
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+from keras import layers
+
+import companion.plots
+from companion.callbacks import TrainingCurves
+from companion.seed import set_seed
+from companion.training import one_hot, train
+
+PNG = b"\x89PNG\r\n\x1a\n"
+COLUMNS = ["epoch", "accuracy", "loss", "squared", "val_accuracy", "val_loss", "val_squared"]
+
+
+def blobs():
+    """Two separable blobs around ±2 in 6 dimensions, one-hot over 3 classes (class 2 unused)."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 96)
+    x = (rng.normal(size=(96, 6)) + 2.0 * (2 * labels[:, None] - 1)).astype("float32")
+    return x[:64], one_hot(labels[:64], 3), x[64:], one_hot(labels[64:], 3)
+
+
+class Spy:
+    """Wraps plot_history to keep every figure TrainingCurves draws."""
+
+    def __init__(self):
+        self.figures = []
+
+    def __call__(self, frame, **kwargs):
+        fig = self.real(frame, **kwargs)
+        self.figures.append(fig)
+        return fig
+
+    real = staticmethod(companion.plots.plot_history)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One run of `train` with every file switched on and a custom metric name."""
+    out = tmp_path_factory.mktemp("train")
+    x, y, xv, yv = blobs()
+    set_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            layers.Dense(8, activation="relu"),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
+    spy = Spy()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(companion.plots, "plot_history", spy)
+        frame = train(
+            model,
+            x,
+            y,
+            epochs=2,
+            batch_size=16,
+            validation_data=(xv, yv),
+            optimizer=keras.optimizers.Adam(0.05),
+            metrics=("accuracy", keras.metrics.MeanSquaredError(name="squared")),
+            out=out,
+            name="blobs",
+            checkpoint=True,
+        )
+    return {"frame": frame, "out": out, "model": model, "spy": spy, "data": (x, y, xv, yv)}
+
+
+def test_one_hot():
+    encoded = one_hot([2, 0, 1], 4)
+    assert encoded.dtype == np.float32
+    np.testing.assert_array_equal(encoded, np.eye(4, dtype="float32")[[2, 0, 1]])
+
+
+def test_train_returns_one_row_per_epoch(trained):
+    frame = trained["frame"]
+    assert isinstance(frame, pd.DataFrame)
+    assert frame.columns[0] == "epoch" and frame["epoch"].tolist() == [1, 2]
+    assert sorted(frame.columns) == sorted([*COLUMNS, "seconds"])
+    assert ((frame["seconds"] > 0) & (frame["seconds"] < 120)).all()
+    assert frame["loss"].iloc[-1] < frame["loss"].iloc[0]
+    assert frame["val_accuracy"].iloc[-1] > 0.9  # the blobs are easy
+    assert frame[["accuracy", "val_accuracy"]].le(1).all().all()
+
+
+def test_train_writes_the_history_csv(trained):
+    csv = pd.read_csv(trained["out"] / "histories" / "blobs.csv")
+    pd.testing.assert_frame_equal(csv, trained["frame"], check_dtype=False)
+
+
+def test_train_draws_the_curves_by_metric_name(trained):
+    assert (trained["out"] / "figures" / "blobs_curves.png").read_bytes()[:8] == PNG
+    figures = trained["spy"].figures
+    assert len(figures) == 2  # redrawn at each epoch end
+    panels = {
+        ax.get_title(): [line.get_label() for line in ax.get_lines()] for ax in figures[-1].axes
+    }
+    assert panels == {
+        "accuracy": ["accuracy", "val_accuracy"],
+        "loss": ["loss", "val_loss"],
+        "squared": ["squared", "val_squared"],
+    }
+
+
+def test_train_checkpoints_the_best_epoch(trained):
+    frame, model = trained["frame"], trained["model"]
+    # val_loss fell at each epoch, so the best epoch is the last: the saved weights are
+    # the model's final weights.
+    assert frame["val_loss"].is_monotonic_decreasing
+    restored = keras.models.load_model(trained["out"] / "blobs.keras")
+    for saved, final in zip(restored.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(saved, final, rtol=1e-6)
+
+
+def test_train_without_out_writes_nothing_and_keeps_the_compilation(trained, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    x, y, _, _ = trained["data"]
+    frame = train(trained["model"], x, y, epochs=1, optimizer=None, checkpoint=True)
+    # optimizer=None keeps the earlier compile: same metrics, no validation this time.
+    assert sorted(frame.columns) == ["accuracy", "epoch", "loss", "seconds", "squared"]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("epochs", [0, -1, 0.5])
+def test_train_refuses_fewer_than_one_epoch(epochs):
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    with pytest.raises(ValueError, match=f"epochs must be at least 1, got {epochs}"):
+        train(model, np.zeros((4, 2)), np.zeros((4, 1)), epochs=epochs)
+    assert not model.compiled  # refused before doing anything
+
+
+def drive(curves, logs_per_epoch):
+    """Play epochs through a callback as `fit` would."""
+    curves.set_params({"epochs": len(logs_per_epoch)})
+    curves.on_train_begin()
+    for epoch, logs in enumerate(logs_per_epoch):
+        curves.on_epoch_end(epoch, logs)
+
+
+def test_training_curves_pair_custom_metrics_and_redraw_every_n(tmp_path, monkeypatch):
+    spy = Spy()
+    monkeypatch.setattr(companion.plots, "plot_history", spy)
+    curves = TrainingCurves(tmp_path / "c.png", every=2, title="custom")
+    logs = {"loss": 1.0, "hit_rate": 0.5, "val_hit_rate": 0.4, "val_loss": 1.2, "seconds": 0.1}
+    curves.set_params({"epochs": 3})
+    curves.on_train_begin()
+    shared = {}
+    for epoch in range(3):
+        # Keras reuses one dict for the logs: the callback must copy it.
+        shared.update({k: v / (epoch + 1) for k, v in logs.items()})
+        curves.on_epoch_end(epoch, shared)
+    assert len(spy.figures) == 2  # epoch 2 (every=2) and epoch 3 (the last)
+    assert [row["epoch"] for row in curves.rows] == [1, 2, 3]
+    assert [row["loss"] for row in curves.rows] == [1.0, 0.5, pytest.approx(1 / 3)]
+    fig = spy.figures[-1]
+    panels = {ax.get_title(): [line.get_label() for line in ax.get_lines()] for ax in fig.axes}
+    assert panels == {"loss": ["loss", "val_loss"], "hit_rate": ["hit_rate", "val_hit_rate"]}
+    assert fig.axes[0].get_lines()[0].get_xdata().tolist() == [1, 2, 3]
+    assert fig.get_suptitle() == "custom"
+    assert (tmp_path / "c.png").read_bytes()[:8] == PNG
+
+
+def test_training_curves_restart_with_each_fit(tmp_path):
+    curves = TrainingCurves(tmp_path / "sub" / "c.png")
+    drive(curves, [{"loss": 1.0}, {"loss": 0.5}])
+    drive(curves, [{"loss": 0.2}])
+    assert curves.rows == [{"epoch": 1, "loss": 0.2}]
+    assert (tmp_path / "sub" / "c.png").exists()  # the folder is made on demand
