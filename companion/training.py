@@ -37,6 +37,7 @@ def train(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     steps_per_execution: int = 1,
     shuffle: bool = True,
+    class_weight: dict[int, float] | None = None,
     verbose: int = 0,
 ) -> pd.DataFrame:
     """Compile (unless `optimizer` is None) and fit; return one row per epoch.
@@ -55,7 +56,7 @@ def train(
         curves, checkpoint, tensorboard: which of those files to write.
         callbacks: more callbacks, run after the standard ones.
         steps_per_execution: batches per compiled call (fewer Python round trips).
-        shuffle, verbose: passed to `fit`.
+        shuffle, class_weight, verbose: passed to `fit` (class_weight: {class: weight}).
 
     Returns:
         A DataFrame with `epoch`, every metric in the logs and `seconds` per epoch.
@@ -93,6 +94,7 @@ def train(
         validation_data=validation_data,
         callbacks=[*standard, *callbacks],
         shuffle=shuffle,
+        class_weight=class_weight,
         verbose=verbose,
     )
     frame = history_frame(history)

@@ -3,3 +3,12 @@
 from companion.data.mnist import MnistData, load_mnist, read_mnist
 
 __all__ = ["MnistData", "load_mnist", "read_mnist"]
+
+from companion.data.covid import (  # noqa: E402
+    covid_description,
+    load_covid_csv,
+    synthetic_covid,
+    write_covid_csv,
+)
+
+__all__ += ["covid_description", "load_covid_csv", "synthetic_covid", "write_covid_csv"]
