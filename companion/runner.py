@@ -159,7 +159,8 @@ def _quiet_backend(verbose: bool) -> None:
         format="%(asctime)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
-    logging.getLogger("absl").setLevel(logging.ERROR)
+    for noisy in ("absl", "tensorflow"):  # retracing notes etc. are not for students
+        logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 def run_chapter(

@@ -88,20 +88,21 @@ def load_mnist(
 def _find(path, *, sample: bool, download: bool):
     if path is not None:
         return read_mnist(path), str(path), False
+    if sample:  # asked for explicitly (tests, --quick): never a slow full-size load
+        return read_mnist(SAMPLE_PATH), "shipped sample", True
     if os.environ.get(ENV_VAR):
         env_path = os.environ[ENV_VAR]
         return read_mnist(env_path), f"{env_path} (from ${ENV_VAR})", False
-    if not sample:
-        arrays = _from_keras(download)
-        if arrays is not None:
-            return arrays, "keras.datasets.mnist", False
-        warnings.warn(
-            "MNIST was not found (no path, no $COMPANION_MNIST, no Keras download): using "
-            "the small sample shipped with companion; accuracies will be lower than on "
-            "full MNIST. Pass --mnist PATH or set COMPANION_MNIST to use the real set.",
-            SampleFallbackWarning,
-            stacklevel=3,
-        )
+    arrays = _from_keras(download)
+    if arrays is not None:
+        return arrays, "keras.datasets.mnist", False
+    warnings.warn(
+        "MNIST was not found (no path, no $COMPANION_MNIST, no Keras download): using "
+        "the small sample shipped with companion; accuracies will be lower than on "
+        "full MNIST. Pass --mnist PATH or set COMPANION_MNIST to use the real set.",
+        SampleFallbackWarning,
+        stacklevel=3,
+    )
     return read_mnist(SAMPLE_PATH), "shipped sample", True
 
 

@@ -1,0 +1,122 @@
+"""Seconds per epoch of chapter 4's CNN: through companion vs plain Keras, same run, same data.
+
+The reference is keras-io's mnist_convnet style: a Sequential model, `model.fit` on numpy
+arrays, batch 32, no callbacks. Both train the same architecture from the same seed; the
+first epoch (tracing) is reported apart from the steady-state epochs.
+
+Usage: python benchmarks/bench_cnn.py --mnist PATH/mnist.npz [--images 50000] [--epochs 3]
+The last line printed is one JSON object (companion_s, keras_s, ratio = companion_s / keras_s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def plain_keras(x, y, xv, yv, *, epochs: int, rate: float):
+    """The reference: the same layers, compiled and fitted the textbook way."""
+    from chapters.ch4_cnn import chapter_cnn, compile_cnn
+
+    model = chapter_cnn(rate)
+    compile_cnn(model, epochs * -(-len(x) // 32), steps_per_execution=1)
+    times = []
+
+    import keras
+
+    class Clock(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.start)
+
+    history = model.fit(
+        x, y, batch_size=32, epochs=epochs, validation_data=(xv, yv), callbacks=[Clock()], verbose=0
+    )
+    return times, history.history["val_accuracy"][-1]
+
+
+def through_companion(x, y, xv, yv, *, epochs: int, rate: float, out: Path):
+    """The chapter's path: companion.train with its standard callbacks and files."""
+    from chapters.ch4_cnn import chapter_cnn, compile_cnn
+    from companion.training import train
+
+    model = chapter_cnn(rate)
+    compile_cnn(model, epochs * -(-len(x) // 32))
+    history = train(
+        model,
+        x,
+        y,
+        epochs=epochs,
+        batch_size=32,
+        validation_data=(xv, yv),
+        optimizer=None,
+        out=out,
+        name="bench",
+    )
+    return list(history["seconds"]), float(history["val_accuracy"].iloc[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mnist", default=os.environ.get("COMPANION_MNIST"))
+    parser.add_argument("--images", type=int, default=50_000)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=0.1)
+    parser.add_argument("--out", type=Path, default=Path("runs/bench_cnn"))
+    args = parser.parse_args()
+
+    from companion.data.mnist import load_mnist
+    from companion.seed import set_seed
+    from companion.training import one_hot
+
+    data = load_mnist(args.mnist, sample=args.mnist is None)
+    x, y = data.x_train[: args.images], one_hot(data.y_train[: args.images])
+    xv, yv = data.x_val, one_hot(data.y_val)
+    print(f"data: {data.description}; timing {len(x):,} images × {args.epochs} epochs")
+    results = {}
+    for name in ("keras", "companion"):
+        set_seed(0)
+        if name == "keras":
+            times, acc = plain_keras(x, y, xv, yv, epochs=args.epochs, rate=args.rate)
+        else:
+            times, acc = through_companion(
+                x, y, xv, yv, epochs=args.epochs, rate=args.rate, out=args.out
+            )
+        steady = times[1:] or times
+        results[name] = {
+            "first_epoch_s": times[0],
+            "epoch_s": sum(steady) / len(steady),
+            "val_accuracy": acc,
+        }
+        print(
+            f"{name:>9}: first epoch {times[0]:.1f} s, then {results[name]['epoch_s']:.1f} s "
+            f"per epoch; val accuracy {acc:.4f}"
+        )
+    companion_s, keras_s = results["companion"]["epoch_s"], results["keras"]["epoch_s"]
+    print(
+        json.dumps(
+            {
+                "companion_s": round(companion_s, 2),
+                "keras_s": round(keras_s, 2),
+                "ratio": round(companion_s / keras_s, 3),
+                "images": len(x),
+                "epochs": args.epochs,
+                "companion_val_accuracy": round(results["companion"]["val_accuracy"], 4),
+                "keras_val_accuracy": round(results["keras"]["val_accuracy"], 4),
+                "data": data.source,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
