@@ -21,7 +21,7 @@ SWEEP_RATES = tuple(round(0.1 * i, 1) for i in range(10))
 LEARNING_RATES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5)
 DROPOUT_RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 # The chapter's CNN (4F): 2 conv blocks and one hidden dense layer.
-CNN = {"filters": (32, 64), "dense_units": (128,)}
+CNN = {"filters": (16, 32), "dense_units": (128,)}
 
 
 # ---------------------------------------------------------------- data (loaded once)
@@ -369,7 +369,7 @@ def run_4d(ctx: Context) -> Section:
     r = pooling_and_noise(
         data,
         epochs=ctx.epochs(2),
-        train_images=4_000 if ctx.quick else 20_000,
+        train_images=4_000 if ctx.quick else 10_000,
         probe_images=1_000 if ctx.quick else 2_000,
         seed=ctx.seed,
     )
@@ -526,7 +526,7 @@ def run_4e(ctx: Context) -> Section:
         data,
         directory=ctx.run.path / "tuning",
         budget=5 if ctx.quick else 10,
-        train_images=2_000 if ctx.quick else 10_000,
+        train_images=2_000 if ctx.quick else 8_000,
         epochs=ctx.epochs(1),
         seed=ctx.seed,
         resume=ctx.args.resume,
