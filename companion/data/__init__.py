@@ -12,3 +12,12 @@ from companion.data.covid import (  # noqa: E402
 )
 
 __all__ += ["covid_description", "load_covid_csv", "synthetic_covid", "write_covid_csv"]
+
+from companion.data.playground import (  # noqa: E402
+    PlaygroundData,
+    feature_columns,
+    ordered_dataset,
+    playground_dataset,
+)
+
+__all__ += ["PlaygroundData", "feature_columns", "ordered_dataset", "playground_dataset"]
