@@ -17,6 +17,9 @@ from companion.runner import Context, Problem, Section, run_chapter
 # The set's rules for 4F and our bar (the set asks for 0.985).
 SET_BAR, OUR_BAR = 0.985, 0.993
 SWEEP_RATES = tuple(round(0.1 * i, 1) for i in range(10))
+# One epoch favours weak regularisation, so among the rates whose one-epoch validation
+# accuracy is within this much of the best, 4F takes the largest.
+SWEEP_TOLERANCE = 0.005
 # 4E: the set's example grid, learning rate × dropout rate.
 LEARNING_RATES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5)
 DROPOUT_RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -525,8 +528,8 @@ def run_4e(ctx: Context) -> Section:
     r = hyperparameter_search(
         data,
         directory=ctx.run.path / "tuning",
-        budget=5 if ctx.quick else 10,
-        train_images=2_000 if ctx.quick else 8_000,
+        budget=3 if ctx.quick else 10,
+        train_images=1_500 if ctx.quick else 5_000,
         epochs=ctx.epochs(1),
         seed=ctx.seed,
         resume=ctx.args.resume,
@@ -663,6 +666,12 @@ def dropout_sweep(
     return pd.DataFrame(rows)
 
 
+def choose_rate(sweep: pd.DataFrame, tolerance: float = SWEEP_TOLERANCE) -> float:
+    """The largest dropout rate whose validation accuracy is within `tolerance` of the best."""
+    best = sweep["val_accuracy"].max()
+    return float(sweep.loc[sweep["val_accuracy"] >= best - tolerance, "rate"].max())
+
+
 @dataclass
 class CnnResult:
     params: int
@@ -702,7 +711,8 @@ def run_4f(ctx: Context) -> Section:
     data = mnist(ctx)
     sweep = dropout_sweep(data, epochs=1, train_images=2_000 if ctx.quick else None, seed=ctx.seed)
     ctx.run.save_history(sweep, "4F_dropout_sweep")
-    rate = float(sweep.loc[sweep["val_accuracy"].idxmax(), "rate"])
+    best_val_rate = float(sweep.loc[sweep["val_accuracy"].idxmax(), "rate"])
+    rate = choose_rate(sweep)
     epochs = ctx.epochs(2 if ctx.quick else 10)
     model, history = final_cnn(data, rate=rate, out=ctx.run.path, epochs=epochs)
     model_path = ctx.run.path / "4F_cnn.keras"
@@ -742,10 +752,13 @@ categorical cross-entropy, batch size 32, Adam with a cosine-decayed learning ra
 
 {sweep_fig}
 {markdown_table(sweep)}
-We choose the rate with the best **validation** accuracy: **{rate:g}**. The test column is shown
-only to make a point: picking the rate by test accuracy (here {best_test_rate:g}) would tune the
-model to the test set, which then no longer estimates accuracy on new data. A further caveat: one
-epoch favours weak regularisation, which pays off only over longer training.
+We choose on the **validation** split. The best one-epoch validation accuracy is at rate
+{best_val_rate:g}, but one epoch favours weak regularisation: dropout slows the first epoch and pays
+off only over longer training. So we take the largest rate whose validation accuracy is within
+{SWEEP_TOLERANCE:.1%} of the best: **{rate:g}**. The test column is shown only to make a point:
+picking the rate by test accuracy (here {best_test_rate:g}) would tune the model to the test set,
+which then no longer estimates accuracy on new data. This way of validating has a second flaw: a
+one-epoch score need not predict the ten-epoch one, which is why we lean toward more dropout.
 
 **Final model.** Dropout {rate:g}, {epochs} epochs, batch size 32:
 
@@ -767,6 +780,7 @@ Test accuracy, measured once: **{test_accuracy:.4f}**, which {verdict}. The mode
         "epochs": epochs,
         "batch_size": 32,
         "dropout_rate": rate,
+        "best_val_rate": best_val_rate,
         "dropout_sweep": sweep.to_dict(orient="records"),
         "final_val_accuracy": float(history["val_accuracy"].iloc[-1]),
         "seconds_per_epoch": float(history["seconds"].mean()),

@@ -56,13 +56,15 @@ def test_summary_answers(quick_run):
     assert clean["accuracy, pooling model"] > 0.8
     assert dropped["feature change, after max pooling"] < dropped["feature change, no pooling"]
     for kind in ("grid", "random"):
-        assert p["4E"][kind]["trials"] == p["4E"]["budget"] == 5
+        assert p["4E"][kind]["trials"] == p["4E"]["budget"] == 3
         assert 0 <= p["4E"][kind]["best_score"] <= 1 and p["4E"][kind]["seconds"] > 0
     f = p["4F"]
     assert f["params"] < 1_000_000 and f["batch_size"] == 32 and f["epochs"] == 2
     assert [row["rate"] for row in f["dropout_sweep"]] == [i / 10 for i in range(10)]
     best = max(f["dropout_sweep"], key=lambda row: row["val_accuracy"])
-    assert f["dropout_rate"] == best["rate"]  # chosen on validation, not test
+    assert f["dropout_rate"] >= best["rate"] == f["best_val_rate"]  # chosen on validation
+    chosen = next(row for row in f["dropout_sweep"] if row["rate"] == f["dropout_rate"])
+    assert chosen["val_accuracy"] >= best["val_accuracy"] - ch4_cnn.SWEEP_TOLERANCE
     assert 0.85 < f["test_accuracy"] <= 1.0
 
 
