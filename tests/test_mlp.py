@@ -1,0 +1,338 @@
+"""Hidden-unit counting, the budget rules and their messages, the MLP builder, the hypermodel."""
+
+import itertools
+
+import keras
+import keras_tuner as kt
+import numpy as np
+import pytest
+from keras import layers
+
+from companion.errors import RuleError
+from companion.mlp import (
+    BudgetHyperModel,
+    check_budget,
+    count_hidden_units,
+    describe_widths,
+    hidden_widths,
+    mlp,
+    shifted_batches,
+    split_budget,
+)
+from companion.seed import set_seed
+
+
+def sequential(*stack, input_shape=(784,)):
+    return keras.Sequential([keras.Input(shape=input_shape), *stack])
+
+
+# --- counting -------------------------------------------------------------------------
+
+
+def test_count_ignores_activations_dropout_flatten_and_output():
+    model = sequential(
+        layers.Flatten(),
+        layers.Dense(120, activation="relu"),
+        layers.Dropout(0.3),
+        layers.Dense(60),
+        layers.Activation("relu"),
+        layers.Dense(40),
+        layers.ReLU(),
+        layers.Dense(10),
+        layers.Softmax(),
+        input_shape=(28, 28, 1),
+    )
+    assert hidden_widths(model) == [120, 60, 40]
+    assert count_hidden_units(model) == 220
+
+
+def test_count_of_softmax_regression_is_zero():
+    model = sequential(layers.Dense(10, activation="softmax"))
+    assert count_hidden_units(model) == 0
+    check_budget(model, 100, min_hidden_layers=0)
+
+
+def test_describe_widths_reads_like_the_set():
+    assert describe_widths([120, 60, 40]) == "3 hidden layers with 120+60+40 = 220 units"
+    assert describe_widths([100]) == "1 hidden layer with 100 units"
+    assert describe_widths([]) == "no hidden layer (0 units)"
+
+
+# --- the budget rules -------------------------------------------------------------------
+
+
+def test_a_model_within_every_rule_passes():
+    check_budget(mlp([100, 100], dropout=0.2), 200, min_hidden_layers=2)
+    alt = sequential(
+        layers.Dense(50, activation="relu"),
+        layers.Dense(10),
+        layers.Activation("softmax"),
+    )
+    check_budget(alt, 50)
+
+
+def test_over_budget_names_the_widths_and_the_budget():
+    model = mlp([120, 60, 40])
+    with pytest.raises(
+        RuleError, match=r"3 hidden layers with 120\+60\+40 = 220 units; the budget is 200"
+    ):
+        check_budget(model, 200)
+
+
+def test_too_few_hidden_layers_is_named():
+    with pytest.raises(
+        RuleError, match="1 hidden layer with 100 units; the rule asks for at least 2"
+    ):
+        check_budget(mlp([100]), 200, min_hidden_layers=2)
+
+
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        (layers.BatchNormalization(), "BatchNormalization"),
+        (layers.LayerNormalization(), "LayerNormalization"),
+        (layers.GaussianNoise(0.1), "GaussianNoise"),
+    ],
+)
+def test_a_layer_outside_the_list_is_named(bad, named):
+    model = sequential(layers.Dense(50), bad, layers.ReLU(), layers.Dense(10), layers.Softmax())
+    with pytest.raises(RuleError, match=f"is a {named}, which is not allowed; use only Dense"):
+        check_budget(model, 100)
+
+
+@pytest.mark.parametrize(
+    "stack",
+    [
+        (layers.Dense(50, activation="tanh"), layers.Dense(10), layers.Softmax()),
+        (layers.Dense(50), layers.Activation("sigmoid"), layers.Dense(10), layers.Softmax()),
+    ],
+)
+def test_an_activation_other_than_relu_or_softmax_is_named(stack):
+    with pytest.raises(RuleError, match=r"uses activation '(tanh|sigmoid)'; allowed: linear, relu"):
+        check_budget(sequential(*stack), 100)
+
+
+def test_the_output_must_be_softmaxed_with_one_unit_per_class():
+    no_softmax = sequential(layers.Dense(50), layers.ReLU(), layers.Dense(10))
+    with pytest.raises(RuleError, match="not followed by a softmax"):
+        check_budget(no_softmax, 100)
+    wrong_width = sequential(layers.Dense(50), layers.ReLU(), layers.Dense(5), layers.Softmax())
+    with pytest.raises(RuleError, match=r"has 5 units; it needs one per class \(10\)"):
+        check_budget(wrong_width, 100)
+    no_dense = sequential(layers.Flatten(), layers.Softmax())
+    with pytest.raises(RuleError, match="has no Dense layer"):
+        check_budget(no_dense, 100)
+
+
+def test_a_functional_model_is_refused():
+    inputs = keras.Input(shape=(784,))
+    outputs = layers.Dense(10, activation="softmax")(layers.Dense(20, activation="relu")(inputs))
+    with pytest.raises(RuleError, match="must be a keras.Sequential, got Functional"):
+        check_budget(keras.Model(inputs, outputs), 100)
+
+
+def test_bad_budget_arguments_are_refused():
+    with pytest.raises(ValueError, match="max_units must be at least 1, got 0"):
+        check_budget(mlp([10]), 0)
+
+
+# --- the builder ---------------------------------------------------------------------------
+
+
+def test_mlp_stacks_dense_relu_dropout_and_a_softmax_output():
+    model = mlp([64, 32], dropout=[0.2, 0.1], input_dropout=0.1)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == [
+        "Dropout",
+        "Dense",
+        "ReLU",
+        "Dropout",
+        "Dense",
+        "ReLU",
+        "Dropout",
+        "Dense",
+        "Softmax",
+    ]
+    assert [
+        layer.rate for layer in model.layers if isinstance(layer, layers.Dropout)
+    ] == pytest.approx([0.1, 0.2, 0.1])
+    # 784·64+64 + 64·32+32 + 32·10+10
+    assert model.count_params() == 50240 + 2080 + 330
+    probs = model.predict(np.random.default_rng(0).random((3, 784), dtype="float32"), verbose=0)
+    assert probs.shape == (3, 10)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_mlp_flattens_images_and_skips_zero_dropout():
+    model = mlp([30], input_shape=(28, 28, 1))
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Flatten",
+        "Dense",
+        "ReLU",
+        "Dense",
+        "Softmax",
+    ]
+    assert model.output_shape == (None, 10)
+    check_budget(model, 30)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"widths": [10, 0]}, r"every width must be at least 1, got \[10, 0\]"),
+        ({"widths": [10], "dropout": 1.2}, r"dropout must be in \[0, 1\), got 1.2"),
+        ({"widths": [10, 10], "dropout": [0.1]}, "dropout has 1 rates for 2 hidden layers"),
+        ({"widths": [10], "input_dropout": -0.1}, r"input_dropout must be in \[0, 1\)"),
+    ],
+)
+def test_mlp_refuses_bad_settings(kwargs, message):
+    widths = kwargs.pop("widths")
+    with pytest.raises(ValueError, match=message):
+        mlp(widths, **kwargs)
+
+
+# --- shifted batches -----------------------------------------------------------------------
+
+
+def blob_images(n: int = 6) -> np.ndarray:
+    """Flat 28x28 images, each a distinct small blob well inside the border."""
+    x = np.zeros((n, 28, 28), dtype="float32")
+    for i in range(n):
+        x[i, 8 + i : 11 + i, 10 : 12 + i] = 1.0 + i
+    return x.reshape(n, 784)
+
+
+def test_shifted_batches_move_each_image_by_at_most_max_shift():
+    x = blob_images()
+    moves = set()
+    for _ in range(3):  # three epochs: every image gets fresh shifts
+        for xb, yb in shifted_batches(x, np.arange(6), batch_size=4, max_shift=2, seed=3):
+            for image, label in zip(xb.numpy(), yb.numpy()):
+                original = x[label].reshape(28, 28)
+                found = [
+                    (dy, dx)
+                    for dy in range(-2, 3)
+                    for dx in range(-2, 3)
+                    if np.array_equal(
+                        np.roll(original, (dy, dx), axis=(0, 1)), image.reshape(28, 28)
+                    )
+                ]
+                assert len(found) == 1  # a pure shift of its own image, labels kept aligned
+                moves.add(found[0])
+    assert len(moves) > 5  # many different shifts, not one per batch
+
+
+def test_shifted_batches_without_shift_only_shuffle():
+    x = blob_images()
+    batches = list(shifted_batches(x, np.arange(6), batch_size=6, max_shift=0, seed=0))
+    xb, yb = batches[0]
+    np.testing.assert_array_equal(xb.numpy(), x[yb.numpy()])
+    with pytest.raises(ValueError, match="max_shift must be 0 or more, got -1"):
+        shifted_batches(x, np.arange(6), max_shift=-1)
+    with pytest.raises(ValueError, match="rows of 784 values; image_shape"):
+        shifted_batches(x, np.arange(6), image_shape=(32, 32))
+
+
+# --- splitting a budget and the hypermodel --------------------------------------------------
+
+
+def test_split_budget_examples():
+    assert split_budget(200, 2) == [100, 100]
+    assert split_budget(1000, 3, ratio=0.5) == [571, 286, 143]
+    assert split_budget(1000, 4, ratio=2) == [67, 133, 267, 533]
+    assert split_budget(5, 5, ratio=0.1) == [1, 1, 1, 1, 1]
+    with pytest.raises(ValueError, match="cannot split 3 units over 4 layers"):
+        split_budget(3, 4)
+
+
+def test_split_budget_always_spends_the_budget_exactly():
+    rng = np.random.default_rng(1)
+    for _ in range(2000):
+        layers_ = int(rng.integers(1, 8))
+        units = int(rng.integers(layers_, 1500))
+        ratio = float(rng.choice([0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 3.0]))
+        widths = split_budget(units, layers_, ratio=ratio)
+        assert len(widths) == layers_ and min(widths) >= 1 and sum(widths) == units
+
+
+def all_draws(hypermodel):
+    """Every combination of the hypermodel's declared values, as value dicts."""
+    hp = kt.HyperParameters()
+    hypermodel.declare(hp)
+    names = [h.name for h in hp.space]
+    choices = [
+        list(range(h.min_value, h.max_value + 1))
+        if isinstance(h, kt.engine.hyperparameters.Int)
+        else list(h.values)
+        for h in hp.space
+    ]
+    for combo in itertools.product(*choices):
+        yield dict(zip(names, combo))
+
+
+def test_hypermodel_draws_never_exceed_the_budget():
+    rng = np.random.default_rng(2)
+    checked = 0
+    for _ in range(150):
+        max_units = int(rng.integers(8, 1200))
+        lo = int(rng.integers(1, 4))
+        hi = int(rng.integers(lo, min(8, max_units // 2) + 1))
+        ratios = sorted(set(rng.choice([0.1, 0.3, 0.5, 1.0, 2.0, 4.0], size=3).tolist()))
+        fills = sorted(set(rng.choice([0.5, 0.8, 1.0], size=2).tolist()))
+        hm = BudgetHyperModel(max_units, lo, hi, ratios=ratios, fills=fills)
+        for values in all_draws(hm):
+            widths = hm.widths(values)
+            assert lo <= len(widths) <= hi
+            assert sum(widths) <= max_units and min(widths) >= 1
+            checked += 1
+    assert checked > 1000
+
+
+def test_hypermodel_builds_compiled_models_within_the_rules():
+    hm = BudgetHyperModel(200, 2, 4, ratios=(1.0, 0.5), dropouts=(0.0, 0.2))
+    for values in list(all_draws(hm))[::3]:
+        hp = kt.HyperParameters()
+        hm.declare(hp)
+        for name, value in values.items():
+            hp.values[name] = value
+        model = hm.build(hp)
+        check_budget(model, 200, min_hidden_layers=2)
+        assert hidden_widths(model) == hm.widths(values)
+        assert model.optimizer is not None
+
+
+def test_hypermodel_refuses_an_impossible_space():
+    with pytest.raises(ValueError, match="cannot fill 4 layers"):
+        BudgetHyperModel(6, 1, 4, fills=(0.5,))
+    with pytest.raises(ValueError, match="min_layers <= max_layers"):
+        BudgetHyperModel(100, 3, 2)
+
+
+def test_a_random_search_trains_only_models_within_budget(tmp_path):
+    from companion.tuning import make_tuner, trials_dataframe
+
+    set_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.random((32, 784), dtype="float32")
+    y = keras.utils.to_categorical(rng.integers(0, 10, 32), 10)
+    hm = BudgetHyperModel(30, 1, 3, ratios=(1.0, 0.5), dropouts=(0.0,))
+    built = []
+
+    class Recording(BudgetHyperModel):
+        def build(self, hp):
+            model = super().build(hp)
+            built.append(count_hidden_units(model))
+            return model
+
+    tuner = make_tuner(
+        "random",
+        Recording(30, 1, 3, ratios=(1.0, 0.5), dropouts=(0.0,)),
+        directory=tmp_path,
+        project="budget",
+        max_trials=3,
+    )
+    tuner.search(x, y, validation_data=(x, y), epochs=1, batch_size=32, verbose=0)
+    frame = trials_dataframe(tuner)
+    assert len(frame) == 3
+    assert built and max(built) <= 30
+    assert all(sum(hm.widths(row)) <= 30 for row in frame.to_dict("records"))
