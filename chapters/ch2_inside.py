@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from companion.report import markdown_table
 from companion.runner import Context, Problem, Section, positive_int, run_chapter
 
 CHAPTER = "ch2_inside"
@@ -168,7 +169,7 @@ def run_2b(ctx: Context) -> Section:
         "2B_death_rates",
         f"Death rate by age group and by hosp_yn among rows with death_yn Yes/No{tag(ctx)}",
     )
-    steps = _table(data.steps)
+    steps = markdown_table(data.steps).rstrip()
     s = data.settings
     balance = _balance_text(data)
     markdown = (
@@ -263,14 +264,6 @@ def plot_death_rates(kept: pd.DataFrame, *, axes=None, title_suffix: str = ""):
     fig.suptitle(f"Death rate among cases with a known outcome{title_suffix}")
     fig.tight_layout()
     return fig
-
-
-def _table(frame: pd.DataFrame) -> str:
-    """A pipe table without the optional `tabulate` package."""
-    head = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    body = ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([head, rule, *body])
 
 
 # ----------------------------------------------------------------------------- 2C and 2D
