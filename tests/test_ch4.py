@@ -56,7 +56,7 @@ def test_summary_answers(quick_run):
     assert clean["accuracy, pooling model"] > 0.8
     assert dropped["feature change, after max pooling"] < dropped["feature change, no pooling"]
     for kind in ("grid", "random"):
-        assert p["4E"][kind]["trials"] == p["4E"]["budget"] == 3
+        assert p["4E"][kind]["trials"] == p["4E"]["budget"] == 2
         assert 0 <= p["4E"][kind]["best_score"] <= 1 and p["4E"][kind]["seconds"] > 0
     f = p["4F"]
     assert f["params"] < 1_000_000 and f["batch_size"] == 32 and f["epochs"] == 2
