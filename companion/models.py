@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import keras
 from keras import layers
@@ -114,7 +114,6 @@ class ModelRules:
     required: tuple[str, ...] = ()
     sequential: bool = True
     activations: tuple[str, ...] = ("linear", "relu", "softmax")
-    extra: dict = field(default_factory=dict)
 
 
 CNN_RULES = ModelRules(

@@ -18,8 +18,6 @@ from typing import Any
 
 from companion.errors import CompanionError
 
-log = logging.getLogger("companion")
-
 
 @dataclass
 class Section:
