@@ -26,6 +26,8 @@ _EXPORTS = {
     "ModelRules": "companion.models",
     "CNN_RULES": "companion.models",
     "check_model": "companion.models",
+    "DropoutSweep": "companion.sweep",
+    "VariableDropout": "companion.sweep",
     "train": "companion.training",
     "one_hot": "companion.training",
     "TrainingCurves": "companion.callbacks",

@@ -76,6 +76,21 @@ def test_cnn_valid_padding_and_other_shapes():
     assert kinds(model).count("Dense") == 1
 
 
+def test_cnn_pool_first_order_same_parameters_and_rules():
+    model = cnn(pool_first=True)
+    assert kinds(model)[:5] == ["Conv2D", "MaxPooling2D", "BatchNormalization", "ReLU", "Dropout"]
+    assert model.count_params() == cnn().count_params()
+    assert model.output_shape == (None, 10)
+    check_model(model, CNN_RULES)
+    # Max pooling commutes with ReLU: without batch norm the two orders are the same function.
+    set_seed(0)
+    plain = cnn(batch_norm=False, conv_dropout=0.0, dropout=0.0)
+    first = cnn(batch_norm=False, conv_dropout=0.0, dropout=0.0, pool_first=True)
+    first.set_weights(plain.get_weights())
+    x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+    np.testing.assert_allclose(first.predict(x, verbose=0), plain.predict(x, verbose=0), atol=1e-6)
+
+
 def test_cnn_output_is_a_probability_distribution():
     set_seed(0)
     model = cnn(filters=(4,), dense_units=(8,))

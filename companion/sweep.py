@@ -1,0 +1,104 @@
+"""Dropout-rate sweeps that reuse one traced model instead of building one per rate."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from companion.models import check_rate
+
+
+class VariableDropout(layers.Dropout):
+    """Dropout whose rate is read from a shared variable at run time.
+
+    Keras' Dropout bakes its rate into the traced train step, so each new rate costs a new
+    trace (about 2 s per model here). Reading the rate from a variable lets one traced
+    step serve every rate of a sweep. It draws masks the way Keras' Dropout does: keep a
+    unit when a uniform draw is at least the rate, and scale kept units by 1 / (1 - rate).
+    """
+
+    def __init__(self, rate_variable: keras.Variable, **kwargs):
+        super().__init__(0.5, **kwargs)  # any rate > 0 gives the layer its seed generator
+        # Held outside Keras' tracking: the shared rate is not a weight of each layer (it
+        # would add one "parameter" per Dropout to count_params).
+        object.__setattr__(self, "rate_variable", rate_variable)
+
+    @property
+    def current_rate(self) -> float:
+        """The rate the layer applies now."""
+        return float(ops.convert_to_numpy(self.rate_variable))
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        rate = ops.cast(self.rate_variable, inputs.dtype)
+        noise = keras.random.uniform(
+            ops.shape(inputs), seed=self.seed_generator, dtype=inputs.dtype
+        )
+        return ops.where(noise >= rate, inputs / (1.0 - rate), ops.zeros_like(inputs))
+
+
+class DropoutSweep:
+    """Train one model at several dropout rates, each from fresh weights, with one trace.
+
+    `build(rate)` makes a fresh model for a rate (its weights are that rate's starting
+    point, so seed before calling `start`); `compile_model(model)` compiles the sweep's
+    model once. `start(rate)` returns the model ready to train at `rate`: the fresh
+    weights copied in (batch-norm statistics included), the optimizer's state back to
+    its start, every Dropout at `rate`, new dropout masks drawn from the global seed.
+
+    Example:
+        sweep = DropoutSweep(lambda r: my_cnn(dropout=r), lambda m: m.compile("adam", ...))
+        for rate in (0.0, 0.1, 0.2):
+            set_seed(rate_seed)
+            model = sweep.start(rate)
+            model.fit(x, y, epochs=1)
+    """
+
+    def __init__(
+        self,
+        build: Callable[[float], keras.Model],
+        compile_model: Callable[[keras.Model], None],
+    ):
+        self.build = build
+        self.compile_model = compile_model
+        self.rate = keras.Variable(0.0, trainable=False, dtype="float32", name="sweep_rate")
+        self.model: keras.Model | None = None
+        self._optimizer_start: list[np.ndarray] = []
+
+    def start(self, rate: float) -> keras.Model:
+        """The sweep's model, reset to fresh weights and set to `rate`."""
+        rate = check_rate(rate)
+        fresh = self.build(rate)
+        if self.model is None:
+            self.model = self._clone(fresh)
+        else:
+            for variable, value in zip(self.model.optimizer.variables, self._optimizer_start):
+                variable.assign(value)
+        self.model.set_weights(fresh.get_weights())
+        self.rate.assign(rate)
+        for layer in self.model.layers:
+            if isinstance(layer, VariableDropout):
+                layer.seed_generator.state.assign([random.randint(1, 2**30), 0])
+        return self.model
+
+    def _clone(self, fresh: keras.Model) -> keras.Model:
+        def swap(layer):
+            if isinstance(layer, layers.Dropout):
+                return VariableDropout(self.rate, name=layer.name)
+            return layer.__class__.from_config(layer.get_config())
+
+        if not any(isinstance(layer, layers.Dropout) for layer in fresh.layers):
+            raise ValueError("the model has no Dropout layer: there is nothing to sweep")
+        model = keras.models.clone_model(fresh, clone_function=swap)
+        self.compile_model(model)
+        if getattr(model, "optimizer", None) is None:
+            raise ValueError("compile_model must compile the model it is given")
+        # Built now so its starting state can be restored before each rate.
+        model.optimizer.build(model.trainable_variables)
+        self._optimizer_start = [ops.convert_to_numpy(v) for v in model.optimizer.variables]
+        return model
