@@ -29,7 +29,8 @@ def plain_epoch_seconds(data, recipe, *, epochs: int, seed: int) -> list[float]:
     import keras
     import numpy as np
 
-    from companion.mlp import mlp, shifted_batches
+    from companion.augment import shifted_batches
+    from companion.mlp import mlp
     from companion.seed import set_seed
 
     set_seed(seed)

@@ -308,7 +308,8 @@ def train_recipe(
     """
     import keras
 
-    from companion.mlp import check_budget, mlp, shifted_batches
+    from companion.augment import shifted_batches
+    from companion.mlp import check_budget, mlp
     from companion.seed import set_seed
     from companion.training import one_hot, train
 

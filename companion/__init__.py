@@ -55,7 +55,7 @@ _EXPORTS = {
     "describe_widths": "companion.mlp",
     "mlp": "companion.mlp",
     "split_budget": "companion.mlp",
-    "shifted_batches": "companion.mlp",
+    "shifted_batches": "companion.augment",
     "BudgetHyperModel": "companion.mlp",
     "playground_dataset": "companion.data.playground",
     "ordered_dataset": "companion.data.playground",

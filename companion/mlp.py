@@ -216,64 +216,6 @@ def split_budget(units: int, depth: int, *, ratio: float = 1.0) -> list[int]:
     return widths
 
 
-def shifted_batches(
-    x,
-    y,
-    *,
-    batch_size: int = 128,
-    max_shift: int = 1,
-    seed: int = 0,
-    image_shape: tuple[int, int] = (28, 28),
-):
-    """Shuffled batches of flat images, each moved by up to `max_shift` pixels (a tf.data.Dataset).
-
-    Every image in every epoch gets its own random shift in each direction, with zeros
-    filling the edge it leaves. Augmentation happens in the input pipeline, not in the
-    model, so the model still holds only the allowed layers. max_shift=0 gives plain
-    shuffled batches.
-
-    Args:
-        x: (n, height*width) images.
-        y: targets (e.g. one-hot rows).
-        batch_size: images per batch.
-        max_shift: the largest shift in pixels, up/down and left/right.
-        seed: seeds the shuffling and the shifts.
-        image_shape: (height, width) of one image.
-    """
-    import tensorflow as tf
-
-    if int(max_shift) < 0:
-        raise ValueError(f"max_shift must be 0 or more, got {max_shift}")
-    height, width = image_shape
-    if x.shape[1] != height * width:
-        raise ValueError(
-            f"x has rows of {x.shape[1]} values; image_shape {image_shape} needs {height * width}"
-        )
-    s = int(max_shift)
-
-    def shift(batch, key):
-        xb, yb = batch
-        n = tf.shape(xb)[0]
-        padded = tf.pad(tf.reshape(xb, (-1, height, width)), [[0, 0], [s, s], [s, s]])
-        # Stateless draws keyed per batch: the same seed gives the same shifts however
-        # many threads run the map.
-        dy = tf.random.stateless_uniform((n,), key, 0, 2 * s + 1, dtype=tf.int32)
-        dx = tf.random.stateless_uniform((n,), key + 1, 0, 2 * s + 1, dtype=tf.int32)
-        # Gather each image's own window of rows, then of columns: one vectorised op each.
-        rows = dy[:, None] + tf.range(height)
-        cols = dx[:, None] + tf.range(width)
-        moved = tf.gather(padded, rows, axis=1, batch_dims=1)
-        moved = tf.gather(moved, cols, axis=2, batch_dims=1)
-        return tf.reshape(moved, (-1, height * width)), yb
-
-    data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed)
-    data = data.batch(int(batch_size))
-    if s > 0:
-        keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-        data = tf.data.Dataset.zip((data, keys)).map(shift, num_parallel_calls=tf.data.AUTOTUNE)
-    return data.prefetch(tf.data.AUTOTUNE)
-
-
 class BudgetHyperModel(keras_tuner.HyperModel):
     """A keras-tuner hypermodel whose every draw fits a budget of hidden units.
 

@@ -16,7 +16,6 @@ from companion.mlp import (
     describe_widths,
     hidden_widths,
     mlp,
-    shifted_batches,
     split_budget,
 )
 from companion.seed import set_seed
@@ -189,48 +188,6 @@ def test_mlp_refuses_bad_settings(kwargs, message):
     widths = kwargs.pop("widths")
     with pytest.raises(ValueError, match=message):
         mlp(widths, **kwargs)
-
-
-# --- shifted batches -----------------------------------------------------------------------
-
-
-def blob_images(n: int = 6) -> np.ndarray:
-    """Flat 28x28 images, each a distinct small blob well inside the border."""
-    x = np.zeros((n, 28, 28), dtype="float32")
-    for i in range(n):
-        x[i, 8 + i : 11 + i, 10 : 12 + i] = 1.0 + i
-    return x.reshape(n, 784)
-
-
-def test_shifted_batches_move_each_image_by_at_most_max_shift():
-    x = blob_images()
-    moves = set()
-    for _ in range(3):  # three epochs: every image gets fresh shifts
-        for xb, yb in shifted_batches(x, np.arange(6), batch_size=4, max_shift=2, seed=3):
-            for image, label in zip(xb.numpy(), yb.numpy()):
-                original = x[label].reshape(28, 28)
-                found = [
-                    (dy, dx)
-                    for dy in range(-2, 3)
-                    for dx in range(-2, 3)
-                    if np.array_equal(
-                        np.roll(original, (dy, dx), axis=(0, 1)), image.reshape(28, 28)
-                    )
-                ]
-                assert len(found) == 1  # a pure shift of its own image, labels kept aligned
-                moves.add(found[0])
-    assert len(moves) > 5  # many different shifts, not one per batch
-
-
-def test_shifted_batches_without_shift_only_shuffle():
-    x = blob_images()
-    batches = list(shifted_batches(x, np.arange(6), batch_size=6, max_shift=0, seed=0))
-    xb, yb = batches[0]
-    np.testing.assert_array_equal(xb.numpy(), x[yb.numpy()])
-    with pytest.raises(ValueError, match="max_shift must be 0 or more, got -1"):
-        shifted_batches(x, np.arange(6), max_shift=-1)
-    with pytest.raises(ValueError, match="rows of 784 values; image_shape"):
-        shifted_batches(x, np.arange(6), image_shape=(32, 32))
 
 
 # --- splitting a budget and the hypermodel --------------------------------------------------

@@ -1,0 +1,64 @@
+"""Random pixel shifts in the input pipeline, for flat and image-shaped MNIST."""
+
+import numpy as np
+import pytest
+
+from companion.augment import shifted_batches
+
+
+def blob_images(n: int = 6) -> np.ndarray:
+    """28x28 images, each a distinct small blob well inside the border."""
+    x = np.zeros((n, 28, 28), dtype="float32")
+    for i in range(n):
+        x[i, 8 + i : 11 + i, 10 : 12 + i] = 1.0 + i
+    return x
+
+
+@pytest.mark.parametrize("layout", [(784,), (28, 28), (28, 28, 1)])
+def test_shifted_batches_move_each_image_by_at_most_max_shift(layout):
+    images = blob_images()
+    x = images.reshape(len(images), *layout)
+    moves = set()
+    for _ in range(3):  # three epochs: every image gets fresh shifts
+        for xb, yb in shifted_batches(x, np.arange(6), batch_size=4, max_shift=2, seed=3):
+            assert xb.shape[1:] == layout  # batches keep the layout they were given
+            for image, label in zip(xb.numpy(), yb.numpy()):
+                found = [
+                    (dy, dx)
+                    for dy in range(-2, 3)
+                    for dx in range(-2, 3)
+                    if np.array_equal(
+                        np.roll(images[label], (dy, dx), axis=(0, 1)), image.reshape(28, 28)
+                    )
+                ]
+                assert len(found) == 1  # a pure shift of its own image, labels kept aligned
+                moves.add(found[0])
+    assert len(moves) > 5  # many different shifts, not one per batch
+
+
+def test_shifted_batches_are_reproducible_from_the_seed():
+    x = blob_images()[..., None]
+
+    def first_epoch(seed):
+        return [xb.numpy() for xb, _ in shifted_batches(x, np.arange(6), batch_size=3, seed=seed)]
+
+    for a, b in zip(first_epoch(7), first_epoch(7)):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(first_epoch(7), first_epoch(8)))
+
+
+def test_shifted_batches_without_shift_only_shuffle():
+    x = blob_images().reshape(6, 784)
+    batches = list(shifted_batches(x, np.arange(6), batch_size=6, max_shift=0, seed=0))
+    xb, yb = batches[0]
+    np.testing.assert_array_equal(xb.numpy(), x[yb.numpy()])
+
+
+def test_shifted_batches_errors():
+    x = blob_images().reshape(6, 784)
+    with pytest.raises(ValueError, match="max_shift must be 0 or more, got -1"):
+        shifted_batches(x, np.arange(6), max_shift=-1)
+    with pytest.raises(ValueError, match="rows of 784 values; image_shape"):
+        shifted_batches(x, np.arange(6), image_shape=(32, 32))
+    with pytest.raises(ValueError, match=r"x must be \(n, pixels\)"):
+        shifted_batches(np.zeros((2, 3, 4, 5, 6)), np.arange(2))
