@@ -716,18 +716,6 @@ def choose_rate(sweep: pd.DataFrame, tolerance: float = SWEEP_TOLERANCE) -> floa
     return float(sweep.loc[sweep["val_accuracy"] >= best - tolerance, "rate"].max())
 
 
-@dataclass
-class CnnResult:
-    params: int
-    sweep: pd.DataFrame
-    rate: float
-    history: pd.DataFrame
-    test_accuracy: float
-    epochs: int
-    batch_size: int
-    model_path: str
-
-
 def final_cnn(
     data,
     *,
