@@ -9,7 +9,7 @@ import pytest
 from keras import layers
 
 from companion.errors import RuleError
-from companion.mlp import (
+from companion.budget import (
     BudgetHyperModel,
     check_budget,
     count_hidden_units,
