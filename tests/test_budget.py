@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from keras import layers
 
-from companion.errors import RuleError
 from companion.budget import (
     BudgetHyperModel,
     check_budget,
@@ -18,6 +17,7 @@ from companion.budget import (
     mlp,
     split_budget,
 )
+from companion.errors import RuleError
 from companion.seed import set_seed
 
 
