@@ -11,6 +11,7 @@ import pandas as pd
 
 from companion.callbacks import EpochTimer, TrainingCurves
 from companion.plots import history_frame
+from companion.progress import epoch_progress
 
 
 def one_hot(labels, num_classes: int = 10) -> np.ndarray:
@@ -81,6 +82,9 @@ def train(
             steps_per_execution=steps_per_execution,
         )
     standard: list[keras.callbacks.Callback] = [EpochTimer()]
+    progress = epoch_progress(name)  # None unless someone shows progress (the chapters do)
+    if progress is not None:
+        standard.append(progress)
     if out is not None:
         out = Path(out)
         (out / "histories").mkdir(parents=True, exist_ok=True)
