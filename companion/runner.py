@@ -153,11 +153,19 @@ def select_problems(problems: Sequence[Problem], only: str | None) -> list[Probl
     return [p for p in problems if p.id.upper() in wanted]
 
 
-def _quiet_backend(verbose: bool) -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if not verbose else "1")
+def use_headless_backend() -> None:
+    """Draw figures to files only (matplotlib's Agg): for a chapter's command line.
+
+    Called by `python -m chapters.<name>` before it runs; the library itself never changes
+    the backend, so a chapter run inside a notebook leaves the notebook's as it was.
+    """
     import matplotlib
 
-    matplotlib.use("Agg")  # headless: figures go to files, nothing opens a window
+    matplotlib.use("Agg")
+
+
+def _quiet_backend(verbose: bool) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if not verbose else "1")
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(name)s: %(message)s",
