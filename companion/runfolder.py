@@ -149,7 +149,8 @@ class RunFolder:
         chapter: the chapter's module name, e.g. "ch4_cnn".
         title: the report's title.
         order: the problem ids in report order.
-        resume: the runner skips problems this folder already finished.
+        resume: say that finished problems will be skipped (they are kept either way);
+            only checked against `fresh`.
         fresh: move an existing run folder aside and start an empty one.
         lock: hold the folder's lock until `close()` (one writer per folder).
     """
@@ -169,7 +170,6 @@ class RunFolder:
             raise CompanionError("--resume and --fresh contradict each other; pick one")
         self.path = Path(path)
         self.chapter, self.title, self.order = chapter, title, list(order)
-        self.resume = resume
         self.notes: list[str] = []  # one-line messages for the user
         self.moved_to: Path | None = None  # where `fresh` moved the old folder
         self._lock = FolderLock(self.path) if lock else None
@@ -238,6 +238,11 @@ class RunFolder:
         return any(entry.name != LOCK_NAME for entry in self.path.iterdir())
 
     def _move_folder_aside(self) -> None:
+        if Path.cwd().resolve().is_relative_to(self.path.resolve()):
+            raise CompanionError(
+                f"--fresh cannot move {self.path} aside: it holds the current folder; "
+                "give --out the run folder's own name"
+            )
         if not (self.path / SUMMARY).exists():
             ours = {SUMMARY, CONFIG, REPORT, SECTIONS, FIGURES, HISTORIES, LOCK_NAME}
             strays = [e.name for e in self.path.iterdir() if e.name not in ours]

@@ -134,6 +134,14 @@ def test_fresh_refuses_a_folder_that_is_not_a_run_folder(tmp_path):
     assert not list(tmp_path.parent.glob(f"{tmp_path.name}.old-*"))
 
 
+def test_fresh_refuses_to_move_the_current_folder(tmp_path, monkeypatch):
+    folder(tmp_path).write_config({"seed": 0})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CompanionError, match="--fresh cannot move . aside: it holds the current"):
+        folder(".", fresh=True)
+    assert (tmp_path / "summary.json").exists()
+
+
 def test_resume_and_fresh_contradict(tmp_path):
     with pytest.raises(CompanionError, match="--resume and --fresh contradict each other"):
         folder(tmp_path, resume=True, fresh=True)
