@@ -160,12 +160,29 @@ def test_a_run_into_a_folder_in_use_is_refused(tmp_path):
 
 STAND_IN = '''
 """A stand-in chapter: the real runner and run folder, problems that only write files."""
+import os
+import pathlib
 import sys
+import time
 
 import companion.seed
 from companion.runner import Problem, Section, run_chapter
 
 companion.seed.set_seed = lambda seed: seed  # keeps TensorFlow out: seconds per run
+
+STALL = os.environ.get("STALL_WRITING")  # a slow disk: stop halfway through writing this file
+if STALL:
+    write_text = pathlib.Path.write_text
+
+    def half_then_wait(self, text, *args, **kwargs):
+        if STALL in self.name:
+            with open(self, "w") as handle:
+                handle.write(text[: len(text) // 2])
+            print("STALLED", flush=True)
+            time.sleep(120)
+        return write_text(self, text, *args, **kwargs)
+
+    pathlib.Path.write_text = half_then_wait
 
 
 class Table:
@@ -239,11 +256,11 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_folder(tmp_path):
     script.write_text(STAND_IN)
     out = tmp_path / "R"
 
-    def start(*flags):
+    def start(*flags, stall=""):
         return subprocess.Popen(
             [sys.executable, str(script), "--out", str(out), *flags],
             cwd=ROOT,
-            env=ENV,
+            env={**ENV, "STALL_WRITING": stall},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -258,11 +275,18 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_folder(tmp_path):
 
     rng = random.Random(155)
     plans = [(), ("--resume",), ("--only", "KB,KC"), ("--seed", "3"), ("--resume",)]
+    # Three kills land in the middle of writing a file, whatever the machine's speed.
+    stalls = {3: "summary.json", 8: "report.md", 13: "config.json"}
     stale_locks = 0
     for i in range(20):
         flags = plans[i % len(plans)] if i != 10 else ("--fresh",)
-        run = start(*flags)
-        time.sleep(whole * (i + rng.random()) / 20)  # one kill in each twentieth of a run
+        run = start(*flags, stall=stalls.get(i, ""))
+        if i in stalls:
+            while (line := run.stdout.readline()) and line.strip() != "STALLED":
+                pass
+            assert line, f"the run never wrote {stalls[i]}"
+        else:
+            time.sleep(whole * (i + rng.random()) / 20)  # a kill in each twentieth of a run
         run.send_signal(signal.SIGKILL)
         run.wait()
         run.stdout.close()
@@ -319,10 +343,14 @@ def test_4e_killed_mid_grid_search_resumes_to_the_same_best_score(tmp_path):
     run.wait()
     assert not (broken / "tuning" / "4E_random").exists()
     assert "4E" not in json.loads((broken / "summary.json").read_text())["problems"]
+    first_trial = (broken / "tuning" / "4E_grid" / "trial_0" / "trial.json").read_bytes()
 
     resumed = ch4("--only", "4E", "--out", broken, "--seed", "1", "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert "took over the lock" in resumed.stdout
+    # The finished trial was kept, not trained again; nothing was moved aside or restarted.
+    assert (broken / "tuning" / "4E_grid" / "trial_0" / "trial.json").read_bytes() == first_trial
+    assert not list((broken / "tuning").glob("*.old-*"))
     for kind in ("grid", "random"):
         rows = trials(broken / "tuning" / f"4E_{kind}")
         assert [r["status"] for r in rows] == ["COMPLETED", "COMPLETED"]  # each once
