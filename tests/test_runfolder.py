@@ -2,14 +2,12 @@
 
 import json
 
-import matplotlib
 import pandas as pd
 import pytest
 
 from companion.errors import CompanionError
 from companion.runfolder import LAYOUT, RunFolder, read_json, replace_atomically, write_text
 
-matplotlib.use("Agg")
 ORDER = ["4A", "4B", "4C", "4D", "4E"]
 
 
