@@ -63,7 +63,7 @@ _EXPORTS = {
     "dense_params": "companion.shapes",
     "batch_norm_params": "companion.shapes",
     # Reports: a run folder written problem by problem, and Markdown tables.
-    "RunFolder": "companion.report",
+    "RunFolder": "companion.runfolder",
     "markdown_table": "companion.report",
 }
 
@@ -83,7 +83,8 @@ if TYPE_CHECKING:  # what IDEs and type checkers read; at run time names load la
     from companion.models import CNN_RULES, ModelRules, check_model, cnn
     from companion.playground import fast_fit, playground_model
     from companion.plots import plot_heatmap, plot_history, plot_images, plot_lines
-    from companion.report import RunFolder, markdown_table
+    from companion.report import markdown_table
+    from companion.runfolder import RunFolder
     from companion.seed import set_seed
     from companion.shapes import (
         batch_norm_params,

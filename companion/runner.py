@@ -7,6 +7,7 @@ seeded from `--seed` and its own id, so `--only 4F` reproduces the 4F of a whole
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -116,10 +117,17 @@ def build_parser(
         help="override each problem's number of training epochs",
     )
     parser.add_argument("--only", default=None, help=f"comma-separated problem ids among: {ids}")
-    parser.add_argument(
+    again = parser.add_mutually_exclusive_group()
+    again.add_argument(
         "--resume",
         action="store_true",
-        help="keep finished problems of an earlier run in --out and continue searches",
+        help="skip problems --out already finished and continue interrupted searches",
+    )
+    again.add_argument(
+        "--fresh",
+        action="store_true",
+        help="move an existing --out aside (to <out>.old-<time>) and start an empty one "
+        "(without it, a rerun replaces the problems it runs and keeps the others)",
     )
     talk = parser.add_mutually_exclusive_group()
     talk.add_argument(
@@ -230,18 +238,40 @@ def run_chapter(
 
 
 def _run(chapter, title, problems, chosen, args, config) -> int:
+    from companion.runfolder import RunFolder
+
+    try:
+        run = RunFolder(
+            args.out,
+            chapter=chapter,
+            title=title,
+            order=[p.id for p in problems],
+            resume=args.resume,
+            fresh=getattr(args, "fresh", False),
+            lock=True,
+        )
+    except OSError as error:
+        raise _folder_error(error, args.out, opening=True) from None
+    try:
+        return _run_problems(run, title, chosen, args, config)
+    except OSError as error:
+        converted = _folder_error(error, args.out)
+        if converted is None:
+            raise  # not a folder problem: a bug, keep its traceback
+        raise converted from None
+    finally:
+        run.close()
+
+
+def _run_problems(run, title, chosen, args, config) -> int:
     from companion import progress
     from companion.env import library_versions
-    from companion.report import RunFolder
     from companion.seed import derive_seed, set_seed
 
-    run = RunFolder(
-        args.out, chapter=chapter, title=title, order=[p.id for p in problems], resume=args.resume
-    )
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     run.write_config(
         {
-            "chapter": chapter,
+            "chapter": run.chapter,
             "seed": args.seed,
             "quick": args.quick,
             "settings": settings,
@@ -252,10 +282,18 @@ def _run(chapter, title, problems, chosen, args, config) -> int:
     ctx = Context(args=args, run=run)
     shown = progress.handler()
     _say(args, f"{title} -> {args.out}")
+    for note in run.notes:
+        print(f"  {note}")
+    ids = {p.id for p in chosen}
+    kept = [p for p in run.order if p in run.completed and p not in ids]
+    if kept:
+        print(f"  keeping {', '.join(kept)} from the earlier run (--fresh starts an empty folder)")
     for problem in chosen:
         if args.resume and problem.id in run.completed:
             print(f"  {problem.id:<6} already done (kept from the earlier run)")
             continue
+        for note in run.begin(problem.id, replace=not args.resume):
+            print(f"  {note}")
         set_seed(derive_seed(args.seed, problem.id))
         if shown is not None:
             shown.prefix = f"  {problem.id:<6} "
@@ -273,3 +311,25 @@ def _run(chapter, title, problems, chosen, args, config) -> int:
         print(f"  {problem.id:<6} {section.headline}  ({seconds:.1f} s)", flush=True)
     _say(args, f"report: {args.out / 'report.md'}")
     return 0
+
+
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
+_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def _folder_error(error: OSError, out: Path, *, opening: bool = False) -> CompanionError | None:
+    """A one-line error for a folder that cannot be written; None for other OS errors."""
+    where = error.filename or out
+    reason = error.strerror or str(error)
+    if error.errno in _FULL:
+        return CompanionError(
+            f"cannot write {where}: {reason}; the problems finished before it are kept in "
+            f"{out}: free some space, then rerun with --resume"
+        )
+    if error.errno in _DENIED:
+        return CompanionError(
+            f"cannot write {where}: {reason}; fix its permissions or choose another --out"
+        )
+    if opening:
+        return CompanionError(f"cannot use {out} as the run folder ({where}: {reason})")
+    return None

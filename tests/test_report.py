@@ -1,4 +1,4 @@
-"""The run folder: sections as problems finish, report order, JSON files, resume."""
+"""The run folder through companion.report: sections, report order, JSON files, reruns."""
 
 import json
 from dataclasses import dataclass
@@ -158,24 +158,42 @@ def test_resume_keeps_finished_problems_and_data_notes(tmp_path):
     assert read_json(tmp_path / "config.json")["data"] == {"mnist": "the shipped sample"}
 
 
-def test_a_fresh_run_clears_the_old_sections(tmp_path):
+def test_a_rerun_keeps_the_problems_it_does_not_run(tmp_path):
     first_run(tmp_path)
-    run = folder(tmp_path)
+    run = folder(tmp_path)  # no resume: 4B replaces nothing but itself
+    assert run.completed == {"4A"}
+    run.write_config({"seed": 1, "quick": True})
+    run.begin("4B", replace=True)
+    run.record("4B", "Parameters", "second run's 4B", {"value": 2})
+    text = report(tmp_path)
+    assert "first run's 4A" in text and "second run's 4B" in text
+    assert "- Data (mnist): the shipped sample" in text  # 4A's data note stays
+    # The report says which kept answers came from other settings.
+    assert "- Kept from earlier runs with other settings: 4A (seed `0`)" in text
+    summary = read_json(tmp_path / "summary.json")
+    assert summary["problems"] == {"4A": {"value": 1}, "4B": {"value": 2}}
+    assert summary["provenance"]["4A"]["seed"] == 0 and summary["provenance"]["4B"]["seed"] == 1
+
+
+def test_a_fresh_folder_starts_empty_and_keeps_the_old_one(tmp_path):
+    first_run(tmp_path / "run")
+    old_summary = (tmp_path / "run" / "summary.json").read_bytes()
+    run = RunFolder(tmp_path / "run", chapter="ch4_cnn", title="Chapter 4", order=ORDER, fresh=True)
     assert run.completed == set()
     run.write_config({"seed": 1, "quick": False})
-    assert not list((tmp_path / "sections").glob("*.md"))
-    text = report(tmp_path)
+    text = report(tmp_path / "run")
     assert "first run's 4A" not in text and "the shipped sample" not in text
     assert "Not run in this folder yet: 4A, 4B, 4C" in text
-    summary = read_json(tmp_path / "summary.json")
-    assert summary["problems"] == {} and summary["seed"] == 1
-    assert "data" not in read_json(tmp_path / "config.json")
+    assert run.moved_to.name.startswith("run.old-")
+    assert (run.moved_to / "summary.json").read_bytes() == old_summary
+    assert "first run's 4A" in (run.moved_to / "report.md").read_text()
 
 
-def test_resume_into_another_chapters_folder_is_refused(tmp_path):
+@pytest.mark.parametrize("resume", [True, False])
+def test_another_chapters_folder_is_refused(tmp_path, resume):
     first_run(tmp_path)
     with pytest.raises(CompanionError, match="holds a run of 'ch4_cnn', not 'ch3_depth_width'"):
-        folder(tmp_path, resume=True, chapter="ch3_depth_width")
+        folder(tmp_path, resume=resume, chapter="ch3_depth_width")
 
 
 def test_resume_of_an_empty_folder_starts_fresh(tmp_path):

@@ -1,5 +1,7 @@
 """The shared chapter command line, on a tiny fake chapter (no training, no data)."""
 
+import errno
+import json
 import os
 import random
 import subprocess
@@ -65,6 +67,7 @@ def test_unknown_only_id_is_a_one_line_error(tmp_path, capsys):
         (["--seed", "-1"], "argument --seed: must be 0 or more, got -1"),
         (["--seed", "1.5"], "argument --seed: expected a whole number, got '1.5'"),
         (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--resume", "--fresh"], "argument --fresh: not allowed with argument --resume"),
     ],
 )
 def test_bad_flags_exit_2_with_one_line(argv, message, capsys):
@@ -171,6 +174,88 @@ def test_interrupt_exits_130_keeps_finished_work_and_resume_continues(tmp_path, 
     assert summary["1B"]["ok"] is True
     report = (tmp_path / "report.md").read_text()
     assert report.index("## 1A.") < report.index("## 1B. second")
+
+
+# --- the run folder from the command line (in-process; real subprocesses: test_runfolder_cli)
+
+
+def test_a_rerun_replaces_what_it_runs_and_says_what_it_keeps(tmp_path, capsys):
+    assert main(["--out", str(tmp_path), "--only", "1A"]) == 0
+    first = read_json(tmp_path / "summary.json")["problems"]["1A"]
+    capsys.readouterr()
+    assert main(["--out", str(tmp_path), "--only", "1B", "--seed", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "  keeping 1A from the earlier run (--fresh starts an empty folder)" in out
+    summary = read_json(tmp_path / "summary.json")
+    assert summary["problems"]["1A"] == first and "1B" in summary["problems"]
+    report = (tmp_path / "report.md").read_text()
+    assert "## 1A. first" in report and "## 1B. second" in report
+    assert "Kept from earlier runs with other settings: 1A (seed `0`)" in report
+
+    assert main(["--out", str(tmp_path), "--fresh", "--only", "1B"]) == 0
+    out = capsys.readouterr().out
+    [aside] = tmp_path.parent.glob(f"{tmp_path.name}.old-*")
+    assert f"  moved the earlier run folder aside to {aside}" in out
+    assert set(read_json(tmp_path / "summary.json")["problems"]) == {"1B"}
+    assert set(read_json(aside / "summary.json")["problems"]) == {"1A", "1B"}
+
+
+def test_a_second_run_into_a_busy_folder_is_refused(tmp_path, capsys):
+    inner = []
+
+    def starts_another_run(ctx):
+        inner.append(main(["--out", str(tmp_path), "--only", "1A"]))
+        return Section("done", {}, "done")
+
+    assert main(["--out", str(tmp_path)], problems=[Problem("1A", "a", starts_another_run)]) == 0
+    assert inner == [2]
+    line = one_line(capsys.readouterr().err)
+    assert line == (
+        f"python -m chapters.ch_fake: error: {tmp_path} is in use by a run that is still going "
+        f"(process {os.getpid()}, lock file {tmp_path / '.lock'}); wait for it to finish or "
+        "choose another --out"
+    )
+    assert not (tmp_path / ".lock").exists()  # the outer run let go when it finished
+
+
+def test_a_full_disk_inside_a_problem_is_one_line_and_keeps_earlier_results(tmp_path, capsys):
+    def fills_the_disk(ctx):
+        raise OSError(errno.ENOSPC, "No space left on device", str(ctx.run.path / "model.keras"))
+
+    problems = [PROBLEMS[0], Problem("1B", "big", fills_the_disk)]
+    assert main(["--out", str(tmp_path)], problems=problems) == 2
+    line = one_line(capsys.readouterr().err)
+    assert line == (
+        f"python -m chapters.ch_fake: error: cannot write {tmp_path / 'model.keras'}: No space "
+        f"left on device; the problems finished before it are kept in {tmp_path}: free some "
+        "space, then rerun with --resume"
+    )
+    assert set(read_json(tmp_path / "summary.json")["problems"]) == {"1A"}
+
+
+def test_a_full_disk_while_recording_leaves_the_earlier_summary(tmp_path, capsys, monkeypatch):
+    assert main(["--out", str(tmp_path), "--only", "1A"]) == 0
+    before = (tmp_path / "summary.json").read_text()
+    import companion.runfolder
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(companion.runfolder.os, "fsync", full)
+    assert main(["--out", str(tmp_path), "--only", "1B"]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert "No space left on device; the problems finished before it are kept in" in line
+    assert json.loads((tmp_path / "summary.json").read_text()) == json.loads(before)
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_other_os_errors_keep_their_traceback(tmp_path):
+    def bug(ctx):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "/nowhere/x")
+
+    with pytest.raises(FileNotFoundError):
+        main(["--out", str(tmp_path)], problems=[Problem("1A", "a", bug)])
+    assert not (tmp_path / ".lock").exists()
 
 
 def test_derive_seed_is_stable_across_processes_and_versions():

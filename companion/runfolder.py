@@ -1,0 +1,498 @@
+"""The run folder: report.md, summary.json, config.json, sections/, figures/, histories/.
+
+A run folder is the user's work. What this module promises:
+- each problem is written the moment it finishes, summary.json last: every problem that
+  summary.json lists has its section in report.md and its files;
+- a rerun replaces exactly the problems it runs and keeps the others; `resume` also skips
+  the finished ones; `fresh` moves the old folder aside (`<folder>.old-<time>`), never deletes;
+- every file written here goes to a temporary file in the same folder and is renamed into
+  place, so a process killed at any instant leaves each file old or new, never half-written;
+- a folder of another chapter, of another layout or with a broken summary.json is refused
+  with the way out, and nothing in it is changed;
+- the files each problem writes are recorded under its id (summary.json "files"), so a rerun
+  moves that problem's old folders aside (a keras-tuner project: keras-tuner's overwrite
+  would delete it) and touches no other problem's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+
+from companion.errors import CompanionError
+from companion.folderlock import LOCK_NAME, FolderLock
+
+# 2: summary.json has "layout", "files" and "provenance"; 1: the layout before it (no key).
+LAYOUT = 2
+SUMMARY, CONFIG, REPORT, SECTIONS = "summary.json", "config.json", "report.md", "sections"
+FIGURES, HISTORIES = "figures", "histories"
+ASIDE = ".old-"  # marks a folder moved aside: `R.old-20250101-120000`
+# Settings that make one problem's results differ from another's; the report flags a mix.
+PROVENANCE = ("seed", "quick")
+# A file's time stamp may be coarser than the clock: attribute a little generously.
+_CLOCK_SLACK_NS = 2_000_000_000
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn numpy scalars/arrays, paths and dataclass-like values into plain JSON types."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(dataclasses.asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return to_jsonable(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/inf; null says "no value"
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Run `write(tmp)` on a temporary file beside `path`, then rename it into place."""
+    tmp = _temporary(path)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())  # the bytes reach the disk before the name does
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically: a crash leaves the old file or the new one."""
+    replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically, so a crash mid-write never leaves a broken file."""
+    write_text(path, json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file, or None if it does not exist."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def aside_path(path: Path) -> Path:
+    """A free name beside `path` for moving it aside: `<name>.old-<YYYYmmdd-HHMMSS>`."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target, n = path.with_name(f"{path.name}{ASIDE}{stamp}"), 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}{ASIDE}{stamp}-{n}")
+    return target
+
+
+def _unit(relative: PurePosixPath) -> str:
+    """What a problem owns: a top-level file, or an entry one level inside a folder."""
+    return "/".join(relative.parts[:2])
+
+
+def _scan(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Each unit of the folder's outputs: (file count, total bytes, newest mtime in ns)."""
+    units: dict[str, tuple[int, int, int]] = {}
+    for folder, dirs, files in os.walk(root):
+        here = PurePosixPath(Path(folder).relative_to(root).as_posix())
+        # Our bookkeeping, hidden files (locks, temporaries) and folders moved aside.
+        dirs[:] = [d for d in dirs if not _skipped(here / d)]
+        # Folders below the top count too: a file added or removed changes their mtime.
+        entries = [*files, *(dirs if here.parts else [])]
+        for name in entries:
+            relative = here / name
+            if _skipped(relative):
+                continue
+            try:
+                stat = os.stat(Path(folder) / name)
+            except FileNotFoundError:
+                continue
+            is_file = name in files
+            count, size, newest = units.get(_unit(relative), (0, 0, 0))
+            units[_unit(relative)] = (
+                count + is_file,
+                size + (stat.st_size if is_file else 0),
+                max(newest, stat.st_mtime_ns),
+            )
+    return units
+
+
+def _skipped(relative: PurePosixPath) -> bool:
+    parts = relative.parts
+    if len(parts) == 1 and parts[0] in (SUMMARY, CONFIG, REPORT, SECTIONS):
+        return True
+    return any(p.startswith(".") or ASIDE in p for p in parts)
+
+
+class RunFolder:
+    """A chapter's output folder, written problem by problem.
+
+    Args:
+        path: the folder (created if needed).
+        chapter: the chapter's module name, e.g. "ch4_cnn".
+        title: the report's title.
+        order: the problem ids in report order.
+        resume: say that finished problems will be skipped (they are kept either way);
+            only checked against `fresh`.
+        fresh: move an existing run folder aside and start an empty one.
+        lock: hold the folder's lock until `close()` (one writer per folder).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        chapter: str,
+        title: str,
+        order: Iterable[str],
+        resume: bool = False,
+        fresh: bool = False,
+        lock: bool = False,
+    ) -> None:
+        if resume and fresh:
+            raise CompanionError("--resume and --fresh contradict each other; pick one")
+        self.path = Path(path)
+        self.chapter, self.title, self.order = chapter, title, list(order)
+        self.notes: list[str] = []  # one-line messages for the user
+        self.moved_to: Path | None = None  # where `fresh` moved the old folder
+        self._lock = FolderLock(self.path) if lock else None
+        self._running: str | None = None
+        self._replacing = False
+        self._before: dict[str, tuple[int, int, int]] = {}
+        self._old_files: set[str] = set()
+        self._written: set[str] = set()
+        if self.path.exists() and not self.path.is_dir():
+            raise CompanionError(
+                f"--out {self.path} is a file, not a folder; choose a folder name "
+                "(it is created if missing)"
+            )
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self._open(fresh)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def figures(self) -> Path:
+        return self.path / FIGURES
+
+    @property
+    def histories(self) -> Path:
+        return self.path / HISTORIES
+
+    @property
+    def sections(self) -> Path:
+        return self.path / SECTIONS
+
+    @property
+    def completed(self) -> set[str]:
+        """Problem ids whose results are already written."""
+        return set(self.summary["problems"])
+
+    # ------------------------------------------------------------------ opening
+
+    def _open(self, fresh: bool) -> None:
+        if self._lock is not None:
+            note = self._lock.acquire()
+            if note:
+                self.notes.append(note)
+        if fresh and self._has_content():
+            self._move_folder_aside()
+        old = self._read_summary()
+        self.config: dict[str, Any] = self._read(CONFIG) or {}
+        for folder in (self.figures, self.histories, self.sections):
+            folder.mkdir(exist_ok=True)
+        self._legacy = old is not None and "layout" not in old
+        self.summary: dict[str, Any] = old or {"problems": {}}
+        # Key order: identity first, then results, then bookkeeping.
+        self.summary = {
+            "chapter": self.chapter,
+            "title": self.title,
+            "layout": LAYOUT,
+            **{k: v for k, v in self.summary.items() if k not in ("chapter", "title", "layout")},
+        }
+        self.summary.setdefault("files", {})
+        self.summary.setdefault("provenance", {})
+        if self._lock is not None:  # only the folder's one writer may tidy it
+            self._recover()
+
+    def _has_content(self) -> bool:
+        return any(entry.name != LOCK_NAME for entry in self.path.iterdir())
+
+    def _move_folder_aside(self) -> None:
+        if Path.cwd().resolve().is_relative_to(self.path.resolve()):
+            raise CompanionError(
+                f"--fresh cannot move {self.path} aside: it holds the current folder; "
+                "give --out the run folder's own name"
+            )
+        if not (self.path / SUMMARY).exists():
+            ours = {SUMMARY, CONFIG, REPORT, SECTIONS, FIGURES, HISTORIES, LOCK_NAME}
+            strays = [e.name for e in self.path.iterdir() if e.name not in ours]
+            if strays:
+                raise CompanionError(
+                    f"{self.path} is not a run folder (no summary.json; it holds {strays[0]!r}); "
+                    "--fresh moves only run folders aside: choose another --out"
+                )
+        target = aside_path(self.path)
+        self.path.rename(target)
+        self.path.mkdir()
+        if self._lock is not None:
+            # Lock the new folder before letting go of the old one: never a gap.
+            self._lock.moved(target)
+            old_lock, self._lock = self._lock, FolderLock(self.path)
+            self._lock.acquire()
+            old_lock.release()
+        self.moved_to = target
+        self.notes.append(f"moved the earlier run folder aside to {target}")
+
+    def _read(self, name: str) -> Any:
+        path = self.path / name
+        try:
+            return read_json(path)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            reason = (
+                f"not valid JSON ({error.msg}, line {error.lineno})"
+                if isinstance(error, json.JSONDecodeError)
+                else str(getattr(error, "strerror", None) or error)
+            )
+            raise CompanionError(
+                f"{path} cannot be read: {reason}; nothing was changed: rerun with --fresh "
+                "to move this folder aside and start a new one"
+            ) from None
+
+    def _read_summary(self) -> dict[str, Any] | None:
+        old = self._read(SUMMARY)
+        if old is None:
+            return None
+        path = self.path / SUMMARY
+        way_out = "choose another --out, or --fresh to move this folder aside"
+        if not isinstance(old, dict) or not isinstance(old.get("problems"), dict):
+            raise CompanionError(f"{path} is not a companion run summary; {way_out}")
+        if old.get("chapter") != self.chapter:
+            # Writing into another chapter's folder would mix its answers into this report.
+            raise CompanionError(
+                f"{self.path} holds a run of {old.get('chapter')!r}, not {self.chapter!r}; "
+                f"{way_out}"
+            )
+        layout = old.get("layout", 1)
+        if layout not in (1, LAYOUT) or isinstance(layout, bool):
+            raise CompanionError(
+                f"{self.path} was written by another version of companion (layout {layout!r}; "
+                f"this one reads 1 and {LAYOUT}); {way_out}"
+            )
+        return old
+
+    def _recover(self) -> None:
+        """Tidy after a run that was killed: temporaries go, its partial files get an owner."""
+        for folder in (self.path, self.figures, self.histories, self.sections):
+            for tmp in folder.glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+        running = self.summary.pop("running", None)
+        if not isinstance(running, dict) or "problem" not in running:
+            return
+        problem, since = running["problem"], int(running.get("since_ns", 0)) - _CLOCK_SLACK_NS
+        claimed = self._claimed()
+        files = self.summary["files"].setdefault(problem, [])
+        files.extend(
+            unit
+            for unit, (_, _, newest) in _scan(self.path).items()
+            if unit not in claimed and newest >= since
+        )
+
+    def _claimed(self, *, but: str | None = None) -> set[str]:
+        return {u for p, units in self.summary["files"].items() if p != but for u in units}
+
+    # ------------------------------------------------------------------ problems
+
+    def begin(self, problem: str, *, replace: bool) -> list[str]:
+        """Mark `problem` as running; return notes on what was moved aside.
+
+        With `replace`, this run's answer replaces the earlier one: the earlier results
+        stay listed until the problem writes its first file, and the problem's earlier
+        folders (keras-tuner projects) are moved aside now, before anything reloads or
+        deletes them. Without it (resume), they are left for the problem to continue.
+        """
+        files = self.summary["files"]
+        self._running, self._replacing, self._written = problem, replace, set()
+        self._old_files = set(files.get(problem, []))
+        notes = []
+        if replace:
+            others = self._claimed(but=problem)
+            folders = [u for u in self._old_files if u not in others and (self.path / u).is_dir()]
+            if self._legacy:  # a folder from before files were recorded: its tuner projects
+                folders += [
+                    u
+                    for u in _scan(self.path)
+                    if u not in others and (self.path / u / "oracle.json").exists()
+                ]
+            for unit in sorted(set(folders)):
+                target = aside_path(self.path / unit)
+                (self.path / unit).rename(target)
+                notes.append(f"{problem}: moved its earlier {unit} aside to {target}")
+            files[problem] = sorted(self._old_files - set(folders))
+            self._old_files = set(files[problem])
+        self.summary["running"] = {"problem": problem, "since_ns": time.time_ns()}
+        write_json(self.path / SUMMARY, self.summary)
+        self._before = _scan(self.path)
+        return notes
+
+    def _start_replacing(self) -> None:
+        """The running problem writes: its earlier answer leaves summary.json, then report.md."""
+        problem = self._running
+        if problem is None or not self._replacing or problem not in self.summary["problems"]:
+            return
+        del self.summary["problems"][problem]
+        self.summary["provenance"].pop(problem, None)
+        write_json(self.path / SUMMARY, self.summary)
+        self._write_report()
+
+    def record(self, problem: str, title: str, markdown: str, results: Mapping) -> None:
+        """Write one finished problem: its report section and its summary entry."""
+        if problem == self._running:
+            self._start_replacing()
+        units = set(self._written)
+        old = set(self.summary["files"].get(problem, []))
+        stale: set[str] = set()
+        if problem == self._running:
+            after = _scan(self.path)
+            units |= {u for u, sig in after.items() if self._before.get(u) != sig}
+            if self._replacing:  # the earlier answer's figures and tables this one did not redo
+                others = self._claimed(but=problem)
+                stale = {
+                    u
+                    for u in self._old_files - units - others
+                    if u.split("/")[0] in (FIGURES, HISTORIES) and (self.path / u).is_file()
+                }
+        body = f"## {problem}. {title}\n\n{markdown.strip()}\n"
+        write_text(self.sections / f"{problem}.md", body)
+        self.summary["problems"][problem] = to_jsonable(dict(results))
+        self.summary["files"][problem] = sorted(
+            u for u in (units | old) - stale if (self.path / u).exists()
+        )
+        self.summary["provenance"][problem] = {
+            **{k: self.config[k] for k in PROVENANCE if k in self.config},
+            "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        if problem == self._running:
+            self.summary.pop("running", None)
+            self._running = None
+        # report.md before summary.json: whatever summary.json lists, the report shows.
+        self._write_report()
+        write_json(self.path / SUMMARY, self.summary)
+        for unit in stale:
+            (self.path / unit).unlink(missing_ok=True)
+
+    # ------------------------------------------------------------------ outputs
+
+    def write_config(self, config: Mapping[str, Any]) -> None:
+        """Record every setting of the run (merged into config.json)."""
+        self.config.update(to_jsonable(dict(config)))
+        write_json(self.path / CONFIG, self.config)
+        for key in ("seed", "quick", "data"):
+            if key in self.config:
+                self.summary[key] = self.config[key]
+        self._write_report()
+        write_json(self.path / SUMMARY, self.summary)
+
+    def note_data(self, name: str, description: str) -> None:
+        """Say which data a problem used; it goes to config.json and the report."""
+        data = dict(self.config.get("data", {}))
+        data[name] = description
+        self.write_config({"data": data})
+
+    def save_figure(self, fig: Any, name: str, *, dpi: int = 110) -> str:
+        """Save a matplotlib figure as figures/<name>.png, close it, return its path."""
+        import matplotlib.pyplot as plt
+
+        self._start_replacing()
+        target = self.figures / f"{name}.png"
+        try:
+            replace_atomically(
+                target, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+            )
+        finally:
+            plt.close(fig)
+        return self._wrote(target)
+
+    def figure_md(self, fig: Any, name: str, caption: str) -> str:
+        """Save a figure and return the markdown that embeds it."""
+        return f"![{caption}]({self.save_figure(fig, name)})\n\n*{caption}*\n"
+
+    def save_history(self, frame: Any, name: str) -> str:
+        """Save a pandas DataFrame as histories/<name>.csv and return its path."""
+        self._start_replacing()
+        target = self.histories / f"{name}.csv"
+        replace_atomically(target, lambda tmp: frame.to_csv(tmp, index=False))
+        return self._wrote(target)
+
+    def _wrote(self, target: Path) -> str:
+        relative = target.relative_to(self.path).as_posix()
+        self._written.add(_unit(PurePosixPath(relative)))
+        return relative
+
+    def _write_report(self) -> None:
+        lines = [f"# {self.title}\n"]
+        for key, label in (("seed", "Seed"), ("quick", "Quick mode")):
+            if key in self.config:
+                lines.append(f"- {label}: `{self.config[key]}`")
+        for name, description in self.config.get("data", {}).items():
+            lines.append(f"- Data ({name}): {description}")
+        mixed = self._kept_with_other_settings()
+        if mixed:
+            lines.append(f"- Kept from earlier runs with other settings: {mixed}")
+        lines.append("")
+        listed = self.summary["problems"]
+        for problem in [*self.order, *(p for p in listed if p not in self.order)]:
+            section = self.sections / f"{problem}.md"
+            if problem in listed and section.exists():
+                lines.append(section.read_text(encoding="utf-8"))
+        missing = [p for p in self.order if p not in listed]
+        if missing:
+            lines.append(f"*Not run in this folder yet: {', '.join(missing)}.*\n")
+        write_text(self.path / REPORT, "\n".join(lines))
+
+    def _kept_with_other_settings(self) -> str:
+        notes = []
+        for problem in self.order:
+            if problem not in self.summary["problems"]:
+                continue
+            made = self.summary["provenance"].get(problem, {})
+            other = [
+                f"{key} `{made[key]}`"
+                for key in PROVENANCE
+                if key in made and key in self.config and made[key] != self.config[key]
+            ]
+            if other:
+                notes.append(f"{problem} ({', '.join(other)})")
+        return "; ".join(notes)
+
+    # ------------------------------------------------------------------ closing
+
+    def close(self) -> None:
+        """Let go of the folder's lock (if held)."""
+        if self._lock is not None:
+            self._lock.release()
+
+    def __enter__(self) -> RunFolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

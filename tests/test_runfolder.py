@@ -1,0 +1,228 @@
+"""Run folders never lose work: reruns, --fresh, tuner projects, refusals, atomic writes."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from companion.errors import CompanionError
+from companion.runfolder import LAYOUT, RunFolder, read_json, replace_atomically, write_text
+
+ORDER = ["4A", "4B", "4C", "4D", "4E"]
+
+
+def folder(path, **kwargs):
+    return RunFolder(path, chapter="ch4_cnn", title="Chapter 4", order=ORDER, **kwargs)
+
+
+def figure():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], [0, 1])
+    return fig
+
+
+def summary(path):
+    return read_json(path / "summary.json")
+
+
+def solve(run, problem, *, figures=(), project=None, replace=True, value=1):
+    """Run a fake problem through the folder: figures, a tuner project, its record."""
+    run.begin(problem, replace=replace)
+    for name in figures:
+        run.save_figure(figure(), name)
+    if project:
+        (run.path / "tuning" / project).mkdir(parents=True, exist_ok=True)
+        (run.path / "tuning" / project / "oracle.json").write_text(json.dumps({"v": value}))
+    run.record(problem, problem, f"{problem} answer {value}", {"value": value})
+
+
+def test_a_rerun_replaces_exactly_the_problems_it_runs(tmp_path):
+    run = folder(tmp_path)
+    solve(run, "4A", figures=["4A_curve", "4A_extra"])
+    solve(run, "4B", figures=["4B_plot"])
+    first_4b = (tmp_path / "figures" / "4B_plot.png").read_bytes()
+
+    again = folder(tmp_path)
+    again.begin("4A", replace=True)
+    # Until the rerun writes anything, the earlier answer stays listed ...
+    assert set(summary(tmp_path)["problems"]) == {"4A", "4B"}
+    again.save_figure(figure(), "4A_curve")
+    # ... and from its first file on, it is no longer (its figure is being replaced).
+    assert set(summary(tmp_path)["problems"]) == {"4B"}
+    assert "## 4A." not in (tmp_path / "report.md").read_text()
+    again.record("4A", "4A", "4A answer 2", {"value": 2})
+
+    done = summary(tmp_path)
+    assert done["problems"] == {"4A": {"value": 2}, "4B": {"value": 1}}
+    assert done["files"] == {"4A": ["figures/4A_curve.png"], "4B": ["figures/4B_plot.png"]}
+    assert not (tmp_path / "figures" / "4A_extra.png").exists()  # the old 4A's, not redone
+    assert (tmp_path / "figures" / "4B_plot.png").read_bytes() == first_4b
+    text = (tmp_path / "report.md").read_text()
+    assert "4A answer 2" in text and "4A answer 1" not in text and "4B answer 1" in text
+
+
+def test_a_rerun_that_fails_before_writing_keeps_the_earlier_answer(tmp_path):
+    solve(folder(tmp_path), "4B", figures=["4B_plot"])
+    again = folder(tmp_path)
+    again.begin("4B", replace=True)  # ... and then the problem raises (say, a bad --mnist)
+    again.close()
+    run = folder(tmp_path, lock=True)
+    assert run.completed == {"4B"}
+    assert "4B answer 1" in (tmp_path / "report.md").read_text()
+    assert (tmp_path / "figures" / "4B_plot.png").is_file()
+
+
+def test_a_rerun_moves_the_problems_tuner_project_aside(tmp_path):
+    run = folder(tmp_path)
+    solve(run, "4D", project="4D_other")
+    solve(run, "4E", project="4E_grid", value=1)
+    assert summary(tmp_path)["files"]["4E"] == ["tuning/4E_grid"]
+
+    again = folder(tmp_path)
+    notes = again.begin("4E", replace=True)
+    [aside] = [p for p in (tmp_path / "tuning").iterdir() if p.name.startswith("4E_grid.old-")]
+    assert notes == [f"4E: moved its earlier tuning/4E_grid aside to {aside}"]
+    assert json.loads((aside / "oracle.json").read_text()) == {"v": 1}  # moved, not deleted
+    assert not (tmp_path / "tuning" / "4E_grid").exists()  # keras-tuner starts afresh
+    assert (tmp_path / "tuning" / "4D_other" / "oracle.json").exists()  # not 4E's: untouched
+
+
+def test_resume_leaves_the_tuner_project_to_continue(tmp_path):
+    run = folder(tmp_path)
+    run.begin("4E", replace=False)
+    (tmp_path / "tuning" / "4E_grid").mkdir(parents=True)
+    (tmp_path / "tuning" / "4E_grid" / "oracle.json").write_text("{}")
+    run.close()  # killed mid-search: 4E never recorded
+
+    resumed = folder(tmp_path, resume=True, lock=True)
+    # The killed problem's partial work is recognised as its own ...
+    assert summary(tmp_path)["files"] == {}  # (not rewritten yet)
+    assert resumed.summary["files"] == {"4E": ["tuning/4E_grid"]}
+    assert resumed.begin("4E", replace=False) == []
+    assert (tmp_path / "tuning" / "4E_grid" / "oracle.json").exists()
+    resumed.close()
+    # ... so a rerun without --resume moves it aside rather than letting keras-tuner delete it.
+    rerun = folder(tmp_path, lock=True)
+    [note] = rerun.begin("4E", replace=True)
+    assert "moved its earlier tuning/4E_grid aside" in note
+    assert not (tmp_path / "tuning" / "4E_grid").exists()
+
+
+def test_fresh_moves_the_folder_aside_with_its_tuner_projects(tmp_path):
+    out = tmp_path / "R"
+    solve(folder(out), "4E", project="4E_grid")
+    run = folder(out, fresh=True, lock=True)
+    assert run.notes == [f"moved the earlier run folder aside to {run.moved_to}"]
+    assert (run.moved_to / "tuning" / "4E_grid" / "oracle.json").exists()
+    assert summary(run.moved_to)["problems"] == {"4E": {"value": 1}}
+    assert not (run.moved_to / ".lock").exists()  # our lock left with us
+    assert (out / ".lock").exists() and not (out / "tuning").exists()
+    assert run.completed == set()
+    run.close()
+    assert not (out / ".lock").exists()
+
+
+def test_fresh_refuses_a_folder_that_is_not_a_run_folder(tmp_path):
+    (tmp_path / "thesis.tex").write_text("years of work")
+    with pytest.raises(CompanionError, match=r"is not a run folder .*'thesis.tex'.*choose another"):
+        folder(tmp_path, fresh=True)
+    assert (tmp_path / "thesis.tex").read_text() == "years of work"
+    assert not list(tmp_path.parent.glob(f"{tmp_path.name}.old-*"))
+
+
+def test_fresh_refuses_to_move_the_current_folder(tmp_path, monkeypatch):
+    folder(tmp_path).write_config({"seed": 0})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CompanionError, match="--fresh cannot move . aside: it holds the current"):
+        folder(".", fresh=True)
+    assert (tmp_path / "summary.json").exists()
+
+
+def test_resume_and_fresh_contradict(tmp_path):
+    with pytest.raises(CompanionError, match="--resume and --fresh contradict each other"):
+        folder(tmp_path, resume=True, fresh=True)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"chapter": "ch4_cnn", "problems": {"4A": {', "not valid JSON"),
+        ("\xff\xfe garbage", "not valid JSON"),
+        ('["a list"]', "is not a companion run summary"),
+        (
+            json.dumps({"chapter": "ch4_cnn", "layout": 99, "problems": {}}),
+            "written by another version of companion \\(layout 99",
+        ),
+    ],
+)
+@pytest.mark.parametrize("resume", [True, False])
+def test_a_broken_or_foreign_summary_is_refused_and_kept(tmp_path, content, message, resume):
+    (tmp_path / "summary.json").write_text(content, encoding="utf-8")
+    (tmp_path / "sections").mkdir()
+    (tmp_path / "sections" / "4A.md").write_text("## 4A. kept")
+    before = sorted((p.name, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
+    with pytest.raises(CompanionError, match=message) as error:
+        folder(tmp_path, resume=resume, lock=True)
+    assert str(tmp_path) in str(error.value) and "--fresh" in str(error.value)
+    after = sorted((p.name, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
+    assert after == before  # nothing deleted or rewritten, and the lock was let go
+
+
+def test_a_folder_from_before_layouts_is_read_and_upgraded(tmp_path):
+    legacy = {"chapter": "ch4_cnn", "title": "Chapter 4", "problems": {"4E": {"v": 1}}}
+    (tmp_path / "summary.json").write_text(json.dumps(legacy))
+    (tmp_path / "tuning" / "4E_grid").mkdir(parents=True)
+    (tmp_path / "tuning" / "4E_grid" / "oracle.json").write_text("{}")
+    run = folder(tmp_path)
+    assert run.completed == {"4E"}
+    run.write_config({"seed": 0})
+    assert summary(tmp_path)["layout"] == LAYOUT
+    # Its tuner projects have no recorded owner: a rerun moves them aside all the same.
+    [note] = run.begin("4E", replace=True)
+    assert "tuning/4E_grid aside" in note
+
+
+def test_out_naming_a_file_is_refused(tmp_path):
+    (tmp_path / "results.txt").write_text("mine")
+    with pytest.raises(CompanionError, match="results.txt is a file, not a folder"):
+        folder(tmp_path / "results.txt")
+    assert (tmp_path / "results.txt").read_text() == "mine"
+
+
+def test_temporaries_of_a_killed_writer_are_swept_by_the_next_one(tmp_path):
+    folder(tmp_path).write_config({"seed": 0})
+    (tmp_path / ".summary.json.4242.tmp").write_text('{"half":')
+    (tmp_path / "figures" / ".4A.png.4242.tmp").write_bytes(b"\x89PNG")
+    folder(tmp_path, lock=True).close()
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_an_atomic_write_that_fails_leaves_the_old_file(tmp_path):
+    target = tmp_path / "report.md"
+    write_text(target, "old and complete")
+
+    def half_then_full_disk(tmp):
+        tmp.write_text("new and half")
+        raise OSError(28, "No space left on device", str(tmp))
+
+    with pytest.raises(OSError, match="No space left"):
+        replace_atomically(target, half_then_full_disk)
+    assert target.read_text() == "old and complete"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
+
+
+def test_figures_and_histories_are_written_atomically(tmp_path):
+    run = folder(tmp_path)
+    run.save_history(pd.DataFrame({"a": [1]}), "old")
+
+    class Broken:
+        def to_csv(self, path, index):
+            path.write_text("a\n1\n2")
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        run.save_history(Broken(), "old")
+    assert (tmp_path / "histories" / "old.csv").read_text() == "a\n1\n"
+    assert sorted(p.name for p in (tmp_path / "histories").iterdir()) == ["old.csv"]
