@@ -94,9 +94,12 @@ for column, name in enumerate(pools.inputs):
     for row, (kind, grids) in enumerate(
         (("input", pools.inputs), ("average", pools.average), ("max", pools.maximum))
     ):
+        side = range(len(grids[name]))
         plot_heatmap(
             grids[name],
             ax=axes[row, column],
+            xlabels=side,
+            ylabels=side,
             fmt="{:.2g}",
             vmin=0,
             vmax=1,
