@@ -6,11 +6,12 @@ checks plotting in the same session, the way a student's notebook would.
 
 import base64
 import runpy
+import subprocess
 import sys
 
 import matplotlib
 import pytest
-from kernels import code_notebook, execute, images, markdown, text
+from kernels import ROOT, code_notebook, execute, images, markdown, text
 
 from chapters import _flags, run
 from companion.errors import CompanionError
@@ -39,6 +40,15 @@ def test_report_parts_split_text_and_existing_figures(tmp_path):
 def test_report_parts_name_a_missing_report(tmp_path):
     with pytest.raises(FileNotFoundError, match="no report at .*report.md; run the chapter"):
         report_parts(tmp_path)
+
+
+def test_jupyter_support_imports_nothing_heavy():
+    code = (
+        "import sys, companion.jupyter, chapters\n"
+        "heavy = {'tensorflow', 'keras', 'matplotlib', 'IPython'} & set(sys.modules)\n"
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
 def test_not_a_notebook_here():

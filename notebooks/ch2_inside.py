@@ -1,0 +1,151 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 2: inside a neural network, linear nets on COVID-19 case data
+#
+# Problem 2 of CS 155 set 4 (2023), worked with the `companion` library and the chapter's own
+# functions (`chapters.ch2_inside`). Change a setting in a cell and run it again.
+# `python -m chapters.ch2_inside` runs the same problems and writes a full report.
+#
+# **The data.** The set uses a CDC file (*COVID-19 Case Surveillance Public Use Data*, a
+# subset) that cannot be downloaded here. Set `CSV` to your copy to use it; otherwise the
+# notebook makes **synthetic** cases in the same layout, with invented death rates: the
+# numbers then show the method, not facts about COVID-19.
+
+# %%
+# On Colab or in a fresh environment, install the companion first (remove the leading #):
+# # !pip install "companion @ git+https://github.com/OWNER/companion"
+import logging
+
+from chapters import ch2_inside as ch2
+from companion import load_covid_csv, log_odds_weights, plot_history, set_seed, synthetic_covid
+from companion.linear import dense_layers
+
+QUICK = True  # True: 20,000 synthetic cases (about a minute in all); False: 400,000
+CSV = None  # or your copy of COVID-19_Case_Surveillance_Public_Use_Data_Subset.csv
+SEED = 0
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in the outputs
+set_seed(SEED)
+
+# %% [markdown]
+# ## 2A. Installation: versions and devices
+#
+# *The set:* install the framework and report its version numbers.
+
+# %%
+env = ch2.environment()
+print(f"Keras backend: {env.backend}; devices: {', '.join(env.devices) or 'none reported'}")
+env.versions
+
+# %% [markdown]
+# ## 2B. The data: preprocessing with pandas
+#
+# *The set:* load the case data, keep 7 to 12 inputs with `death_yn` as the outcome, and
+# explain the preprocessing (missing values, strings to numbers, scaling, the imbalance).
+
+# %%
+if CSV:
+    frame = load_covid_csv(CSV)
+    if QUICK and len(frame) > 20_000:
+        frame = frame.sample(20_000, random_state=SEED)
+else:
+    frame = synthetic_covid(20_000 if QUICK else 400_000, seed=SEED)
+# Try dates="numeric", encoding="onehot", balance="weights" or "none", another ratio.
+data = ch2.preprocess(
+    frame, dates="drop", encoding="factorize", balance="undersample", ratio=5.0, seed=SEED
+)
+data.steps
+
+# %% tags=["figure"]
+known = frame[frame["death_yn"].isin(["Yes", "No"])]
+tag = " [SYNTHETIC data]" if frame.attrs.get("synthetic") else ""
+fig = ch2.plot_death_rates(known, title_suffix=tag)
+
+# %%
+print(
+    f"{data.input_dim} inputs: {', '.join(data.feature_names)}.\n"
+    f"{len(known):,} of {len(frame):,} cases have a known outcome; "
+    f"{(known['death_yn'] == 'Yes').mean():.1%} of them died. Split and rebalanced "
+    f"({data.settings['balance']}): {len(data.y_train):,} training rows "
+    f"({data.y_train.mean():.1%} deaths), {len(data.y_val):,} validation and "
+    f"{len(data.y_test):,} test rows with the real mix."
+)
+
+# %% [markdown]
+# ## 2C. A linear neural network
+#
+# *The set:* a net with one linear hidden layer of 5 units (no activation) and a two-way
+# softmax output; train and test it, show the losses and the test accuracy, and draw the
+# first layer's weights as a heatmap.
+
+# %%
+EPOCHS = 20  # the staff's
+LEARNING_RATE = 1e-3  # Adam's; try 1e-2 or 1e-4
+one = ch2.train_linear_net(
+    data, hidden=(5,), epochs=EPOCHS, learning_rate=LEARNING_RATE, seed=SEED, name="one"
+)
+one.scores
+
+# %% tags=["figure"]
+plot_history(one.history, title=f"one linear hidden layer of 5{tag}")
+
+# %% tags=["figure"]
+weights = dense_layers(one.model)[0].get_weights()[0].T  # 5 units x the inputs
+fig = ch2.plot_first_layer(weights, data.feature_names, title_suffix=tag)
+
+# %%
+s = one.scores
+print(
+    f"Test accuracy {s['test_accuracy']:.2%} against {s['baseline_accuracy']:.2%} for always "
+    f"answering No: accuracy says little on a rare outcome. Balanced accuracy "
+    f"{s['balanced_accuracy']:.3f} (0.5 is chance) and ROC AUC {s['roc_auc']:.3f}: the net "
+    f"scores a random death above a random survivor {s['roc_auc']:.0%} of the time."
+)
+
+# %% [markdown]
+# ## 2D. A two-layer linear neural network
+#
+# *The set:* add a second linear hidden layer; the one- and two-layer nets should reach very
+# similar losses. Why, and can you see it in the code?
+
+# %% tags=["figure"]
+two = ch2.train_linear_net(
+    data, hidden=(5, 5), epochs=EPOCHS, learning_rate=LEARNING_RATE, seed=SEED, name="two"
+)
+relu = ch2.train_linear_net(
+    data, hidden=(5, 5), relu=True, epochs=EPOCHS, learning_rate=LEARNING_RATE, seed=SEED
+)
+collapse = ch2.collapse_demo(two, relu, data.x_test)
+nets = {"one linear layer (5)": one, "two linear layers (5, 5)": two, "ReLU (5, 5)": relu}
+fig = ch2.plot_losses(nets, title_suffix=tag)
+
+# %% tags=["figure"]
+log_odds = {"one linear layer": log_odds_weights(one.model)[0]}
+log_odds["two linear layers"] = log_odds_weights(two.model)[0]
+fig = ch2.plot_log_odds(log_odds, data.feature_names, title_suffix=tag)
+
+# %%
+gap = abs(one.final_val_loss - two.final_val_loss)
+print(
+    f"Validation loss: one layer {one.final_val_loss:.4f}, two layers "
+    f"{two.final_val_loss:.4f} ({gap:.4f} apart), ReLU {relu.final_val_loss:.4f}.\n"
+    f"Multiplied out into one layer, the two-layer net's predictions change by at most "
+    f"{collapse.collapsed_max_abs_diff:.1e} (float32 rounding): (x W1 + b1) W2 + b2 = "
+    f"x (W1 W2) + (b1 W2 + b2), one linear map. The same product for the ReLU net, ignoring "
+    f"the ReLUs, moves its predictions by up to {collapse.relu_collapse_max_abs_diff:.2f}: "
+    "the kink is what lets depth add functions."
+)

@@ -1,0 +1,87 @@
+"""The chapter notebooks: stored clean, in sync with their sources, and run end to end.
+
+Each notebook runs in quick mode (QUICK = True, as stored) through a real Jupyter kernel,
+one kernel per notebook. A run fails on any cell error, and when a cell tagged "figure"
+leaves no image in its outputs.
+"""
+
+import importlib
+import re
+import time
+
+import jupytext
+import nbformat
+import pytest
+from kernels import ROOT, execute, images
+
+NOTEBOOKS = ROOT / "notebooks"
+CHAPTERS = ["ch1_principles", "ch2_inside", "ch3_depth_width", "ch4_cnn"]
+# Problems whose answer is a number or a table, not a picture.
+NO_FIGURE = {"2A": "versions", "4B": "a parameter count and a shape"}
+HEADING = re.compile(r"^## (\S+?)\. ", re.M)
+
+
+def read(chapter: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS / f"{chapter}.ipynb", as_version=4)
+
+
+def sections(nb) -> dict[str, list]:
+    """Problem id -> the cells under its '## <id>. …' heading (up to the next one)."""
+    found: dict[str, list] = {}
+    current = None
+    for cell in nb.cells:
+        heading = HEADING.search(cell.source) if cell.cell_type == "markdown" else None
+        if heading:
+            current = heading.group(1)
+            found[current] = []
+        elif current is not None:
+            found[current].append(cell)
+    return found
+
+
+def figure_cells(cells) -> list:
+    return [c for c in cells if "figure" in c.get("metadata", {}).get("tags", [])]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_notebook_is_stored_without_outputs_and_in_quick_mode(chapter):
+    nb = read(chapter)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert re.search(r"^QUICK = True\b", code[0].source, re.M), "the set-up cell sets QUICK"
+    assert '# !pip install "companion @ git+' in code[0].source  # Colab's line, commented
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_notebook_matches_its_jupytext_source(chapter):
+    source = jupytext.read(NOTEBOOKS / f"{chapter}.py")
+    stored = read(chapter)
+
+    def cells(nb):
+        return [(c.cell_type, c.source, c.get("metadata", {}).get("tags", [])) for c in nb.cells]
+
+    assert cells(source) == cells(stored), (
+        f"notebooks/{chapter}.ipynb is out of date; run: jupytext --sync notebooks/{chapter}.py"
+    )
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_notebook_walks_every_problem_with_a_figure(chapter):
+    problems = [p.id for p in importlib.import_module(f"chapters.{chapter}").PROBLEMS]
+    found = sections(read(chapter))
+    assert list(found) == problems
+    for problem, cells in found.items():
+        if problem not in NO_FIGURE:
+            assert figure_cells(cells), f"{chapter} {problem} has no cell tagged 'figure'"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_notebook_runs_in_quick_mode_and_draws_every_figure(chapter, tmp_path):
+    nb = read(chapter)
+    start = time.perf_counter()
+    execute(nb, tmp_path, timeout=600)
+    print(f"{chapter}: {time.perf_counter() - start:.0f} s in quick mode")
+    for problem, cells in sections(nb).items():
+        for cell in figure_cells(cells):
+            assert images(cell), f"{chapter} {problem}: no figure from\n{cell.source}"
