@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.abc
+import importlib.util
 import os
 import platform
+import sys
+import tempfile
 from importlib import metadata
 
 PACKAGES = (
@@ -61,38 +66,66 @@ STARTUP_NOISE = (
 )
 
 
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow with its start-up lines held back; anything else it prints is kept."""
-    import sys
+def quiet_tensorflow_startup() -> None:
+    """Hold back TensorFlow's start-up lines whenever it is first imported (from now on).
 
-    if "tensorflow" in sys.modules:
+    TensorFlow is not imported here: a finder waits on `sys.meta_path` for its first import
+    and runs that import with the process's stderr held; anything else printed is kept.
+    """
+    if "tensorflow" in sys.modules or any(isinstance(f, _QuietFinder) for f in sys.meta_path):
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.meta_path.insert(0, _QuietFinder())
+
+
+class _QuietFinder(importlib.abc.MetaPathFinder):
+    """Finds `tensorflow` like the normal finders, but loads it with stderr held back."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)  # one import only; later imports find it in sys.modules
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _QuietLoader(spec.loader)
+        return spec
+
+
+class _QuietLoader(importlib.abc.Loader):
+    def __init__(self, loader) -> None:
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        with _held_stderr():
+            self.loader.exec_module(module)
+
+
+@contextlib.contextmanager
+def _held_stderr():
+    """Send the process's stderr (C++ writes too) to a file; replay all but the noise."""
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):  # e.g. a notebook's stream: nothing to hide
-        fd = None
-    if fd is None:
-        import tensorflow  # noqa: F401
-
+        yield
         return
-    import tempfile
-
     sys.stderr.flush()
     saved = os.dup(fd)
     with tempfile.TemporaryFile() as held:
         os.dup2(held.fileno(), fd)
         try:
-            import tensorflow  # noqa: F401
+            yield
         finally:
             sys.stderr.flush()
             os.dup2(saved, fd)
             os.close(saved)
             held.seek(0)
             text = held.read().decode(errors="replace")
-    kept = [line for line in text.splitlines() if line and not _noise(line)]
-    if kept:
-        print("\n".join(kept), file=sys.stderr)
+            kept = [line for line in text.splitlines() if line and not _noise(line)]
+            if kept:
+                print("\n".join(kept), file=sys.stderr)
 
 
 def _noise(line: str) -> bool:

@@ -185,13 +185,11 @@ def _quiet_backend(verbose: bool) -> None:
 
 def _start_output(args: argparse.Namespace) -> None:
     """Load TensorFlow without its start-up lines (unless -v); show progress (unless -q)."""
-    from companion.env import import_tensorflow_quietly
+    from companion.env import quiet_tensorflow_startup
 
-    if args.verbose:
-        import tensorflow  # noqa: F401  (its own start-up lines are wanted with -v)
-    else:
-        import_tensorflow_quietly()
-    from companion import progress  # imports Keras, so only once TensorFlow is loaded
+    if not args.verbose:  # with -v, TensorFlow's own start-up lines are wanted
+        quiet_tensorflow_startup()
+    from companion import progress
 
     if args.quiet:
         progress.detach()

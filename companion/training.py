@@ -11,7 +11,7 @@ import pandas as pd
 
 from companion.callbacks import EpochTimer, TrainingCurves
 from companion.plots import history_frame
-from companion.progress import epoch_progress
+from companion.progress_callbacks import epoch_progress
 
 
 def one_hot(labels, num_classes: int = 10) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from companion import progress
+from companion.progress_callbacks import epoch_progress
 from companion.seed import set_seed
 from companion.training import train
 
@@ -63,7 +64,7 @@ def test_end_line_closes_an_open_redraw(shown):
 
 def test_no_handler_means_no_callback():
     progress.detach()
-    assert progress.epoch_progress("x") is None
+    assert epoch_progress("x") is None
     assert progress.handler() is None
 
 
@@ -195,3 +196,21 @@ def test_quiet_prints_only_the_problem_lines(tmp_path):
 def test_the_progress_logger_does_not_leak_into_the_root_logger(shown):
     shown(live=False)
     assert logging.getLogger("companion.progress").propagate is False
+
+
+def test_the_quiet_start_up_waits_for_tensorflow_to_be_imported(tmp_path):
+    code = (
+        "import sys\n"
+        "from companion.env import quiet_tensorflow_startup\n"
+        "quiet_tensorflow_startup()\n"
+        "print('tensorflow' in sys.modules)\n"
+        "import keras\n"
+        "print(keras.ops.sum(keras.ops.ones(3)))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180
+    )
+    assert done.stdout.splitlines()[0] == "False"  # nothing imported until needed
+    assert "3.0" in done.stdout
+    assert "oneDNN" not in done.stderr and "absl::InitializeLog" not in done.stderr
