@@ -47,7 +47,6 @@ def test_notebook_player(panels):
     assert "<script" in html.data and "anim" in html.data
 
 
-@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
 def test_bad_input_says_the_fix(panels, tmp_path):
     with pytest.raises(ValueError, match="take snapshots first"):
         animate_boundaries({"a": {}})
@@ -55,5 +54,7 @@ def test_bad_input_says_the_fix(panels, tmp_path):
         animate_boundaries(panels[0], fps=0)
     with pytest.raises(ValueError, match=r"\(x_train, y_train\)"):
         animate_boundaries(panels[0], {"a": (1, 2, 3)})
+    anim = animate_boundaries(panels[0])
     with pytest.raises(ValueError, match="writes .gif files"):
-        save_gif(animate_boundaries(panels[0]), tmp_path / "anim.mp4")
+        save_gif(anim, tmp_path / "anim.mp4")
+    assert save_gif(anim, tmp_path / "anim.gif").exists()  # the animation is still usable
