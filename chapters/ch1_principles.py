@@ -124,18 +124,25 @@ def demo_seeds(ctx: Context) -> list[int]:
     return list(range(count))
 
 
-def circle_data(ctx: Context, seed: int = 0):
+def circle(seed_index: int = 0, base_seed: int = 0):
     """The demos' data for one seed: Playground circle, 500 points, noise 0, half for training."""
     from companion.data.playground import playground_dataset
     from companion.seed import derive_seed
 
+    return playground_dataset(
+        "circle", 500, 0.0, derive_seed(base_seed, f"circle-{seed_index}"), 0.5
+    )
+
+
+def circle_data(ctx: Context, seed_index: int = 0):
+    """`circle` for this run, made once and shared by 1A and 1B (even with --only)."""
+
     def load():
-        # One data set per seed, shared by 1A and 1B, even with --only.
-        data = playground_dataset("circle", 500, 0.0, derive_seed(ctx.seed, f"circle-{seed}"), 0.5)
-        ctx.run.note_data(f"circle, seed {seed}", data.description)
+        data = circle(seed_index, ctx.seed)
+        ctx.run.note_data(f"circle, seed {seed_index}", data.description)
         return data
 
-    return ctx.cached(f"circle-{seed}", load)
+    return ctx.cached(f"circle-{seed_index}", load)
 
 
 def largest_gradient_outside_output_bias(model, x, y) -> float:
@@ -185,7 +192,7 @@ def playground_demo(
     settings = {"activation": activation, "init": init, "learning_rate": learning_rate}
     start = playground_model(hidden, seed=seed, compile=False, **settings)
     model = restart_from(trainer or playground_model(hidden, **settings), start)
-    every = max(1, epochs // FRAMES)
+    every = max(1, -(-epochs // FRAMES))  # at most FRAMES + 1 snapshots (and the end)
     x, y = data.x_train, data.y_train
     start_gradients = gradient_table(model, x, y)
     boundary = DecisionBoundary({*range(0, epochs + 1, every), *snapshot_epochs(epochs)})
@@ -406,6 +413,11 @@ def by_seed_text(part: pd.DataFrame, column: str, epochs: int) -> str:
     return "; ".join(pieces)
 
 
+def _count(n: int, noun: str) -> str:
+    """ "1 seed", "3 seeds"."""
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def _seeds_text(count: int, total: int) -> str:
     """ "every seed", "no seed", "2 of 3 seeds"."""
     if count == total:
@@ -520,7 +532,7 @@ def loss_figure(runs: Sequence[DemoRun], *, train: bool = False):
         yscale="log",
         xlabel="epoch",
         ylabel="loss ½(ŷ − y)²",
-        title=f"one line per seed ({seeds} seeds)",
+        title=f"one line per seed ({_count(seeds, 'seed')})",
     )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
@@ -564,7 +576,7 @@ def zero_gradient_row(run: DemoRun) -> dict[str, float]:
 
 
 def init_demos(
-    data_for,
+    data_for=None,
     *,
     seeds=(0, 1, 2),
     activation: str = "relu",
@@ -574,13 +586,14 @@ def init_demos(
     """Problem 1A: the set's two demos, the Playground's random start against all zeros.
 
     Args:
-        data_for: seed index -> the circle data for that seed (e.g. `lambda k: circle_data(ctx, k)`).
+        data_for: seed index -> the circle data for that seed (None: `circle(k, seed)`).
         seeds: seed indices; each draws the data and the random start.
         activation: the hidden units' activation (the set's ReLU).
         epochs: epochs per run (the set's 250).
         seed: the base seed the starts are derived from.
     """
     demos = ((activation, "playground"), (activation, "zeros"))
+    data_for = data_for or (lambda k: circle(k, seed))
     runs = train_demos(
         demos, seeds=seeds, data_for=data_for, epochs=epochs, base_seed=seed, probe=True
     )
@@ -603,7 +616,7 @@ def _random_start_text(part: pd.DataFrame, epochs: int) -> str:
     seeds = len(part)
     text = (
         f"the test loss starts at {spread_text(part['start_test_loss'], fmt='{:.3f}')} "
-        f"(min / median / max over {seeds} seeds) and ends at "
+        f"(min / median / max over {_count(seeds, 'seed')}) and ends at "
         f"**{spread_text(part['final_test_loss'], fmt='{:.4f}')}**. "
     )
     if reached.all():
@@ -681,7 +694,7 @@ def text_1a(result: InitDemos, figures: Mapping[str, str] | None = None) -> str:
 Both demos use the set's Playground settings: circle data (noise 0, half of 500 points for
 training), a 4-2 ReLU net with a tanh output, loss ½(ŷ − y)², plain SGD with batch 10 and
 learning rate 0.03, the training data in the same order every epoch, {result.epochs} epochs.
-Each demo runs with {seeds} seeds; a seed draws both the data (a fresh circle sample) and the
+Each demo runs with {_count(seeds, "seed")}; a seed draws both the data (a fresh circle sample) and the
 random start.
 
 {markdown_table(spread_table(table))}
@@ -884,7 +897,7 @@ def symmetry_row(run: DemoRun) -> dict[str, Any]:
 
 
 def activation_demos(
-    data_for,
+    data_for=None,
     *,
     seeds=(0, 1, 2),
     epochs: int = EPOCHS_1B,
@@ -894,7 +907,7 @@ def activation_demos(
     """Problem 1B: the sigmoid demos next to the random-start ReLU net, per seed.
 
     Args:
-        data_for: seed index -> the circle data for that seed.
+        data_for: seed index -> the circle data for that seed (None: `circle(k, seed)`).
         seeds: seed indices; each draws the data and the random start (the same start for
             ReLU and sigmoid, so the two compare seed by seed).
         epochs: epochs per run (the set's 4000).
@@ -902,6 +915,7 @@ def activation_demos(
             (1A measures that it cannot move).
         seed: the base seed the starts are derived from.
     """
+    data_for = data_for or (lambda k: circle(k, seed))
     runs = train_demos(
         demos, seeds=seeds, data_for=data_for, epochs=epochs, base_seed=seed, norms=True
     )
@@ -1065,31 +1079,7 @@ def comparison_1b(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
     fast = int((relu["first_below_0_05"].fillna(np.inf) <= RELU_EXPECTED_BY).sum())
     pairs = _paired(table, "first_below_0_05", "sigmoid/random", "relu/random").fillna(np.inf)
     slower = int((pairs["slow"] > pairs["fast"]).sum())
-    median = sig["first_below_0_05"].fillna(np.inf).median()
-    if np.isinf(median) and epochs > max(SIGMOID_REPORTED):
-        nearest = f"later than both: the median seed is not below 0.05 within {epochs} epochs"
-    elif np.isinf(median):
-        nearest = (
-            f"cannot place against {' and '.join(map(str, SIGMOID_REPORTED))}: the median "
-            f"seed is not below 0.05 within this run's {epochs} epochs"
-        )
-    else:
-        nearest = min(SIGMOID_REPORTED, key=lambda r: abs(np.log(median / r)))
-        nearest = f"median {median:g}: nearer {SIGMOID_REPORTED[nearest]} {nearest}"
-    exits = zeros["plateau_exit"].dropna()
-    early = int((exits < ZERO_SIGMOID_REPORTED / 2).sum())
-    if early:
-        zero_verdict = f"no: it leaves early (before epoch {ZERO_SIGMOID_REPORTED // 2}) in {_seeds_text(early, seeds)}"
-    elif len(exits):
-        zero_verdict = (
-            f"yes: late, in {_seeds_text(len(exits), seeds)}; never within {epochs} in the others"
-            if len(exits) < seeds
-            else "yes: late, in every seed"
-        )
-    elif epochs < ZERO_SIGMOID_REPORTED:
-        zero_verdict = f"cannot tell: no exit within {epochs} epochs, shorter than the set's {ZERO_SIGMOID_REPORTED}"
-    else:
-        zero_verdict = "yes: never, in every seed"
+    nearest = sigmoid_reported_text(sig, epochs)
     return pd.DataFrame(
         [
             {
@@ -1104,8 +1094,10 @@ def comparison_1b(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
                 "demo": "sigmoid, random start",
                 "the set": "much slower than ReLU: the loss drops noticeably only after about "
                 "500 (2017 and 2019 students) or 2000 epochs (a 2023 student)",
-                "this run": f"below 0.05 at epoch {spread_text(sig['first_below_0_05'], epochs)}; "
-                f"later than ReLU in {_seeds_text(slower, seeds)}",
+                "this run": f"drops noticeably ({PLATEAU_DROP:.0%} below the constant guess) at epoch "
+                f"{spread_text(sig['plateau_exit'], epochs)}; below 0.05 at epoch "
+                f"{spread_text(sig['first_below_0_05'], epochs)}; later than ReLU in "
+                f"{_seeds_text(slower, seeds)}",
                 "agrees?": (
                     _verdict(slower, seeds, "sigmoid is not slower in any seed") + "; " + nearest
                 ),
@@ -1117,10 +1109,41 @@ def comparison_1b(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
                 "this run": "left the plateau at "
                 f"{by_seed_text(zeros, 'plateau_exit', epochs)}; final "
                 f"{spread_text(zeros['final_test_loss'], fmt='{:.3f}')}",
-                "agrees?": zero_verdict,
+                "agrees?": zero_sigmoid_verdict(zeros, epochs),
             },
         ]
     )
+
+
+def zero_sigmoid_verdict(zeros: pd.DataFrame, epochs: int) -> str:
+    """Whether the zero-started sigmoid runs leave their plateau "late or never", as reported."""
+    exits, seeds = zeros["plateau_exit"].dropna(), len(zeros)
+    late = ZERO_SIGMOID_REPORTED // 2
+    early = int((exits < late).sum())
+    if early:
+        return f"no: it leaves early (before epoch {late}) in {_seeds_text(early, seeds)}"
+    if len(exits) == seeds:
+        return "yes: late, in every seed"
+    if len(exits):
+        return f"yes: late in {_seeds_text(len(exits), seeds)}; never within {epochs} in the others"
+    if epochs < ZERO_SIGMOID_REPORTED:
+        return (
+            f"cannot tell: no exit within {epochs} epochs, shorter than the set's "
+            f"{ZERO_SIGMOID_REPORTED}"
+        )
+    return "yes: never, in every seed"
+
+
+def sigmoid_reported_text(sig: pd.DataFrame, epochs: int) -> str:
+    """Which reported epoch (500 or 2000) the median "drops noticeably" epoch is nearer."""
+    median = sig["plateau_exit"].fillna(np.inf).median()
+    if np.isinf(median):
+        where = f"{' and '.join(map(str, SIGMOID_REPORTED))}"
+        if epochs > max(SIGMOID_REPORTED):
+            return f"later than {where}: the median seed does not drop within {epochs} epochs"
+        return f"cannot place against {where}: the median seed does not drop within {epochs}"
+    nearest = min(SIGMOID_REPORTED, key=lambda r: abs(np.log(max(median, 1) / r)))
+    return f"drops at median epoch {median:g}: nearer {SIGMOID_REPORTED[nearest]} {nearest}"
 
 
 def _verdict(count: int, total: int, none: str) -> str:
@@ -1152,7 +1175,7 @@ def text_1b(result: ActivationDemos, figures: Mapping[str, str] | None = None) -
         "but its output bias's is exactly 0, so no number of epochs can move it.)"
     )
     return f"""
-The two demos with sigmoid hidden units, next to the random-start ReLU net, {length}, {seeds} seeds
+The two demos with sigmoid hidden units, next to the random-start ReLU net, {length}, {_count(seeds, "seed")}
 (each draws the data and the random start; ReLU and sigmoid share both, seed by seed).
 **Settle rule**: a run has settled at the first epoch from which its test loss stays within
 max({SETTLE_FRACTION:.0%} of its total fall, {SETTLE_ATOL:g}) of its final value for good (the
@@ -1216,7 +1239,7 @@ def headline_1b(result: ActivationDemos) -> str:
     left = int(_demo(t, "sigmoid/zeros")["left_plateau"].sum())
     seeds = len(_demo(t, "sigmoid/zeros"))
     return (
-        f"{seeds} seeds, {epochs} epochs: median first epoch below 0.05 relu {median('relu/random')} "
+        f"{_count(seeds, 'seed')}, {epochs} epochs: median first epoch below 0.05 relu {median('relu/random')} "
         f"vs sigmoid {median('sigmoid/random')}; zero-init sigmoid left plateau in {left}/{seeds}"
     )
 

@@ -252,3 +252,26 @@ def test_1d_answer_is_read_off_the_network():
     wrong = ch1_principles.or_network(weights=(0.5, 0.5), bias=0.0)  # (0, 1) gives only 0.5
     assert not wrong.correct
     assert "does not compute OR" in ch1_principles.text_1d(wrong)
+
+
+def test_sigmoid_speed_is_placed_against_the_nearer_report():
+    import pandas as pd
+
+    def place(exits, epochs=4000):
+        return ch1_principles.sigmoid_reported_text(pd.DataFrame({"plateau_exit": exits}), epochs)
+
+    assert "nearer the 2023 student's 2000" in place([1800.0, 2100.0, 2500.0])
+    assert "nearer the 2017 and 2019 students' 500" in place([300.0, 420.0, 700.0])
+    assert "later than 500 and 2000" in place([None, None, 900.0])
+    assert "cannot place" in place([None, None, 300.0], epochs=600)
+
+
+def test_notebook_path_compute_text_and_inline_animation():
+    pytest.importorskip("IPython")
+    from companion.boundary import animation_html
+
+    result = ch1_principles.init_demos(seeds=(0,), epochs=8)  # a notebook's first cell
+    assert list(result.table["demo"]) == ["relu/random", "relu/zeros"]
+    assert "Each demo runs with 1 seed;" in ch1_principles.text_1a(result)
+    html = animation_html(ch1_principles.boundary_animation(result.runs, title="1A"))
+    assert "<script" in html.data
