@@ -74,10 +74,6 @@ class DemoRun:
     def label(self) -> str:
         return demo_label(self.demo)
 
-    @property
-    def final_test_loss(self) -> float:
-        return float(self.history["val_loss"].iloc[-1])
-
     def milestones(self) -> dict[str, Any]:
         """What a Playground user reads off this run's test-loss curve (one table row)."""
         from companion.playground import (
@@ -491,10 +487,18 @@ def boundary_animation(runs: Sequence[DemoRun], *, title: str = ""):
     """
     from companion.boundary import animate_boundaries
 
-    seeds = len({run.seed for run in runs})
-    panels = {f"{run.label}, seed {run.seed}": run.grids for run in runs}
+    one_activation = len({run.activation for run in runs}) == 1
+
+    def name(run: DemoRun) -> str:  # small panels: the activation goes in the title
+        label = run.label.split(", ", 1)[1] if one_activation else run.label
+        return f"{label}, seed {run.seed}"
+
+    panels = {name(run): run.grids for run in runs}
     # Training points only, as the set's Playground links show them (showTestData=false).
-    points = {f"{run.label}, seed {run.seed}": (run.data.x_train, run.data.y_train) for run in runs}
+    points = {name(run): (run.data.x_train, run.data.y_train) for run in runs}
+    if one_activation:
+        title = f"{title} {runs[0].activation}".strip()
+    seeds = len({run.seed for run in runs})
     return animate_boundaries(panels, points, columns=seeds, title=title)
 
 
@@ -1265,7 +1269,7 @@ def run_1b(ctx: Context) -> Section:
         ),
         "animation": gif_md(
             ctx,
-            boundary_animation(sigmoid, title="1B sigmoid"),
+            boundary_animation(sigmoid, title="1B"),
             "1B_boundaries",
             "1B: the sigmoid runs' boundaries over the epochs, every seed (animated GIF)",
         ),

@@ -353,8 +353,12 @@ def seed_spread(values) -> dict[str, float | None]:
         raise ValueError("seed_spread needs at least one value")
     numbers = [np.inf if v is None or not np.isfinite(v) else float(v) for v in values]
     stats = {"min": min(numbers), "median": float(np.median(numbers)), "max": max(numbers)}
-    out: dict[str, float | None] = {k: (None if np.isinf(v) else v) for k, v in stats.items()}
-    out["reached"] = sum(v is not None and np.isfinite(v) for v in values)
+    epochs = all(isinstance(v, (int, np.integer)) for v in values if v is not None)
+    out: dict[str, float | None] = {
+        k: None if np.isinf(v) else int(v) if epochs and float(v).is_integer() else v
+        for k, v in stats.items()
+    }
+    out["reached"] = int(sum(v is not None and bool(np.isfinite(v)) for v in values))
     out["seeds"] = len(values)
     return out
 
