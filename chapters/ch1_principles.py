@@ -1,45 +1,48 @@
 """Chapter 1: deep-learning principles, TensorFlow Playground's demos in Keras (problem 1).
 
 1A trains the set's two Playground demos (circle data, a 4-2 ReLU net) from the
-Playground's random start and from all zeros, and checks with a gradient tape that from
-zeros every gradient but the output bias's is exactly 0. 1B repeats both with sigmoid for
-4000 epochs: when each test loss settles, whether the zero-started units stay identical,
-and the gradient norms per layer. 1C trains a ReLU net one example at a time with all the
+Playground's random start and from all zeros, for several seeds, and checks with a gradient
+tape that from zeros every gradient but the output bias's is exactly 0. 1B repeats both
+with sigmoid and ReLU for 4000 epochs: when each test loss first drops below 0.05 and
+settles, whether a zero-started net leaves its plateau, whether its units stay identical,
+and the gradient norms per layer, each set against what the set's students saw. Both
+write their boundaries as an animated GIF. 1C trains a ReLU net one example at a time with all the
 negatives first and counts dead units. 1D and 1E build OR and XOR from explicit weights,
 and train XOR from random starts.
 
     python -m chapters.ch1_principles --quick
-    python -m chapters.ch1_principles --only 1B
+    python -m chapters.ch1_principles --only 1B --demo-seeds 5
 """
 
 from __future__ import annotations
 
+import argparse
 import operator
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from companion.runner import Context, Problem, Section, run_chapter
+from companion.report import markdown_table
+from companion.runner import Context, Problem, Section, positive_int, run_chapter
 
 CHAPTER = "ch1_principles"
 TITLE = "Chapter 1: Deep-learning principles (TensorFlow Playground demos in Keras)"
 DEMO = {"hidden": (4, 2), "batch_size": 10, "learning_rate": 0.03}  # the set's Playground URLs
 EPOCHS_1A, EPOCHS_1B, QUICK_1B = 250, 4000, 600
-SETTLE_FRACTION, SETTLE_ATOL = 0.01, 1e-4
-
-
-def circle_data(ctx: Context):
-    """The demos' data: Playground circle, 500 points, noise 0, half for training."""
-    from companion.data.playground import playground_dataset
-    from companion.seed import derive_seed
-
-    seed = derive_seed(ctx.seed, "circle")  # one data set for 1A and 1B, even with --only
-    data = ctx.cached("circle", lambda: playground_dataset("circle", 500, 0.0, seed, 0.5))
-    ctx.run.note_data("circle", data.description)
-    return data
+SEEDS, QUICK_SEEDS = 3, 2  # 1A/1B: the Playground varies a lot by seed; one run proves little
+FRAMES = 40  # boundary snapshots per run, for the animation
+VISIBLE_LOSS = 0.05  # a level a Playground user reads off the loss curve
+SETTLE_FRACTION, SETTLE_ATOL, SETTLE_HOLD = 0.01, 1e-4, 0.1
+PLATEAU_DROP = 0.1  # "left the plateau": 10 % below the best constant guess's loss
+# What the set's students saw (reference/problem-set.md, 1A and 1B):
+RELU_EXPECTED_BY = 300  # "converges fast", "about 200 epochs": a couple of hundred
+SIGMOID_REPORTED = {500: "the 2017 and 2019 students'", 2000: "the 2023 student's"}
+ZERO_SIGMOID_REPORTED = 3200  # "starts learning only after about 3200-3300 iterations"
+DEMOS_1B = (("relu", "playground"), ("sigmoid", "playground"), ("sigmoid", "zeros"))
 
 
 # ----------------------------------------------------------------------------- one demo
@@ -47,10 +50,12 @@ def circle_data(ctx: Context):
 
 @dataclass
 class DemoRun:
-    """One Playground run: losses per epoch, boundary snapshots and what the monitors saw."""
+    """One Playground run (one demo, one seed): losses per epoch, snapshots, monitors."""
 
     activation: str
     init: str
+    seed: int
+    data: Any
     model: Any
     history: pd.DataFrame
     grids: dict[int, np.ndarray]
@@ -61,26 +66,79 @@ class DemoRun:
     start_gradients: pd.DataFrame
 
     @property
+    def demo(self) -> str:
+        """The demo's key, e.g. "sigmoid/zeros"."""
+        return f"{self.activation}/{'random' if self.init == 'playground' else 'zeros'}"
+
+    @property
     def label(self) -> str:
-        return f"{self.activation}, {'random' if self.init == 'playground' else 'zero'} start"
+        return demo_label(self.demo)
 
-    @property
-    def final_train_loss(self) -> float:
-        return float(self.history["loss"].iloc[-1])
+    def milestones(self) -> dict[str, Any]:
+        """What a Playground user reads off this run's test-loss curve (one table row)."""
+        from companion.playground import (
+            constant_guess_loss,
+            first_epoch_below,
+            plateau_exit,
+            settled_epoch,
+        )
 
-    @property
-    def final_test_loss(self) -> float:
-        return float(self.history["val_loss"].iloc[-1])
+        test = self.history["val_loss"].to_numpy()
+        plateau = constant_guess_loss(self.data.y_train, self.data.y_test)
+        left = plateau_exit(test, plateau, drop=PLATEAU_DROP)
+        return {
+            "demo": self.demo,
+            "seed": self.seed,
+            "epochs": len(test) - 1,
+            "start_test_loss": float(test[0]),
+            "first_below_0_05": first_epoch_below(test, VISIBLE_LOSS),
+            "settle_epoch": settled_epoch(
+                test, fraction=SETTLE_FRACTION, atol=SETTLE_ATOL, hold=SETTLE_HOLD
+            ),
+            "final_test_loss": float(test[-1]),
+            "final_train_loss": float(self.history["loss"].iloc[-1]),
+            "plateau_loss": plateau,
+            "plateau_exit": left,
+            "left_plateau": left is not None,
+        }
 
-    @property
-    def seconds(self) -> float:
-        return float(self.history.attrs.get("seconds", float("nan")))
 
-    def settle(self, column: str = "val_loss") -> int:
-        """The epoch from which this loss stays settled (see `settle_epoch`)."""
-        from companion.playground import settle_epoch
+def figure_block(figures: Mapping[str, str] | None, names: Sequence[str]) -> str:
+    """The figures' Markdown in the given order, leaving out those not made."""
+    return "\n".join(figures[name] for name in names if figures and name in figures)
 
-        return settle_epoch(self.history[column], fraction=SETTLE_FRACTION, atol=SETTLE_ATOL)
+
+def demo_label(demo: str) -> str:
+    """ "relu/random" -> "relu, random start"."""
+    activation, start = demo.split("/")
+    return f"{activation}, {'random' if start == 'random' else 'zero'} start"
+
+
+def demo_seeds(ctx: Context) -> list[int]:
+    """The seeds of 1A/1B's demos: --demo-seeds, or 3 (2 with --quick)."""
+    count = ctx.args.demo_seeds or (QUICK_SEEDS if ctx.quick else SEEDS)
+    return list(range(count))
+
+
+def circle(seed_index: int = 0, base_seed: int = 0):
+    """The demos' data for one seed: Playground circle, 500 points, noise 0, half for training."""
+    from companion.data.playground import playground_dataset
+    from companion.seed import derive_seed
+
+    return playground_dataset(
+        "circle", 500, 0.0, derive_seed(base_seed, f"circle-{seed_index}"), 0.5
+    )
+
+
+def circle_data(ctx: Context, seed_index: int = 0):
+    """`circle` for this run, made once and shared by 1A and 1B (even with --only)."""
+
+    def load():
+        data = circle(seed_index, ctx.seed)
+        ctx.run.note_data(f"circle, seed {seed_index}", data.description)
+        return data
+
+    return ctx.cached(f"circle-{seed_index}", load)
 
 
 def largest_gradient_outside_output_bias(model, x, y) -> float:
@@ -109,32 +167,46 @@ def playground_demo(
     batch_size: int = DEMO["batch_size"],
     learning_rate: float = DEMO["learning_rate"],
     seed: int | None = None,
-    every: int | None = None,
+    seed_index: int = 0,
+    probe: bool = False,
+    norms: bool = True,
+    trainer=None,
 ) -> DemoRun:
-    """Train one Playground demo with the fast loop and every monitor attached."""
+    """Train one Playground demo with the fast loop and the monitors attached.
+
+    The boundary is kept at about `FRAMES` evenly spaced epochs (the animation) and at
+    `snapshot_epochs`. `probe` also checks the gradient outside the output bias there;
+    `norms` records the gradient norm per layer. `trainer`: a compiled model of the same
+    shape to train on (its traced loop is reused); the run keeps a copy of the weights.
+    """
     import keras
 
+    from companion.boundary import neuron_grids
     from companion.callbacks import DecisionBoundary, GradientNorms, SymmetryMonitor, gradient_table
-    from companion.playground import fast_fit, playground_model
+    from companion.playground import fast_fit, playground_model, restart_from
 
-    model = playground_model(
-        hidden, activation=activation, init=init, learning_rate=learning_rate, seed=seed
-    )
-    every = every or max(1, epochs // 40)
+    settings = {"activation": activation, "init": init, "learning_rate": learning_rate}
+    start = playground_model(hidden, seed=seed, compile=False, **settings)
+    model = restart_from(trainer or playground_model(hidden, **settings), start)
+    every = max(1, -(-epochs // FRAMES))  # at most FRAMES + 1 snapshots (and the end)
     x, y = data.x_train, data.y_train
     start_gradients = gradient_table(model, x, y)
-    boundary = DecisionBoundary(snapshot_epochs(epochs), neurons=True)
-    symmetry, norms = SymmetryMonitor(every=every), GradientNorms(x, y, every=every)
+    boundary = DecisionBoundary({*range(0, epochs + 1, every), *snapshot_epochs(epochs)})
+    symmetry, gradient_norms = SymmetryMonitor(every=every), GradientNorms(x, y, every=every)
+    callbacks = [boundary, symmetry] + ([gradient_norms] if norms else [])
     outside: list[dict[str, float]] = []
+    if probe:
 
-    def probe(epoch: int) -> None:
-        value = largest_gradient_outside_output_bias(model, x, y)
-        outside.append({"epoch": epoch, "max_abs": value})
+        def check(epoch: int) -> None:
+            value = largest_gradient_outside_output_bias(model, x, y)
+            outside.append({"epoch": epoch, "max_abs": value})
 
-    probe_callback = keras.callbacks.LambdaCallback(
-        on_train_begin=lambda logs: probe(0),
-        on_epoch_end=lambda epoch, logs: probe(epoch + 1),
-    )
+        callbacks.append(
+            keras.callbacks.LambdaCallback(
+                on_train_begin=lambda logs: check(0),
+                on_epoch_end=lambda epoch, logs: check(epoch + 1),
+            )
+        )
     history = fast_fit(
         model,
         x,
@@ -142,70 +214,333 @@ def playground_demo(
         epochs=epochs,
         batch_size=batch_size,
         validation_data=(data.x_test, data.y_test),
-        callbacks=[boundary, symmetry, norms, probe_callback],
+        callbacks=callbacks,
         every=every,
     )
+    start.set_weights(model.get_weights())  # the run keeps its own final net
     return DemoRun(
         activation,
         init,
-        model,
+        seed_index,
+        data,
+        start,
         history,
         boundary.grids,
-        boundary.neurons.get(epochs, []),
+        neuron_grids(model),
         symmetry.to_frame(),
-        norms.to_frame(),
-        pd.DataFrame(outside),
+        gradient_norms.to_frame() if norms else pd.DataFrame(),
+        pd.DataFrame(outside, columns=["epoch", "max_abs"]),
         start_gradients,
     )
 
 
-def boundary_figure(runs: dict[str, DemoRun], data):
-    """One row of boundary snapshots per run."""
+def train_demos(
+    demos,
+    *,
+    seeds,
+    data_for,
+    epochs: int,
+    base_seed: int = 0,
+    probe: bool = False,
+    norms: bool = False,
+) -> list[DemoRun]:
+    """Every (activation, init) demo for every seed; a seed draws the data and the start.
+
+    One compiled net per demo trains all its seeds. `probe` checks the zero-started
+    runs' gradients outside the output bias; `norms` records the random-started runs'
+    gradient norms per layer.
+    """
+    from companion.playground import playground_model
+    from companion.seed import derive_seed
+
+    runs = []
+    for activation, init in demos:
+        trainer = playground_model(
+            DEMO["hidden"], activation=activation, init=init, learning_rate=DEMO["learning_rate"]
+        )
+        runs += [
+            playground_demo(
+                data_for(k),
+                activation=activation,
+                init=init,
+                epochs=epochs,
+                seed=derive_seed(base_seed, f"init-{k}"),
+                seed_index=k,
+                probe=probe and init == "zeros",
+                norms=norms and init == "playground",
+                trainer=trainer,
+            )
+            for k in seeds
+        ]
+    return runs
+
+
+def milestone_table(runs: Sequence[DemoRun]) -> pd.DataFrame:
+    """One row per run: the milestones of its test-loss curve."""
+    return pd.DataFrame([run.milestones() for run in runs])
+
+
+# ----------------------------------------------------------------------------- reading a table
+
+
+def _epoch(value) -> int | None:
+    """An epoch cell as an int, or None for "not reached" (None or NaN)."""
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def epoch_text(value, epochs: int) -> str:
+    """An epoch, or "not within N" when the curve never got there."""
+    value = _epoch(value)
+    return f"not within {epochs}" if value is None else str(value)
+
+
+def spread_text(values, epochs: int | None = None, fmt: str = "{:g}") -> str:
+    """min / median / max over seeds ("not within N" where a statistic falls on a miss)."""
+    from companion.playground import seed_spread
+
+    values = [None if pd.isna(v) else v for v in values]
+    if len(set(values)) == 1:  # one seed, or all alike: no spread to show
+        value = values[0]
+        if epochs is None:
+            return fmt.format(value)
+        return f"not within {epochs}" if value is None else f"{value:g}"
+    spread = seed_spread(values)
+    if epochs is None:
+        return " / ".join(fmt.format(spread[k]) for k in ("min", "median", "max"))
+    return " / ".join(
+        f"not within {epochs}" if spread[k] is None else f"{spread[k]:g}"
+        for k in ("min", "median", "max")
+    )
+
+
+def spread_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Per demo: min / median / max over seeds of each milestone."""
+    rows = []
+    for demo, part in table.groupby("demo", sort=False):
+        epochs = int(part["epochs"].max())
+        rows.append(
+            {
+                "demo": demo_label(demo),
+                "seeds": len(part),
+                "first epoch test loss < 0.05": spread_text(part["first_below_0_05"], epochs),
+                "settle epoch": spread_text(part["settle_epoch"], epochs),
+                "final test loss": spread_text(part["final_test_loss"], fmt="{:.4f}"),
+                "left the plateau": f"{int(part['left_plateau'].sum())} of {len(part)}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def seed_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Every run, by demo and seed: its milestones ("not within N" for a miss)."""
+    order = {demo: i for i, demo in enumerate(dict.fromkeys(table["demo"]))}
+    table = table.sort_values(
+        ["demo", "seed"], key=lambda c: c.map(order) if c.name == "demo" else c
+    )
+    return pd.DataFrame(
+        {
+            "demo": table["demo"].map(demo_label),
+            "seed": table["seed"],
+            "first epoch < 0.05": [
+                epoch_text(v, e) for v, e in zip(table["first_below_0_05"], table["epochs"])
+            ],
+            "settle epoch": [
+                epoch_text(v, e) for v, e in zip(table["settle_epoch"], table["epochs"])
+            ],
+            "final test loss": table["final_test_loss"],
+            "constant-guess loss": table["plateau_loss"],
+            "left plateau at": [
+                epoch_text(v, e) for v, e in zip(table["plateau_exit"], table["epochs"])
+            ],
+        }
+    )
+
+
+def per_seed_results(table: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """summary.json's per-demo, per-seed milestones (None: not reached in the run)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for demo, part in table.groupby("demo", sort=False):
+        out[demo] = [
+            {
+                "seed": int(row["seed"]),
+                "first_below_0_05": _epoch(row["first_below_0_05"]),
+                "settle_epoch": _epoch(row["settle_epoch"]),
+                "settled": _epoch(row["settle_epoch"]) is not None,
+                "final_test_loss": float(row["final_test_loss"]),
+                "final_train_loss": float(row["final_train_loss"]),
+                "plateau_loss": float(row["plateau_loss"]),
+                "plateau_exit": _epoch(row["plateau_exit"]),
+                "left_plateau": bool(row["left_plateau"]),
+            }
+            for _, row in part.iterrows()
+        ]
+    return out
+
+
+def spread_results(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """summary.json's per-demo min/median/max (None: the statistic is a miss)."""
+    from companion.playground import seed_spread
+
+    out = {}
+    for demo, part in table.groupby("demo", sort=False):
+        out[demo] = {
+            column: seed_spread(
+                [_epoch(v) if column != "final_test_loss" else v for v in part[column]]
+            )
+            for column in ("first_below_0_05", "settle_epoch", "final_test_loss")
+        }
+        out[demo]["left_plateau"] = int(part["left_plateau"].sum())
+    return out
+
+
+def _demo(table: pd.DataFrame, demo: str) -> pd.DataFrame:
+    return table[table["demo"] == demo].sort_values("seed")
+
+
+def by_seed_text(part: pd.DataFrame, column: str, epochs: int) -> str:
+    """ "epoch 2799 (seed 0); not within 4000 epochs in seeds 1 and 2"."""
+    reached, missed = part[part[column].notna()], part[part[column].isna()]
+    pieces = [f"epoch {int(v)} (seed {int(k)})" for k, v in zip(reached["seed"], reached[column])]
+    if len(missed):
+        seeds = [str(int(k)) for k in missed["seed"]]
+        listed = seeds[0] if len(seeds) == 1 else f"{', '.join(seeds[:-1])} and {seeds[-1]}"
+        plural = "s" if len(seeds) > 1 else ""
+        pieces.append(f"not within {epochs} epochs in seed{plural} {listed}")
+    return "; ".join(pieces)
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 seed", "3 seeds"."""
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _seeds_text(count: int, total: int) -> str:
+    """ "every seed", "no seed", "2 of 3 seeds"."""
+    if count == total:
+        return "every seed" if total > 1 else "the one seed"
+    if count == 0:
+        return "no seed"
+    return f"{count} of {total} seeds"
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def boundary_figure(runs: Sequence[DemoRun]):
+    """One row of boundary snapshots (the epochs of `snapshot_epochs`) per run."""
     import matplotlib.pyplot as plt
 
     from companion.boundary import plot_boundary
 
-    columns = max(len(r.grids) for r in runs.values())
+    epochs = len(runs[0].history) - 1
+    marks = [e for e in snapshot_epochs(epochs)]
     fig, axes = plt.subplots(
-        len(runs), columns, figsize=(2.4 * columns, 2.7 * len(runs)), squeeze=False
+        len(runs), len(marks), figsize=(2.4 * len(marks), 2.7 * len(runs)), squeeze=False
     )
-    for row, run in zip(axes, runs.values()):
-        for ax in row[len(run.grids) :]:
-            ax.axis("off")
-        for ax, (epoch, grid) in zip(row, run.grids.items()):
+    for row, run in zip(axes, runs):
+        d = run.data
+        for ax, epoch in zip(row, marks):
             plot_boundary(
-                grid,
-                data.x_train,
-                data.y_train,
-                x_test=data.x_test,
-                y_test=data.y_test,
+                run.grids[epoch],
+                d.x_train,
+                d.y_train,
+                x_test=d.x_test,
+                y_test=d.y_test,
                 ax=ax,
-                title=f"{run.label}\nepoch {epoch}",
+                title=f"{run.label}, seed {run.seed}\nepoch {epoch}",
             )
     fig.tight_layout()
     return fig
 
 
-def loss_figure(runs: dict[str, DemoRun], *, train: bool = True):
-    """Test (and train) loss per epoch for each run, log scale."""
+def final_boundary_figure(runs: Sequence[DemoRun]):
+    """The last boundary of every run: a row per demo, a column per seed."""
     import matplotlib.pyplot as plt
 
-    from companion.plots import plot_lines
+    from companion.boundary import plot_boundary
 
-    fig, ax = plt.subplots(figsize=(7.5, 4))
-    series = {}
-    for run in runs.values():
-        h = run.history
-        if train:
-            series[f"{run.label}: train"] = (h["epoch"], h["loss"])
-        series[f"{run.label}: test"] = (h["epoch"], h["val_loss"])
-    plot_lines(series, ax=ax, xlabel="epoch", ylabel="loss ½(ŷ − y)²", logy=True, marker="")
+    demos = list(dict.fromkeys(run.demo for run in runs))
+    seeds = sorted({run.seed for run in runs})
+    fig, axes = plt.subplots(
+        len(demos), len(seeds), figsize=(2.4 * len(seeds), 2.6 * len(demos)), squeeze=False
+    )
+    for run in runs:
+        ax = axes[demos.index(run.demo), seeds.index(run.seed)]
+        epoch, d = max(run.grids), run.data
+        plot_boundary(
+            run.grids[epoch],
+            d.x_train,
+            d.y_train,
+            x_test=d.x_test,
+            y_test=d.y_test,
+            ax=ax,
+            title=f"{run.label}, seed {run.seed}\nepoch {epoch}",
+        )
+    fig.tight_layout()
     return fig
 
 
-def results_of(run: DemoRun) -> dict[str, float]:
-    """A run's final losses for summary.json."""
-    return {"final_train_loss": run.final_train_loss, "final_test_loss": run.final_test_loss}
+def boundary_animation(runs: Sequence[DemoRun], *, title: str = ""):
+    """The runs' boundaries over the epochs, a panel per run (a row per demo, a column per seed).
+
+    In a notebook: `companion.boundary.animation_html(boundary_animation(result.runs))`.
+    """
+    from companion.boundary import animate_boundaries
+
+    one_activation = len({run.activation for run in runs}) == 1
+
+    def name(run: DemoRun) -> str:  # small panels: the activation goes in the title
+        label = run.label.split(", ", 1)[1] if one_activation else run.label
+        return f"{label}, seed {run.seed}"
+
+    panels = {name(run): run.grids for run in runs}
+    # Training points only, as the set's Playground links show them (showTestData=false).
+    points = {name(run): (run.data.x_train, run.data.y_train) for run in runs}
+    if one_activation:
+        title = f"{title} {runs[0].activation}".strip()
+    seeds = len({run.seed for run in runs})
+    return animate_boundaries(panels, points, columns=seeds, title=title)
+
+
+def loss_figure(runs: Sequence[DemoRun], *, train: bool = False):
+    """Test loss per epoch of every run, seeds overlaid (a colour per demo), log scale."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    colours = {}
+    for run in runs:
+        colour = colours.setdefault(run.demo, f"C{len(colours)}")
+        h = run.history
+        first = sum(r.demo == run.demo for r in runs[: runs.index(run)]) == 0
+        ax.plot(
+            h["epoch"],
+            h["val_loss"],
+            color=colour,
+            lw=1.2,
+            alpha=0.8,
+            label=f"{run.label}: test" if first else None,
+        )
+        if train:
+            ax.plot(
+                h["epoch"],
+                h["loss"],
+                color=colour,
+                lw=0.8,
+                ls=":",
+                alpha=0.8,
+                label=f"{run.label}: train" if first else None,
+            )
+    ax.axhline(VISIBLE_LOSS, color="grey", lw=0.8, ls="--", label=f"loss {VISIBLE_LOSS:g}")
+    seeds = len({run.seed for run in runs})
+    ax.set(
+        yscale="log",
+        xlabel="epoch",
+        ylabel="loss ½(ŷ − y)²",
+        title=f"one line per seed ({_count(seeds, 'seed')})",
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    return fig
 
 
 # ----------------------------------------------------------------------------- 1A
@@ -213,74 +548,167 @@ def results_of(run: DemoRun) -> dict[str, float]:
 
 @dataclass
 class InitDemos:
-    """Problem 1A: the random- and zero-started demos and the zero-gradient check."""
+    """Problem 1A: ReLU from the Playground's random start and from zeros, several seeds.
 
-    runs: dict[str, DemoRun]
-    zero_max_gradient_start: float
-    zero_max_gradient_training: float
-    zero_weights_moved: float
+    `table` has one row per demo and seed (see `DemoRun.milestones`); `zero_gradients`
+    one row per seed of the zero-started net: the largest |gradient| outside the output
+    bias at the start and over training, and how far any of those weights moved.
+    """
+
+    table: pd.DataFrame
+    zero_gradients: pd.DataFrame
+    start_gradients: pd.DataFrame
+    random_start_smallest_gradient: float
+    epochs: int
+    runs: list[DemoRun] = field(default_factory=list)
+
+
+def zero_gradient_row(run: DemoRun) -> dict[str, float]:
+    """The zero-started net's gradients outside the output bias, and how far its weights moved."""
+    output_bias = run.model.layers[-1].bias
+    moved = max(
+        float(np.abs(np.asarray(v)).max()) for v in run.model.weights if v is not output_bias
+    )
+    probes = run.outside_output_bias["max_abs"]
+    return {
+        "seed": run.seed,
+        "max_grad_start": float(probes.iloc[0]),
+        "max_grad_training": float(probes.max()),
+        "checks": len(probes),
+        "weights_moved": moved,
+    }
 
 
 def init_demos(
-    data, *, activation: str = "relu", epochs: int = EPOCHS_1A, seed: int | None = None
+    data_for=None,
+    *,
+    seeds=(0, 1, 2),
+    activation: str = "relu",
+    epochs: int = EPOCHS_1A,
+    seed: int = 0,
 ) -> InitDemos:
-    """Problem 1A: the set's two demos, the Playground's random start against all zeros."""
-    runs = {
-        key: playground_demo(data, activation=activation, init=init, epochs=epochs, seed=seed)
-        for key, init in (("random", "playground"), ("zeros", "zeros"))
-    }
-    zero = runs["zeros"]
-    output_bias = zero.model.layers[-1].bias
-    moved = max(
-        float(np.abs(np.asarray(v)).max()) for v in zero.model.weights if v is not output_bias
+    """Problem 1A: the set's two demos, the Playground's random start against all zeros.
+
+    Args:
+        data_for: seed index -> the circle data for that seed (None: `circle(k, seed)`).
+        seeds: seed indices; each draws the data and the random start.
+        activation: the hidden units' activation (the set's ReLU).
+        epochs: epochs per run (the set's 250).
+        seed: the base seed the starts are derived from.
+    """
+    demos = ((activation, "playground"), (activation, "zeros"))
+    data_for = data_for or (lambda k: circle(k, seed))
+    runs = train_demos(
+        demos, seeds=seeds, data_for=data_for, epochs=epochs, base_seed=seed, probe=True
     )
-    probes = zero.outside_output_bias["max_abs"]
-    return InitDemos(runs, float(probes.iloc[0]), float(probes.max()), moved)
+    zeros = [run for run in runs if run.init == "zeros"]
+    randoms = [run for run in runs if run.init == "playground"]
+    smallest = min(float(run.start_gradients["max_abs"].min()) for run in randoms)
+    return InitDemos(
+        milestone_table(runs),
+        pd.DataFrame([zero_gradient_row(run) for run in zeros]),
+        zeros[0].start_gradients,
+        smallest,
+        epochs,
+        runs,
+    )
 
 
-def run_1a(ctx: Context) -> Section:
-    from companion.boundary import plot_neurons
-    from companion.report import markdown_table
-    from companion.seed import derive_seed
+def _random_start_text(part: pd.DataFrame, epochs: int) -> str:
+    """How the random-start runs fell, in words chosen by their numbers."""
+    reached = part["first_below_0_05"].notna()
+    seeds = len(part)
+    text = (
+        f"the test loss starts at {spread_text(part['start_test_loss'], fmt='{:.3f}')} "
+        f"(min / median / max over {_count(seeds, 'seed')}) and ends at "
+        f"**{spread_text(part['final_test_loss'], fmt='{:.4f}')}**. "
+    )
+    if reached.all():
+        return text + (
+            f"It falls below 0.05 in {_seeds_text(seeds, seeds)}, first at epoch "
+            f"{spread_text(part['first_below_0_05'], epochs)}."
+        )
+    if reached.any():
+        return text + (
+            f"It falls below 0.05 in {_seeds_text(int(reached.sum()), seeds)}: "
+            f"{by_seed_text(part, 'first_below_0_05', epochs)}."
+        )
+    return text + f"It never falls below 0.05 in {epochs} epochs, in any seed."
 
-    data = circle_data(ctx)
-    result = init_demos(data, epochs=ctx.epochs(EPOCHS_1A), seed=derive_seed(ctx.seed, "init"))
-    random, zero = result.runs["random"], result.runs["zeros"]
-    for key, run in result.runs.items():
-        ctx.run.save_history(run.history, f"1A_relu_{key}")
-    curves = ctx.run.figure_md(
-        loss_figure(result.runs), "1A_loss", "1A: train and test loss, random vs zero start"
+
+def _zero_start_text(result: InitDemos, part: pd.DataFrame) -> str:
+    """The zero-started runs: exact zeros measured, or what moved instead."""
+    g, seeds = result.zero_gradients, len(part)
+    exact = float(g["max_grad_training"].max()) == 0 and float(g["weights_moved"].max()) == 0
+    left = int(part["left_plateau"].sum())
+    guess = spread_text(part["plateau_loss"], fmt="{:.4f}")
+    ends = (
+        f"the test loss ends at **{spread_text(part['final_test_loss'], fmt='{:.4f}')}**; "
+        f"the loss of the best constant guess (the training labels' mean) is {guess}. "
     )
-    boundaries = ctx.run.figure_md(
-        boundary_figure(result.runs, data),
-        "1A_boundaries",
-        "1A: the output over [−6, 6]² (orange −1, blue +1; light edge train, dark edge test)",
+    if left == 0:
+        ends += (
+            f"In {_seeds_text(seeds, seeds)} it stays on that plateau (never "
+            f"{PLATEAU_DROP:.0%} below it)."
+        )
+    else:
+        ends += (
+            f"It leaves that plateau (falls {PLATEAU_DROP:.0%} below it) in "
+            f"{_seeds_text(left, seeds)}, at epoch "
+            f"{', '.join(epoch_text(v, result.epochs) for v in part['plateau_exit'])}."
+        )
+    if exact:
+        gradients = (
+            "The gradient tape shows why. At the start every gradient is exactly 0 except the "
+            "output bias's (seed 0):\n\n"
+            f"{markdown_table(result.start_gradients, floatfmt='{:.3g}')}\n"
+            f"In {_seeds_text(seeds, seeds)} the largest |gradient| outside the output bias is "
+            f"**0** at the start and at every one of the {int(g['checks'].max())} checks during "
+            "training, and at the end every weight but the output bias is still exactly 0: "
+            "no step ever moved them."
+        )
+    else:
+        worst = g.loc[g["max_grad_training"].idxmax()]
+        gradients = (
+            "The gradient tape at the start (seed 0):\n\n"
+            f"{markdown_table(result.start_gradients, floatfmt='{:.3g}')}\n"
+            "Not every gradient outside the output bias is exactly 0 here: the largest is "
+            f"{worst['max_grad_training']:g} (seed {int(worst['seed'])}), and weights other "
+            f"than the output bias moved by up to {g['weights_moved'].max():g}. In exact "
+            "arithmetic they are 0 (below), so these are the backend's round-off."
+        )
+    return f"{ends}\n\n{gradients}"
+
+
+def text_1a(result: InitDemos, figures: Mapping[str, str] | None = None) -> str:
+    """Problem 1A's report section, every comparison chosen by the result's numbers."""
+    figures = figures or {}
+    table = result.table
+    random, zeros = _demo(table, "relu/random"), _demo(table, "relu/zeros")
+    seeds = len(random)
+    random_gradient = (
+        "The random start breaks the symmetry and every layer gets a gradient from the first "
+        f"step (the smallest largest-|gradient| of any weight at the start, over the seeds: "
+        f"{result.random_start_smallest_gradient:.3g})."
+        if result.random_start_smallest_gradient > 0
+        else "Even the random start has a weight with no gradient at the start here "
+        "(a unit off on every training point)."
     )
-    neurons = ctx.run.figure_md(
-        plot_neurons(random.neurons, title="random start, end of training"),
-        "1A_neurons",
-        "1A: each hidden unit's output at the end of the random-start run",
-    )
-    epochs = len(random.history) - 1
-    markdown = f"""
+    return f"""
 Both demos use the set's Playground settings: circle data (noise 0, half of 500 points for
 training), a 4-2 ReLU net with a tanh output, loss ½(ŷ − y)², plain SGD with batch 10 and
-learning rate 0.03, the training data in the same order every epoch, {epochs} epochs.
+learning rate 0.03, the training data in the same order every epoch, {result.epochs} epochs.
+Each demo runs with {_count(seeds, "seed")}; a seed draws both the data (a fresh circle sample) and the
+random start.
 
-**Random start** (weights U(−0.5, 0.5), biases 0.1, as the Playground draws them): the test
-loss falls from {random.history["val_loss"].iloc[0]:.3f} to **{random.final_test_loss:.4f}**
-(train {random.final_train_loss:.4f}).
+{markdown_table(spread_table(table))}
+Per seed ("not within N": the curve never got there in this run's N epochs):
 
-**Zero start** (the Playground's `initZero`): the test loss ends at
-**{zero.final_test_loss:.4f}** (train {zero.final_train_loss:.4f}), the loss of a constant
-guess; the boundary never takes a shape. The gradient tape shows why. At the start every
-gradient is exactly 0 except the output bias's:
+{markdown_table(seed_table(table), floatfmt="{:.4f}")}
+**Random start** (weights U(−0.5, 0.5), biases 0.1, as the Playground draws them):
+{_random_start_text(random, result.epochs)}
 
-{markdown_table(zero.start_gradients, floatfmt="{:.3g}")}
-The largest |gradient| outside the output bias is **{result.zero_max_gradient_start:g}** at
-the start and **{result.zero_max_gradient_training:g}** at the largest of
-{len(zero.outside_output_bias)} checks during training, and at the end every weight but the
-output bias is still exactly {result.zero_weights_moved:g}: no step ever moved them.
+**Zero start** (the Playground's `initZero`): {_zero_start_text(result, zeros)}
 
 Why, by backprop: a hidden layer's gradient is ∂L/∂W^l = δ^l (x^(l−1))ᵀ with
 δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ ReLU′(s^l), a product with W^(l+1) = 0, so it is 0. The output
@@ -288,27 +716,122 @@ layer's weight gradient is δ^L (x^(L−1))ᵀ, and x^(L−1) = ReLU(0) = 0, so 
 the output bias (gradient δ^L) moves, and a bias cannot make the output depend on the
 input: the zero net predicts one constant everywhere, forever. (ReLU′(0) = 0 in the
 Playground and in TensorFlow; every hidden unit of the zero net is "dead" in the sense of
-1C.) The random start breaks the symmetry and every layer gets a gradient.
+1C.) {random_gradient}
 
-{curves}
-{boundaries}
-{neurons}
+**Against what the set says a Playground user sees** (quoted from the problem set's notes,
+`reference/problem-set.md` §1A, students' write-ups; our rule for "a couple of hundred"
+is at most {RELU_EXPECTED_BY} epochs):
+
+{markdown_table(comparison_1a(table, result.epochs))}
+{figure_block(figures, ("loss", "boundaries", "final_boundaries", "animation", "neurons"))}
 """
-    results = {
-        "random": results_of(random),
-        "zeros": results_of(zero),
-        "zero_init_max_gradient": {
-            "start": result.zero_max_gradient_start,
-            "training": result.zero_max_gradient_training,
-        },
-        "zero_init_weights_moved": result.zero_weights_moved,
-        "epochs": epochs,
-    }
-    headline = (
-        f"test loss random {random.final_test_loss:.3f} vs zeros {zero.final_test_loss:.3f}; "
-        f"zero start: max |grad| outside output bias {result.zero_max_gradient_training:g}"
+
+
+def comparison_1a(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
+    """1A's measured milestones next to what the set's students saw, with a verdict each."""
+    random, zeros = _demo(table, "relu/random"), _demo(table, "relu/zeros")
+    seeds = len(random)
+    fast = int((random["first_below_0_05"].fillna(np.inf) <= RELU_EXPECTED_BY).sum())
+    stuck = seeds - int(zeros["left_plateau"].sum())
+    return pd.DataFrame(
+        [
+            {
+                "demo": "relu, random start",
+                "the set": "converges fast: about 200 epochs (a 2023 student); test loss "
+                "about 0.01 (a 2019 student)",
+                "this run": f"below 0.05 at epoch {spread_text(random['first_below_0_05'], epochs)}; "
+                f"final {spread_text(random['final_test_loss'], fmt='{:.4f}')}",
+                "agrees?": _verdict(
+                    fast, seeds, f"no seed is below 0.05 within {RELU_EXPECTED_BY} epochs"
+                ),
+            },
+            {
+                "demo": "relu, zero start",
+                "the set": "never learns; loss stays near 0.5 (about 0.508)",
+                "this run": f"final {spread_text(zeros['final_test_loss'], fmt='{:.4f}')}; "
+                f"left the plateau in {_seeds_text(seeds - stuck, seeds)}",
+                "agrees?": _verdict(stuck, seeds, "it left the plateau in every seed"),
+            },
+        ]
     )
-    return Section(markdown, results, headline)
+
+
+def results_1a(result: InitDemos) -> dict[str, Any]:
+    """1A's summary.json entry."""
+    g = result.zero_gradients
+    return {
+        "epochs": result.epochs,
+        "seeds": sorted(int(s) for s in result.table["seed"].unique()),
+        "per_seed": per_seed_results(result.table),
+        "spread": spread_results(result.table),
+        "zero_init_max_gradient": {
+            "start": float(g["max_grad_start"].max()),
+            "training": float(g["max_grad_training"].max()),
+        },
+        "zero_init_weights_moved": float(g["weights_moved"].max()),
+        "visible_loss": VISIBLE_LOSS,
+    }
+
+
+def headline_1a(result: InitDemos) -> str:
+    """1A's one line for the terminal."""
+    t = result.table
+    random, zeros = _demo(t, "relu/random"), _demo(t, "relu/zeros")
+    return (
+        f"{len(random)} seeds, {result.epochs} epochs: median test loss random "
+        f"{random['final_test_loss'].median():.3f} vs zeros {zeros['final_test_loss'].median():.3f}; "
+        f"zero start: max |grad| outside output bias "
+        f"{result.zero_gradients['max_grad_training'].max():g}"
+    )
+
+
+def gif_md(ctx: Context, anim, name: str, caption: str) -> str:
+    """Save an animation as figures/<name>.gif and return the Markdown that shows it."""
+    from companion.boundary import save_gif
+
+    path = save_gif(anim, ctx.run.figures / f"{name}.gif")
+    return f"![{caption}]({path.relative_to(ctx.run.path).as_posix()})\n\n*{caption}*\n"
+
+
+def run_1a(ctx: Context) -> Section:
+    """Problem 1A: train, save histories, figures and the GIF, write the section."""
+    from companion.boundary import plot_neurons
+
+    seeds = demo_seeds(ctx)
+    result = init_demos(
+        lambda k: circle_data(ctx, k), seeds=seeds, epochs=ctx.epochs(EPOCHS_1A), seed=ctx.seed
+    )
+    for run in result.runs:
+        ctx.run.save_history(run.history, f"1A_{run.demo.replace('/', '_')}_seed{run.seed}")
+    ctx.run.save_history(result.table, "1A_milestones")
+    first = [run for run in result.runs if run.seed == seeds[0]]
+    figures = {
+        "loss": ctx.run.figure_md(
+            loss_figure(result.runs, train=True), "1A_loss", "1A: loss per epoch, every seed"
+        ),
+        "boundaries": ctx.run.figure_md(
+            boundary_figure(first),
+            "1A_boundaries",
+            "1A: the output over [−6, 6]² (orange −1, blue +1; light edge train, dark edge test)",
+        ),
+        "final_boundaries": ctx.run.figure_md(
+            final_boundary_figure(result.runs),
+            "1A_final_boundaries",
+            "1A: the last boundary of every seed",
+        ),
+        "animation": gif_md(
+            ctx,
+            boundary_animation(result.runs, title="1A"),
+            "1A_boundaries",
+            "1A: the boundaries over the epochs, every seed (animated GIF)",
+        ),
+        "neurons": ctx.run.figure_md(
+            plot_neurons(first[0].neurons, title="random start, end of training"),
+            "1A_neurons",
+            "1A: each hidden unit's output at the end of the random-start run (seed 0)",
+        ),
+    }
+    return Section(text_1a(result, figures), results_1a(result), headline_1a(result))
 
 
 # ----------------------------------------------------------------------------- 1B
@@ -316,14 +839,21 @@ Playground and in TensorFlow; every hidden unit of the zero net is "dead" in the
 
 @dataclass
 class ActivationDemos:
-    """Problem 1B: ReLU and sigmoid, random and zero starts, trained for long."""
+    """Problem 1B: ReLU and sigmoid, random and zero starts, several seeds, trained long.
 
-    runs: dict[str, DemoRun]
-    settle: dict[str, int]
-    zero_symmetry: float
-    zero_symmetry_max: float
-    zero_boundary_spread: float
-    zero_direction: list[float]
+    `table` has one row per demo and seed (see `DemoRun.milestones`); `gradients` one
+    row per random-start run: the first hidden layer's gradient norm over the output
+    layer's, at the start and the median over training; `symmetry` one row per seed of
+    the zero-started sigmoid net: the largest difference between units' incoming weights
+    (at the end and the most over training), and how much its output changes across its
+    units' shared direction (`boundary_spread`, 0 for a straight boundary).
+    """
+
+    table: pd.DataFrame
+    gradients: pd.DataFrame
+    symmetry: pd.DataFrame
+    epochs: int
+    runs: list[DemoRun] = field(default_factory=list)
 
 
 def boundary_spread(model) -> tuple[float, list[float]]:
@@ -346,185 +876,408 @@ def boundary_spread(model) -> tuple[float, list[float]]:
     return float(np.abs(change).max()), w.tolist()
 
 
-def activation_demos(
-    data,
-    *,
-    epochs: int = EPOCHS_1B,
-    activations=("relu", "sigmoid"),
-    seed: int | None = None,
-) -> ActivationDemos:
-    """Problem 1B: the two demos with each activation, trained for `epochs`."""
-    runs = {
-        f"{act}/{key}": playground_demo(data, activation=act, init=init, epochs=epochs, seed=seed)
-        for act in activations
-        for key, init in (("random", "playground"), ("zeros", "zeros"))
+def gradient_row(run: DemoRun) -> dict[str, Any]:
+    """First hidden layer's gradient norm over the output layer's: at the start, median."""
+    norms = run.gradient_norms
+    ratio = norms["hidden_1"] / norms["output"]
+    return {
+        "demo": run.demo,
+        "seed": run.seed,
+        "first / output at start": float(ratio.iloc[0]),
+        "first / output, median over training": float(ratio.median()),
     }
-    settle = {key: run.settle() for key, run in runs.items()}
-    zero = runs.get("sigmoid/zeros")
-    if zero is None:
-        return ActivationDemos(runs, settle, float("nan"), float("nan"), float("nan"), [])
-    symmetry = zero.symmetry["symmetry"]
-    spread, direction = boundary_spread(zero.model)
-    return ActivationDemos(
-        runs, settle, float(symmetry.iloc[-1]), float(symmetry.max()), spread, direction
+
+
+def symmetry_row(run: DemoRun) -> dict[str, Any]:
+    """The zero-started net's unit symmetry and how straight its boundary is."""
+    spread, direction = boundary_spread(run.model)
+    return {
+        "seed": run.seed,
+        "symmetry_end": float(run.symmetry["symmetry"].iloc[-1]),
+        "symmetry_max": float(run.symmetry["symmetry"].max()),
+        "boundary_spread": spread,
+        "direction": direction,
+    }
+
+
+def activation_demos(
+    data_for=None,
+    *,
+    seeds=(0, 1, 2),
+    epochs: int = EPOCHS_1B,
+    demos=DEMOS_1B,
+    seed: int = 0,
+) -> ActivationDemos:
+    """Problem 1B: the sigmoid demos next to the random-start ReLU net, per seed.
+
+    Args:
+        data_for: seed index -> the circle data for that seed (None: `circle(k, seed)`).
+        seeds: seed indices; each draws the data and the random start (the same start for
+            ReLU and sigmoid, so the two compare seed by seed).
+        epochs: epochs per run (the set's 4000).
+        demos: (activation, init) pairs; the zero-started ReLU net is left out by default
+            (1A measures that it cannot move).
+        seed: the base seed the starts are derived from.
+    """
+    data_for = data_for or (lambda k: circle(k, seed))
+    runs = train_demos(
+        demos, seeds=seeds, data_for=data_for, epochs=epochs, base_seed=seed, norms=True
     )
+    gradients = pd.DataFrame([gradient_row(r) for r in runs if r.init == "playground"])
+    symmetry = pd.DataFrame([symmetry_row(r) for r in runs if r.demo == "sigmoid/zeros"])
+    return ActivationDemos(milestone_table(runs), gradients, symmetry, epochs, runs)
 
 
-def gradient_figure(runs: dict[str, DemoRun]):
-    """Per-layer gradient norms over training, one panel per run."""
+def gradient_figure(runs: Sequence[DemoRun]):
+    """Per-layer gradient norms over training, a panel per demo, seeds overlaid."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 3.4), squeeze=False)
-    for ax, run in zip(axes[0], runs.values()):
-        frame = run.gradient_norms
-        for column in frame.columns.drop("epoch"):
-            values = frame[column].where(frame[column] > 0)  # log scale: exact zeros left out
-            ax.plot(frame["epoch"], values, label=column)
+    demos = list(dict.fromkeys(run.demo for run in runs))
+    fig, axes = plt.subplots(1, len(demos), figsize=(4.2 * len(demos), 3.4), squeeze=False)
+    for ax, demo in zip(axes[0], demos):
+        for run in (r for r in runs if r.demo == demo):
+            frame = run.gradient_norms
+            for i, column in enumerate(frame.columns.drop("epoch")):
+                values = frame[column].where(frame[column] > 0)  # log scale: exact zeros left out
+                label = column if run.seed == 0 else None
+                ax.plot(frame["epoch"], values, color=f"C{i}", alpha=0.7, lw=1, label=label)
         ax.set(yscale="log", xlabel="epoch", ylabel="‖∂L/∂W‖ (whole training set)")
-        ax.set_title(run.label, fontsize=9)
+        ax.set_title(f"{demo_label(demo)} (a line per seed)", fontsize=9)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 
-def settle_table(result: ActivationDemos) -> pd.DataFrame:
-    """One row per run: settle epoch and final losses."""
-    rows = []
-    for key, run in result.runs.items():
-        norms = run.gradient_norms.drop(columns="epoch")
-        rows.append(
-            {
-                "run": run.label,
-                "settles at epoch": result.settle[key],
-                "final test loss": run.final_test_loss,
-                "final train loss": run.final_train_loss,
-                "first-layer / output gradient at start": float(
-                    norms.iloc[0, 0] / norms.iloc[0, -1]
-                ),
-                "same, median over training": float(
-                    (norms.iloc[:, 0] / norms.iloc[:, -1]).median()
-                ),
-                "symmetry at end": float(run.symmetry["symmetry"].iloc[-1]),
-            }
+def _paired(table: pd.DataFrame, column: str, slow: str, fast: str) -> pd.DataFrame:
+    """Per seed, `column` for two demos side by side (NaN: not reached)."""
+    a = _demo(table, slow).set_index("seed")[column]
+    b = _demo(table, fast).set_index("seed")[column]
+    return pd.DataFrame({"slow": a, "fast": b}).dropna(how="all")
+
+
+def speed_text(table: pd.DataFrame, epochs: int) -> str:
+    """Sigmoid against ReLU from the random start, seed by seed, in words chosen by the numbers."""
+    pairs = _paired(table, "first_below_0_05", "sigmoid/random", "relu/random")
+    seeds = len(pairs)
+    both = pairs.dropna()
+    later = int((pairs["slow"].fillna(np.inf) > pairs["fast"].fillna(np.inf)).sum())
+    earlier = int((pairs["slow"].fillna(np.inf) < pairs["fast"].fillna(np.inf)).sum())
+    sentences = [
+        f"From the same start and data, sigmoid's test loss falls below 0.05 later than "
+        f"ReLU's in {_seeds_text(later, seeds)}"
+        + (f" and earlier in {_seeds_text(earlier, seeds)}" if earlier else "")
+        + "."
+    ]
+    if len(both):
+        ratio = both["slow"] / both["fast"].clip(lower=1)
+        sentences.append(
+            f"Where both get there, sigmoid takes {spread_text(ratio, fmt='{:.1f}')}× "
+            "(min / median / max) as many epochs."
         )
-    return pd.DataFrame(rows)
-
-
-def zero_sigmoid_progress(run: DemoRun, settle: int) -> str:
-    """One sentence on how far the zero-started sigmoid net got (measured, not assumed)."""
-    start, end = float(run.history["val_loss"].iloc[0]), run.final_test_loss
-    if end < start - 0.02:
-        low = run.history["val_loss"]
-        moving = int(low[low < start - 0.01].index[0]) if (low < start - 0.01).any() else settle
-        return (
-            f"Its test loss stays near {start:.3f} until about epoch {moving}, then falls to "
-            f"{end:.4f} (settled at epoch {settle})."
+    missing = pairs[pairs["slow"].isna() & pairs["fast"].notna()]
+    if len(missing):
+        sentences.append(
+            f"In {_seeds_text(len(missing), seeds)} ReLU gets there (epoch "
+            f"{', '.join(epoch_text(v, epochs) for v in missing['fast'])}) and sigmoid does "
+            f"not within {epochs} epochs."
         )
-    return (
-        f"In {len(run.history) - 1} epochs its test loss only moves from {start:.4f} to "
-        f"{end:.4f}: it is still on the plateau (the Playground shows it leaving it after "
-        "roughly 3200 iterations)."
+    settle = _paired(table, "settle_epoch", "sigmoid/random", "relu/random")
+    settled = settle.dropna()
+    if len(settled):
+        ratio = settled["slow"] / settled["fast"].clip(lower=1)
+        sentences.append(
+            f"Where both settled ({_seeds_text(len(settled), seeds)}), sigmoid settles at "
+            f"{spread_text(ratio, fmt='{:.1f}')}× ReLU's epoch."
+        )
+    unsettled = settle[settle.isna().any(axis=1)]
+    for name, column in (("sigmoid", "slow"), ("ReLU", "fast")):
+        count = int(unsettled[column].isna().sum())
+        if count:
+            sentences.append(
+                f"In {_seeds_text(count, seeds)} {name} is not settled within {epochs} epochs "
+                "(no speed ratio is taken from those)."
+            )
+    final = _paired(table, "final_test_loss", "sigmoid/random", "relu/random")
+    higher = int((final["slow"] > final["fast"]).sum())
+    sentences.append(
+        f"Sigmoid ends at a higher test loss than ReLU in {_seeds_text(higher, seeds)}"
+        + ("." if higher else ": not worse at the end.")
     )
+    return " ".join(sentences)
 
 
-def run_1b(ctx: Context) -> Section:
-    from companion.report import markdown_table
-    from companion.seed import derive_seed
+def gradient_text(gradients: pd.DataFrame) -> str:
+    """Where the backprop reason shows in the measured gradient norms, or does not."""
+    at_start = gradients.groupby("demo")["first / output at start"].median()
+    sig, relu = at_start.get("sigmoid/random"), at_start.get("relu/random")
+    if sig is None or relu is None:
+        return ""
+    measured = (
+        f"At the start the first hidden layer's gradient norm is {sig:.3g} of the output "
+        f"layer's with sigmoid against {relu:.3g} with ReLU (medians over seeds; the figure "
+        "follows the norms per layer over training)"
+    )
+    if sig < relu:
+        return measured + ": the sigmoid net's lower layers start almost still."
+    return measured + ": here the sigmoid net's first layer is not the slower one to start."
 
-    data = circle_data(ctx)
-    epochs = ctx.epochs(QUICK_1B if ctx.quick else EPOCHS_1B)
-    result = activation_demos(data, epochs=epochs, seed=derive_seed(ctx.seed, "init"))
-    for key, run in result.runs.items():
-        ctx.run.save_history(run.history, f"1B_{key.replace('/', '_')}")
-    table = settle_table(result)
-    sigmoid = {k: r for k, r in result.runs.items() if k.startswith("sigmoid")}
-    curves = ctx.run.figure_md(
-        loss_figure(result.runs, train=False), "1B_loss", "1B: test loss of the four runs"
-    )
-    boundaries = ctx.run.figure_md(
-        boundary_figure(sigmoid, data), "1B_boundaries", "1B: the sigmoid runs' output over time"
-    )
-    random_runs = {k: r for k, r in result.runs.items() if k.endswith("random")}
-    gradients = ctx.run.figure_md(
-        gradient_figure(random_runs), "1B_gradients", "1B: gradient norm per layer, random starts"
-    )
-    exact = "exactly 0" if result.zero_symmetry_max == 0 else f"{result.zero_symmetry_max:.3g}"
+
+def zero_sigmoid_text(table: pd.DataFrame, symmetry: pd.DataFrame, epochs: int) -> str:
+    """The zero-started sigmoid runs: plateau exits, symmetry and boundary, as measured."""
+    zeros, random = _demo(table, "sigmoid/zeros"), _demo(table, "sigmoid/random")
+    seeds, left = len(zeros), int(zeros["left_plateau"].sum())
+    if left:
+        progress = (
+            f"It leaves the plateau (its test loss falls {PLATEAU_DROP:.0%} below the "
+            f"constant guess's) in {_seeds_text(left, seeds)}: "
+            f"{by_seed_text(zeros, 'plateau_exit', epochs)}."
+        )
+    else:
+        progress = (
+            f"In {_seeds_text(seeds, seeds)} it is still on the plateau after {epochs} epochs "
+            f"(never {PLATEAU_DROP:.0%} below the constant guess's loss)."
+        )
+    most = float(symmetry["symmetry_max"].max())
+    exact = "exactly 0" if most == 0 else f"at most {most:.3g}"
     roundoff = (
         "Exactly 0, not round-off: on this backend the kernels compute identical units' sums "
         "in the same order, so nothing ever separates them."
-        if result.zero_symmetry_max == 0
+        if most == 0
         else "Not exactly 0: the backend's kernels sum in different orders for different "
         "units, so round-off separates them slightly; the units are still identical in "
         "exact arithmetic."
     )
-    zero_progress = zero_sigmoid_progress(
-        result.runs["sigmoid/zeros"], result.settle["sigmoid/zeros"]
+    spread = float(symmetry["boundary_spread"].max())
+    straight = (
+        "so the boundary is a straight line (or none)"
+        if spread < 1e-3
+        else "in exact arithmetic; here the units have drifted apart enough that the boundary bends"
     )
-    sig_r, relu_r = result.runs["sigmoid/random"], result.runs["relu/random"]
-    ratio = result.settle["sigmoid/random"] / max(result.settle["relu/random"], 1)
-    at_start = table.set_index("run")["first-layer / output gradient at start"]
-    ratio_sig, ratio_relu = at_start[sig_r.label], at_start[relu_r.label]
-    speed = (
-        f"Sigmoid takes about {ratio:.1f}× as many epochs"
-        + (" and ends at a higher loss." if sig_r.final_test_loss > relu_r.final_test_loss else ".")
-        if ratio > 1.2
-        else "Here sigmoid is not slower by this measure."
+    worse = int(
+        (
+            zeros.set_index("seed")["final_test_loss"] > random.set_index("seed")["final_test_loss"]
+        ).sum()
     )
-    markdown = f"""
-The same two demos with sigmoid hidden units, {epochs} epochs each, next to the ReLU runs
-trained as long. **Settle rule**: a run has settled at the first epoch from which its test
-loss stays within max({SETTLE_FRACTION:.0%} of its total fall, {SETTLE_ATOL:g}) of its
-final value for good (the total fall is the largest loss seen minus the final one; the
-floor keeps a flat curve from counting round-off as movement).
+    ends = (
+        f"A straight line cannot separate a disc from a ring; at best it cuts off part of the "
+        f"ring. The zero start ends at a higher test loss than the random start in "
+        f"{_seeds_text(worse, seeds)} ({spread_text(zeros['final_test_loss'], fmt='{:.3f}')} "
+        f"against {spread_text(random['final_test_loss'], fmt='{:.4f}')}, min / median / max)."
+    )
+    return (
+        f"{progress} It can never use its width: every unit of a layer gets the same "
+        f"gradient, so the units stay identical. The symmetry measure (largest difference "
+        f"between two units' incoming weights in a layer) is **{exact}** over every run. "
+        f"{roundoff} A net of identical units is a 1-1-1 chain: its output depends on x only "
+        f"through w·x (w: the units' shared incoming weights), {straight}. Measured: moving "
+        f"every grid point one unit across w changes the output by at most {spread:.3g}. {ends}"
+    )
 
-{markdown_table(table, floatfmt="{:.4g}")}
-**Speed.** The random-start ReLU net settles at epoch {result.settle["relu/random"]} (test
-loss {relu_r.final_test_loss:.4f}); the random-start sigmoid net at epoch
-{result.settle["sigmoid/random"]} (test loss {sig_r.final_test_loss:.4f}). {speed} The
-reason is in backprop: δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ σ′(s^l) and σ′(s) = σ(s)(1 − σ(s)) ≤ ¼,
-so each sigmoid layer the error passes through multiplies it by at most ¼ (times the small
-starting weights), while ReLU passes it on at full strength wherever a unit is on. At the
-start the first layer's gradient norm is {ratio_sig:.3g} of the output layer's with sigmoid
-against {ratio_relu:.3g} with ReLU (table; the figure follows the norms per layer over
-training): the sigmoid net's lower layers start almost still.
+
+def comparison_1b(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
+    """1B's measured milestones next to what the set's students saw, with a verdict each."""
+    relu, sig = _demo(table, "relu/random"), _demo(table, "sigmoid/random")
+    zeros = _demo(table, "sigmoid/zeros")
+    seeds = len(sig)
+    fast = int((relu["first_below_0_05"].fillna(np.inf) <= RELU_EXPECTED_BY).sum())
+    pairs = _paired(table, "first_below_0_05", "sigmoid/random", "relu/random").fillna(np.inf)
+    slower = int((pairs["slow"] > pairs["fast"]).sum())
+    nearest = sigmoid_reported_text(sig, epochs)
+    return pd.DataFrame(
+        [
+            {
+                "demo": "relu, random start",
+                "the set": "a couple of hundred epochs (1A; a 2023 student: about 200)",
+                "this run": f"below 0.05 at epoch {spread_text(relu['first_below_0_05'], epochs)}",
+                "agrees?": _verdict(
+                    fast, seeds, f"no seed below 0.05 within {RELU_EXPECTED_BY} epochs"
+                ),
+            },
+            {
+                "demo": "sigmoid, random start",
+                "the set": "much slower than ReLU: the loss drops noticeably only after about "
+                "500 (2017 and 2019 students) or 2000 epochs (a 2023 student)",
+                "this run": f"drops noticeably ({PLATEAU_DROP:.0%} below the constant guess) at epoch "
+                f"{spread_text(sig['plateau_exit'], epochs)}; below 0.05 at epoch "
+                f"{spread_text(sig['first_below_0_05'], epochs)}; later than ReLU in "
+                f"{_seeds_text(slower, seeds)}",
+                "agrees?": (
+                    _verdict(slower, seeds, "sigmoid is not slower in any seed") + "; " + nearest
+                ),
+            },
+            {
+                "demo": "sigmoid, zero start",
+                "the set": f"a plateau, then learning after about {ZERO_SIGMOID_REPORTED}–3300 "
+                "epochs (a 2017 student); a linear boundary, loss about 0.4 (a 2023 student)",
+                "this run": "left the plateau at "
+                f"{by_seed_text(zeros, 'plateau_exit', epochs)}; final "
+                f"{spread_text(zeros['final_test_loss'], fmt='{:.3f}')}",
+                "agrees?": zero_sigmoid_verdict(zeros, epochs),
+            },
+        ]
+    )
+
+
+def zero_sigmoid_verdict(zeros: pd.DataFrame, epochs: int) -> str:
+    """Whether the zero-started sigmoid runs leave their plateau "late or never", as reported."""
+    exits, seeds = zeros["plateau_exit"].dropna(), len(zeros)
+    late = ZERO_SIGMOID_REPORTED // 2
+    early = int((exits < late).sum())
+    if early:
+        return f"no: it leaves early (before epoch {late}) in {_seeds_text(early, seeds)}"
+    if len(exits) == seeds:
+        return "yes: late, in every seed"
+    if len(exits):
+        return f"yes: late in {_seeds_text(len(exits), seeds)}; never within {epochs} in the others"
+    if epochs < ZERO_SIGMOID_REPORTED:
+        return (
+            f"cannot tell: no exit within {epochs} epochs, shorter than the set's "
+            f"{ZERO_SIGMOID_REPORTED}"
+        )
+    return "yes: never, in every seed"
+
+
+def sigmoid_reported_text(sig: pd.DataFrame, epochs: int) -> str:
+    """Which reported epoch (500 or 2000) the median "drops noticeably" epoch is nearer."""
+    median = sig["plateau_exit"].fillna(np.inf).median()
+    if np.isinf(median):
+        where = f"{' and '.join(map(str, SIGMOID_REPORTED))}"
+        if epochs > max(SIGMOID_REPORTED):
+            return f"later than {where}: the median seed does not drop within {epochs} epochs"
+        return f"cannot place against {where}: the median seed does not drop within {epochs}"
+    nearest = min(SIGMOID_REPORTED, key=lambda r: abs(np.log(max(median, 1) / r)))
+    return f"drops at median epoch {median:g}: nearer {SIGMOID_REPORTED[nearest]} {nearest}"
+
+
+def _verdict(count: int, total: int, none: str) -> str:
+    """ "yes (every seed)", "partly (2 of 3 seeds)" or "no: <none>"."""
+    if count == total:
+        return f"yes ({_seeds_text(count, total)})"
+    if count:
+        return f"partly ({_seeds_text(count, total)})"
+    return f"no: {none}"
+
+
+def text_1b(result: ActivationDemos, figures: Mapping[str, str] | None = None) -> str:
+    """Problem 1B's report section, every comparison chosen by the result's numbers."""
+    figures = figures or {}
+    table, epochs = result.table, result.epochs
+    seeds = int(table.groupby("demo").size().min())
+    length = (
+        f"{epochs} epochs (the set's number)"
+        if epochs == EPOCHS_1B
+        else f"**{epochs} epochs** (shortened from the set's {EPOCHS_1B}: this is not the set's run)"
+    )
+    relu_zero = _demo(table, "relu/zeros")
+    relu_zero_text = (
+        f"The zero-started ReLU net stays on its plateau in "
+        f"{_seeds_text(seeds - int(relu_zero['left_plateau'].sum()), len(relu_zero))} "
+        "here too, as 1A's backprop argument says it must."
+        if len(relu_zero)
+        else "(The zero-started ReLU net is not rerun here: 1A measures that every gradient "
+        "but its output bias's is exactly 0, so no number of epochs can move it.)"
+    )
+    return f"""
+The two demos with sigmoid hidden units, next to the random-start ReLU net, {length}, {_count(seeds, "seed")}
+(each draws the data and the random start; ReLU and sigmoid share both, seed by seed).
+**Settle rule**: a run has settled at the first epoch from which its test loss stays within
+max({SETTLE_FRACTION:.0%} of its total fall, {SETTLE_ATOL:g}) of its final value for good (the
+total fall is the largest loss seen minus the final one; the floor keeps a flat curve from
+counting round-off as movement); a run still outside that band in its last {SETTLE_HOLD:.0%} of
+epochs is **not settled within {epochs} epochs**.
+
+{markdown_table(spread_table(table))}
+Per seed:
+
+{markdown_table(seed_table(table), floatfmt="{:.4f}")}
+**Speed.** {speed_text(table, epochs)} The reason is in backprop:
+δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ σ′(s^l) and σ′(s) = σ(s)(1 − σ(s)) ≤ ¼, so each sigmoid layer
+the error passes through multiplies it by at most ¼ (times the small starting weights),
+while ReLU passes it on at full strength wherever a unit is on. {gradient_text(result.gradients)}
 
 **Zero start.** Unlike ReLU, sigmoid(0) = ½ ≠ 0: the hidden outputs x^(L−1) are ½, so the
 output weights get a gradient at the first step, and from there the updates reach the
 layers below (∂L/∂W^l carries W^(l+1), which is no longer 0), tiny at first because they
-are products of weights that start at 0. {zero_progress} It can never use its width: every
-unit of a layer gets the same gradient, so the units stay identical. The symmetry measure
-(largest difference between two units' incoming weights in a layer) is **{exact}** over
-the whole run (at the end: {result.zero_symmetry:g}). {roundoff} A net of identical units
-is a 1-1-1 chain: its output depends on x only through w·x with
-w = ({", ".join(f"{v:.4g}" for v in result.zero_direction)}), so the boundary is a straight
-line (or none). Measured: moving every grid point one unit across w changes the output by
-at most {result.zero_boundary_spread:.3g}. A straight line cannot separate a disc from a
-ring; at best it cuts off part of the ring, hence a final test loss of
-{result.runs["sigmoid/zeros"].final_test_loss:.3f} against {sig_r.final_test_loss:.4f} from
-the random start, whose units differ from the first step.
+are products of weights that start at 0. {zero_sigmoid_text(table, result.symmetry, epochs)}
+{relu_zero_text}
 
-{curves}
-{boundaries}
-{gradients}
+**Against what the set says a Playground user sees** (quoted from the problem set's notes,
+`reference/problem-set.md` §1A–1B, students' write-ups; "a couple of hundred" read as at most
+{RELU_EXPECTED_BY} epochs, "late" as after half the reported {ZERO_SIGMOID_REPORTED}):
+
+{markdown_table(comparison_1b(table, epochs))}
+{figure_block(figures, ("loss", "boundaries", "animation", "gradients"))}
 """
-    results = {
-        "epochs": epochs,
-        "epochs_to_settle": result.settle,
-        "final_test_loss": {k: r.final_test_loss for k, r in result.runs.items()},
-        "zero_init_symmetry": result.zero_symmetry,
-        "zero_init_symmetry_max": result.zero_symmetry_max,
-        "zero_init_boundary_spread": result.zero_boundary_spread,
+
+
+def results_1b(result: ActivationDemos) -> dict[str, Any]:
+    """1B's summary.json entry."""
+    s = result.symmetry
+    return {
+        "epochs": result.epochs,
+        "seeds": sorted(int(k) for k in result.table["seed"].unique()),
+        "per_seed": per_seed_results(result.table),
+        "spread": spread_results(result.table),
+        "zero_init_symmetry": float(s["symmetry_end"].max()) if len(s) else None,
+        "zero_init_symmetry_max": float(s["symmetry_max"].max()) if len(s) else None,
+        "zero_init_boundary_spread": float(s["boundary_spread"].max()) if len(s) else None,
+        "gradient_ratios": result.gradients.to_dict(orient="records"),
         "settle_rule": (
             f"first epoch after which the test loss stays within max({SETTLE_FRACTION} x "
-            f"(largest - final), {SETTLE_ATOL}) of its final value"
+            f"(largest - final), {SETTLE_ATOL}) of its final value; null when that epoch is "
+            f"in the last {SETTLE_HOLD:.0%} of the run (not settled)"
+        ),
+        "visible_loss": VISIBLE_LOSS,
+    }
+
+
+def headline_1b(result: ActivationDemos) -> str:
+    """1B's one line for the terminal: median first epochs below 0.05."""
+    t, epochs = result.table, result.epochs
+
+    def median(demo: str) -> str:
+        value = _demo(t, demo)["first_below_0_05"].fillna(np.inf).median()
+        return f"not within {epochs}" if np.isinf(value) else f"{value:g}"
+
+    left = int(_demo(t, "sigmoid/zeros")["left_plateau"].sum())
+    seeds = len(_demo(t, "sigmoid/zeros"))
+    return (
+        f"{_count(seeds, 'seed')}, {epochs} epochs: median first epoch below 0.05 relu {median('relu/random')} "
+        f"vs sigmoid {median('sigmoid/random')}; zero-init sigmoid left plateau in {left}/{seeds}"
+    )
+
+
+def run_1b(ctx: Context) -> Section:
+    """Problem 1B: train, save histories, figures and the GIF, write the section."""
+    seeds = demo_seeds(ctx)
+    epochs = ctx.epochs(QUICK_1B if ctx.quick else EPOCHS_1B)
+    result = activation_demos(
+        lambda k: circle_data(ctx, k), seeds=seeds, epochs=epochs, seed=ctx.seed
+    )
+    for run in result.runs:
+        ctx.run.save_history(run.history, f"1B_{run.demo.replace('/', '_')}_seed{run.seed}")
+    ctx.run.save_history(result.table, "1B_milestones")
+    sigmoid = [run for run in result.runs if run.activation == "sigmoid"]
+    random = [run for run in result.runs if run.init == "playground"]
+    figures = {
+        "loss": ctx.run.figure_md(loss_figure(result.runs), "1B_loss", "1B: test loss, every seed"),
+        "boundaries": ctx.run.figure_md(
+            boundary_figure([r for r in sigmoid if r.seed == seeds[0]]),
+            "1B_boundaries",
+            "1B: the sigmoid runs' output over time (seed 0)",
+        ),
+        "animation": gif_md(
+            ctx,
+            boundary_animation(sigmoid, title="1B"),
+            "1B_boundaries",
+            "1B: the sigmoid runs' boundaries over the epochs, every seed (animated GIF)",
+        ),
+        "gradients": ctx.run.figure_md(
+            gradient_figure(random), "1B_gradients", "1B: gradient norm per layer, random starts"
         ),
     }
-    headline = (
-        f"settle epochs relu {result.settle['relu/random']} vs sigmoid "
-        f"{result.settle['sigmoid/random']}; zero-init sigmoid symmetry {result.zero_symmetry:g}"
-    )
-    return Section(markdown, results, headline)
+    return Section(text_1b(result, figures), results_1b(result), headline_1b(result))
 
 
 # ----------------------------------------------------------------------------- 1C
@@ -703,7 +1456,6 @@ def dying_summary(table: pd.DataFrame) -> str:
 
 
 def run_1c(ctx: Context) -> Section:
-    from companion.report import markdown_table
 
     seeds = (0, 1) if ctx.quick else (0, 1, 2, 3, 4)
     result = dying_relu(seeds=seeds, seed=ctx.seed, probe_every=100 if ctx.quick else 50)
@@ -796,27 +1548,46 @@ def table_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
 def or_network(*, weights=(2.0, 2.0), bias: float = -1.0) -> LogicNetwork:
     """Problem 1D: OR with the fewest units, one ReLU unit ReLU(2·x1 + 2·x2 − 1)."""
     from companion.handbuilt import model_from_weights, truth_table
+    from companion.mlp import count_hidden_units
 
     model = model_from_weights([(list(weights), [bias])], name="or_net")
-    return LogicNetwork(model, truth_table(model, operator.or_), hidden_units=0)
+    return LogicNetwork(model, truth_table(model, operator.or_), count_hidden_units(model))
 
 
-def run_1d(ctx: Context) -> Section:
-    from companion.report import markdown_table
-
-    net = or_network()
-    markdown = f"""
-No hidden layer is needed: a single ReLU unit, out = ReLU(2·x1 + 2·x2 − 1), computes OR to
-the set's specification (output ≥ 1 where OR is 1, exactly 0 where it is 0). Built in Keras
-from these explicit weights (`model_from_weights([([2, 2], [-1])])`), it gives:
+def text_1d(net: LogicNetwork) -> str:
+    """Problem 1D's report section, its answer read off the built network."""
+    units = net.hidden_units
+    layers = "no hidden layer" if units == 0 else f"{units} hidden unit{'s' * (units != 1)}"
+    verdict = (
+        f"That is {units} hidden units, the fewest possible (one output unit is needed in "
+        "any case)."
+        if net.correct and units == 0
+        else f"It uses {units} hidden units and does "
+        + ("" if net.correct else "not ")
+        + "compute OR to the set's rule."
+    )
+    return f"""
+A net with {layers}: out = ReLU(2·x1 + 2·x2 − 1) computes OR to the set's specification
+(output ≥ 1 where OR is 1, exactly 0 where it is 0) if every row below says so. Built in
+Keras from these explicit weights (`model_from_weights([([2, 2], [-1])])`), it gives:
 
 {markdown_table(net.table, floatfmt="{:g}")}
 All four rows meet the rule: **{net.correct}**. Any ReLU(a·x1 + a·x2 + b) with b ≤ 0 and
 a + b ≥ 1 works; the bias keeps (0, 0) at exactly 0 and each single 1 lifts the sum to 1.
-That is 0 hidden units, the fewest possible (one output unit is needed in any case).
+{verdict}
 """
-    results = {"truth_table": table_rows(net.table), "correct": net.correct, "hidden_units": 0}
-    return Section(markdown, results, f"OR by one ReLU unit: truth table correct = {net.correct}")
+
+
+def run_1d(ctx: Context) -> Section:
+    """Problem 1D: build OR by hand and check its truth table."""
+    net = or_network()
+    results = {
+        "truth_table": table_rows(net.table),
+        "correct": net.correct,
+        "hidden_units": net.hidden_units,
+    }
+    headline = f"OR with {net.hidden_units} hidden units: truth table correct = {net.correct}"
+    return Section(text_1d(net), results, headline)
 
 
 @dataclass
@@ -838,9 +1609,10 @@ class XorNetworks:
 def xor_handbuilt() -> LogicNetwork:
     """The two-layer ReLU net for XOR: h1 = x1 AND NOT x2, h2 = x2 AND NOT x1, out = OR."""
     from companion.handbuilt import model_from_weights, truth_table
+    from companion.mlp import count_hidden_units
 
     model = model_from_weights([([[2, -2], [-2, 2]], [-1, -1]), ([2, 2], [-1])], name="xor_net")
-    return LogicNetwork(model, truth_table(model, operator.xor), hidden_units=2)
+    return LogicNetwork(model, truth_table(model, operator.xor), count_hidden_units(model))
 
 
 def train_logic_starts(
@@ -907,7 +1679,6 @@ def xor_networks(
 
 
 def run_1e(ctx: Context) -> Section:
-    from companion.report import markdown_table
 
     starts = 4 if ctx.quick else 20
     result = xor_networks(starts=starts, seed=ctx.seed)
@@ -920,13 +1691,14 @@ def run_1e(ctx: Context) -> Section:
         .reset_index()
         .rename(columns={"all_four_right": "share of starts with all four right"})
     )
+    layers = len(result.handbuilt.model.layers)  # Dense layers of the hand-built net
     relu_out = shares[shares["output"] == "relu"]
     share_text = ", ".join(
         f"{row['share of starts with all four right']:.0%} with {row['hidden']} hidden units"
         for _, row in relu_out.iterrows()
     )
     markdown = f"""
-**Fewest layers: 2** (one hidden layer and the output). A single layer of ReLU units computes
+**Fewest layers: {layers}** (one hidden layer and the output). A single layer of ReLU units computes
 ReLU(w·x + b) per unit: it is 0 on one side of a line and grows on the other, so "output
 ≥ 1" and "output = 0" are separated by a straight line. XOR's two classes are not linearly
 separable: (0, 1) and (1, 0) must be on one side and (0, 0) and (1, 1) on the other, but the
@@ -977,16 +1749,34 @@ start likelier, and a linear output removes the second trap.
 
 PROBLEMS = [
     Problem("1A", "Backpropagation and initialisation: ReLU from random and zero starts", run_1a),
-    Problem("1B", "Backpropagation and initialisation: sigmoid, 4000 epochs", run_1b),
+    Problem("1B", "Backpropagation and initialisation: sigmoid against ReLU, trained long", run_1b),
     Problem("1C", "Dying ReLU and data ordering", run_1c),
     Problem("1D", "Approximating functions: OR", run_1d),
     Problem("1E", "Approximating functions: XOR", run_1e),
 ]
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Chapter 1's own flag: how many seeds the 1A/1B demos run."""
+    parser.add_argument(
+        "--demo-seeds",
+        type=positive_int,
+        default=None,
+        help=f"seeds per 1A/1B demo, each a new data draw and start "
+        f"(default {SEEDS}; {QUICK_SEEDS} with --quick)",
+    )
+
+
 def main(argv=None) -> int:
     """Run chapter 1 from the command line."""
-    return run_chapter(CHAPTER, TITLE, PROBLEMS, argv, description=__doc__.splitlines()[0])
+    return run_chapter(
+        CHAPTER,
+        TITLE,
+        PROBLEMS,
+        argv,
+        description=__doc__.splitlines()[0],
+        add_arguments=add_arguments,
+    )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ a net with one linear hidden layer of 5 and draws its weights; 2D shows, by numb
 a second linear layer adds nothing, and what a ReLU changes.
 
 The CDC file cannot be downloaded here: pass it with `--csv PATH`. Without it the
-chapter uses synthetic cases in the same layout, and says so in every section and figure.
+chapter uses synthetic cases in the same layout, and says so in every section and figure;
+so does a `--csv` file marked synthetic (a leading `# SYNTHETIC ...` line, as the shipped
+`companion/data/covid_fixture.csv` has).
 
     python -m chapters.ch2_inside --quick
     python -m chapters.ch2_inside --csv COVID-19_Case_Surveillance_Public_Use_Data_Subset.csv
@@ -110,13 +112,20 @@ def is_synthetic(ctx: Context) -> bool:
 
 def data_line(ctx: Context) -> str:
     """The first line of each data section: which data, loudly if synthetic."""
+    frame = covid_frame(ctx)
     if is_synthetic(ctx):
+        why = (
+            f"read from {frame.attrs.get('source')}, which says so in its first line "
+            f'("{frame.attrs["marker"]}")'
+            if "marker" in frame.attrs
+            else "because the CDC file was not given with `--csv`"
+        )
         return (
             "**Data: SYNTHETIC cases** in the CDC layout (invented rates, see "
-            "`companion.data.covid`), because the CDC file was not given with `--csv`. "
+            f"`companion.data.covid`), {why}. "
             "The numbers below show the method, not facts about COVID-19.\n\n"
         )
-    return f"Data: {covid_frame(ctx).attrs.get('source')} (CDC case surveillance layout).\n\n"
+    return f"Data: {frame.attrs.get('source')} (CDC case surveillance layout).\n\n"
 
 
 def tag(ctx: Context) -> str:

@@ -9,6 +9,7 @@ in Jupyter: `companion.figures`) and returns the figure.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -75,8 +76,12 @@ def _scatter(ax, x, y, edge: str) -> None:
         return
     x, y = np.asarray(x), np.asarray(y).reshape(-1)
     threshold = 0.5 if y.min() >= 0 else 0.0  # 0/1 labels or ±1 labels
-    colours = np.where(y > threshold, PLAYGROUND_COLORS[2], PLAYGROUND_COLORS[0])
-    ax.scatter(x[:, 0], x[:, 1], c=colours, s=14, edgecolors=edge, linewidths=0.8)
+    # One colour per call: matplotlib then stamps one marker (several times faster to draw,
+    # which matters for the animation's frames).
+    for positive, colour in ((False, PLAYGROUND_COLORS[0]), (True, PLAYGROUND_COLORS[2])):
+        part = x[(y > threshold) == positive]
+        if len(part):
+            ax.scatter(part[:, 0], part[:, 1], c=colour, s=14, edgecolors=edge, linewidths=0.8)
 
 
 def plot_boundary(
@@ -210,3 +215,161 @@ def plot_neurons(layers_grids, *, axes=None, domain: float = 6.0, title: str = "
     if title:
         fig.suptitle(title, fontsize=9)
     return fig
+
+
+# ----------------------------------------------------------------------------- animation
+
+
+def _points_of(data) -> tuple:
+    """(x_train, y_train, x_test, y_test) from a PlaygroundData-like object or a tuple."""
+    if data is None:
+        return (None, None, None, None)
+    if hasattr(data, "x_train"):
+        return (data.x_train, data.y_train, data.x_test, data.y_test)
+    data = tuple(data)
+    if len(data) not in (2, 4):
+        raise ValueError(
+            f"points must be (x_train, y_train) or (x_train, y_train, x_test, y_test), "
+            f"got {len(data)} arrays"
+        )
+    return data + (None, None) if len(data) == 2 else data
+
+
+def _frame_grid(grids: Mapping[int, np.ndarray], epoch: int) -> np.ndarray:
+    """The panel's latest snapshot at or before this epoch (its first before any)."""
+    taken = [e for e in sorted(grids) if e <= epoch]
+    return np.asarray(grids[taken[-1] if taken else min(grids)], dtype=float)
+
+
+def animate_boundaries(
+    panels: Mapping[str, Mapping[int, np.ndarray]],
+    points: Mapping[str, object] | None = None,
+    *,
+    columns: int | None = None,
+    domain: float = 6.0,
+    fps: float = 6.0,
+    panel_size: float = 1.9,
+    dpi: int = 64,
+    title: str = "",
+):
+    """The boundary snapshots as an animation over the epochs, as the Playground shows them live.
+
+    Each panel is one run: its grids (epoch -> output grid, e.g. `DecisionBoundary.grids`)
+    are shown in turn, one frame per epoch any panel has a snapshot for (a panel without
+    one at that epoch keeps its latest). The figure is not a pyplot figure, so a notebook
+    never shows it as a stray still image; show the animation inline with
+    `animation_html(anim)` (that is `IPython.display.HTML(anim.to_jshtml())`), or write
+    it with `save_gif(anim, path)`.
+
+    Args:
+        panels: panel title -> {epoch: grid}; every panel needs at least one grid.
+        points: panel title -> its data (a PlaygroundData, or (x_train, y_train[, x_test,
+            y_test])) drawn on top; None or a missing title: no points.
+        columns: panels per row (default: all in one row).
+        domain: the half-width of the square.
+        fps: frames per second when played.
+        panel_size: inches per panel (with `dpi`, this sets the GIF's size).
+        dpi: dots per inch of the frames.
+        title: a title above the panels; the frame's epoch is added to it.
+
+    Returns:
+        A matplotlib FuncAnimation.
+    """
+    from matplotlib.animation import FuncAnimation
+    from matplotlib.contour import ContourSet
+    from matplotlib.figure import Figure
+
+    if not panels or any(not grids for grids in panels.values()):
+        raise ValueError("every panel needs at least one boundary grid; take snapshots first")
+    if not fps > 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    names = list(panels)
+    columns = max(1, min(int(columns or len(names)), len(names)))
+    rows = -(-len(names) // columns)
+    epochs = sorted({int(e) for grids in panels.values() for e in grids})
+    fig = Figure(figsize=(panel_size * columns, panel_size * rows + 0.35), dpi=dpi)
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes[len(names) :]:
+        ax.axis("off")
+    images = []
+    for ax, name in zip(axes, names):
+        x_train, y_train, x_test, y_test = _points_of((points or {}).get(name))
+        plot_boundary(
+            _frame_grid(panels[name], epochs[0]),
+            x_train,
+            y_train,
+            x_test=x_test,
+            y_test=y_test,
+            ax=ax,
+            domain=domain,
+            title=name,
+        )
+        for collection in list(ax.collections):
+            if isinstance(collection, ContourSet):
+                collection.remove()  # the zero line would cost more than the rest of a frame
+        ax.set(xticks=[], yticks=[])
+        ax.set_title(name, fontsize=7)  # small panels: the default size overlaps
+        images.append(ax.images[0])
+    heading = fig.suptitle("", fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / fig.get_figheight()))
+
+    def draw(epoch: int):
+        for image, name in zip(images, names):
+            image.set_data(np.clip(_frame_grid(panels[name], epoch), -1, 1))
+        heading.set_text(f"{title}  epoch {epoch}".strip())
+        return images
+
+    return FuncAnimation(fig, draw, frames=epochs, interval=1000 / fps, blit=False, repeat=True)
+
+
+def _shared_palette_frames(frames: list, colors: int = 64) -> list:
+    """RGB frames as palette frames sharing one palette, without dithering.
+
+    Pillow's default (a palette per frame) makes a 40-frame, 6-panel boundary
+    animation about 1.7 MB; with one palette and no dithering an unchanged pixel keeps
+    its index, so Pillow's `optimize` stores only the changed pixels (about 0.15 MB).
+    """
+    from PIL import Image
+
+    width, height = frames[0].size
+    sample = Image.new("RGB", (width, 3 * height))
+    for i, frame in enumerate((frames[0], frames[len(frames) // 2], frames[-1])):
+        sample.paste(frame.convert("RGB"), (0, i * height))
+    palette = sample.quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    return [f.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+
+
+def save_gif(anim, path, *, fps: float | None = None) -> Path:
+    """Write an animation as a small GIF with matplotlib's PillowWriter; return the path.
+
+    Pillow comes with matplotlib. `fps` None keeps the animation's own pace.
+    """
+    from matplotlib.animation import PillowWriter
+
+    class CompactPillowWriter(PillowWriter):
+        def finish(self):
+            images = _shared_palette_frames(self._frames)
+            images[0].save(
+                self.outfile,
+                save_all=True,
+                append_images=images[1:],
+                duration=int(1000 / self.fps),
+                loop=0,
+                optimize=True,  # unchanged pixels become transparent: small files
+                disposal=1,  # draw each frame over the last
+            )
+
+    path = Path(path)
+    if path.suffix.lower() != ".gif":
+        raise ValueError(f"save_gif writes .gif files, got {path.name!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fps = fps or 1000 / anim._interval  # the animation's own pace
+    anim.save(path, writer=CompactPillowWriter(fps=fps))
+    return path
+
+
+def animation_html(anim):
+    """The animation as an inline JavaScript player for a notebook cell (IPython's HTML)."""
+    from IPython.display import HTML
+
+    return HTML(anim.to_jshtml())

@@ -207,12 +207,33 @@ def reinitialize(model: keras.Model, seed: int) -> keras.Model:
                 config["config"]["seed"] = int(seed) * 7919 + 2 * index + (attribute == "bias")
             fresh = keras.initializers.deserialize(config)
             variable.assign(fresh(variable.shape, variable.dtype))
+    _reset_optimizer(model)
+    return model
+
+
+def restart_from(model: keras.Model, start: keras.Model) -> keras.Model:
+    """Give a compiled model another model's weights and a fresh optimizer; return it.
+
+    Training many starts on one model reuses its traced loop (a new model traces anew,
+    about a second each): build each start with `playground_model(..., compile=False)`,
+    copy it in, train, and copy the final weights back out if they are to be kept.
+    """
+    if len(model.weights) != len(start.weights):
+        raise ValueError(
+            f"start has {len(start.weights)} weights, the model {len(model.weights)}: "
+            "build both with the same hidden layers and features"
+        )
+    model.set_weights(start.get_weights())
+    _reset_optimizer(model)
+    return model
+
+
+def _reset_optimizer(model: keras.Model) -> None:
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and optimizer.built:
         for variable in optimizer.variables:
             if variable.name != "learning_rate":  # keep the rate; clear steps and momenta
                 variable.assign(keras.ops.zeros_like(variable))
-    return model
 
 
 def hidden_dense_layers(model: keras.Model) -> list[layers.Dense]:
@@ -268,6 +289,78 @@ def settle_epoch(losses, *, fraction: float = 0.01, atol: float = 1e-4) -> int:
     band = max(fraction * (values.max() - final), atol)
     outside = np.nonzero(np.abs(values - final) > band)[0]
     return int(outside[-1] + 1) if outside.size else 0
+
+
+def settled_epoch(
+    losses, *, fraction: float = 0.01, atol: float = 1e-4, hold: float = 0.1
+) -> int | None:
+    """The settle epoch, or None when the curve has not yet stayed settled long enough.
+
+    A curve that enters its final band only near the end (e.g. at epoch 583 of 600) is
+    still moving: a longer run would move its final value and so its band. It counts as
+    settled only when it has stayed in the band for at least `hold` of the run.
+
+    Args:
+        losses: one value per epoch, epoch 0 (before training) first.
+        fraction, atol: the band, as in `settle_epoch`.
+        hold: the least share of the run the curve must end with inside the band.
+
+    Returns:
+        `settle_epoch(...)`, or None when that epoch is later than (1 − hold) × epochs.
+    """
+    if not 0 <= hold < 1:
+        raise ValueError(f"hold must be in [0, 1), got {hold}")
+    epoch = settle_epoch(losses, fraction=fraction, atol=atol)
+    epochs = len(np.asarray(losses)) - 1
+    return epoch if epoch <= (1 - hold) * epochs else None
+
+
+def first_epoch_below(losses, level: float) -> int | None:
+    """The first epoch whose loss is below `level` (what a user reads off the curve), or None."""
+    values = np.asarray(losses, dtype=float)
+    below = np.nonzero(values < level)[0]
+    return int(below[0]) if below.size else None
+
+
+def constant_guess_loss(y_train, y_test) -> float:
+    """The test loss ½(ŷ − y)² of the best constant a net can learn: the training labels' mean.
+
+    A net whose hidden units carry no information about the input (all dead, or all
+    identical with a flat response) can do no better than this: it is the plateau.
+    """
+    y_train = np.asarray(y_train, dtype=float).reshape(-1)
+    y_test = np.asarray(y_test, dtype=float).reshape(-1)
+    if y_train.size == 0 or y_test.size == 0:
+        raise ValueError("constant_guess_loss needs non-empty training and test labels")
+    return float(0.5 * np.mean((y_test - y_train.mean()) ** 2))
+
+
+def plateau_exit(losses, plateau: float, *, drop: float = 0.1) -> int | None:
+    """The first epoch whose loss is below (1 − drop) × plateau: the net has left it; or None."""
+    if not 0 < drop < 1:
+        raise ValueError(f"drop must be in (0, 1), got {drop}")
+    return first_epoch_below(losses, (1 - drop) * float(plateau))
+
+
+def seed_spread(values) -> dict[str, float | None]:
+    """Min, median and max over seeds, counting None (never reached) as beyond every number.
+
+    A statistic that falls on a None is None (read: "not within the epochs run");
+    `reached` counts the values that are not None and `seeds` all of them.
+    """
+    values = list(values)
+    if not values:
+        raise ValueError("seed_spread needs at least one value")
+    numbers = [np.inf if v is None or not np.isfinite(v) else float(v) for v in values]
+    stats = {"min": min(numbers), "median": float(np.median(numbers)), "max": max(numbers)}
+    epochs = all(isinstance(v, (int, np.integer)) for v in values if v is not None)
+    out: dict[str, float | None] = {
+        k: None if np.isinf(v) else int(v) if epochs and float(v).is_integer() else v
+        for k, v in stats.items()
+    }
+    out["reached"] = int(sum(v is not None and bool(np.isfinite(v)) for v in values))
+    out["seeds"] = len(values)
+    return out
 
 
 def model_loss(model: keras.Model, x, y) -> float:

@@ -4,7 +4,9 @@ The rows come from `companion.data.covid.synthetic_covid` (invented rates, not C
 only the layout is the CDC's: an unnamed index column, the header `cdc_case_earliest_dt `
 with its trailing space, dates written 2020/11/10 and blank where unknown, and Yes / No /
 Unknown / Missing in the `_yn` columns. The index holds sorted row numbers below 800,000,
-as the problem set's subset does. Tests and `--csv` demos read it.
+as the problem set's subset does. Its first line, `# SYNTHETIC data: ...`, is the marker
+`load_covid_csv` reads, so every report made from the file says it is synthetic. Tests and
+`--csv` demos read it.
 
 Usage: python scripts/make_covid_fixture.py [--rows 400] [--seed 2023]
 """

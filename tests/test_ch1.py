@@ -23,29 +23,59 @@ def test_every_problem_ran_and_wrote_its_files(quick_run):
     for name in ("1A_boundaries", "1A_loss", "1B_gradients", "1C_dead"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 5000
         assert f"figures/{name}.png" in report
-    assert (out / "histories" / "1A_relu_random.csv").exists()
+    assert "figures/1A_boundaries.gif" in report
+    assert (out / "histories" / "1A_relu_random_seed1.csv").exists()
+    assert (out / "histories" / "1B_milestones.csv").exists()
 
 
 def test_1a_zero_start_never_moves(quick_run):
     a = quick_run[1]["problems"]["1A"]
     assert a["zero_init_max_gradient"] == {"start": 0.0, "training": 0.0}
     assert a["zero_init_weights_moved"] == 0.0
-    assert a["zeros"]["final_test_loss"] == pytest.approx(0.5, abs=0.02)
-    assert a["random"]["final_test_loss"] < a["zeros"]["final_test_loss"] - 0.05
-    assert a["epochs"] == 60
+    assert a["epochs"] == 60 and a["seeds"] == [0, 1]  # --quick: two seeds
+    random, zeros = a["per_seed"]["relu/random"], a["per_seed"]["relu/zeros"]
+    assert [r["seed"] for r in random] == [0, 1] == [r["seed"] for r in zeros]
+    for row in zeros:
+        assert row["final_test_loss"] == pytest.approx(row["plateau_loss"], abs=0.01)
+        assert row["first_below_0_05"] is None and row["left_plateau"] is False
+    for row in random:
+        assert row["final_test_loss"] < row["plateau_loss"] - 0.05
+        assert row["first_below_0_05"] is None or 0 < row["first_below_0_05"] <= 60
+    spread = a["spread"]["relu/random"]["final_test_loss"]
+    assert spread["min"] <= spread["median"] <= spread["max"] and spread["seeds"] == 2
 
 
-def test_1b_settle_epochs_and_symmetry(quick_run):
-    b = quick_run[1]["problems"]["1B"]
-    assert set(b["epochs_to_settle"]) == {
-        "relu/random",
-        "relu/zeros",
-        "sigmoid/random",
-        "sigmoid/zeros",
-    }
-    assert all(0 <= e <= 60 for e in b["epochs_to_settle"].values())
-    assert b["zero_init_symmetry"] < 1e-6
+def test_1b_milestones_per_seed_and_symmetry(quick_run):
+    out, summary = quick_run
+    b = summary["problems"]["1B"]
+    assert set(b["per_seed"]) == {"relu/random", "sigmoid/random", "sigmoid/zeros"}
+    for rows in b["per_seed"].values():
+        assert len(rows) == 2
+        for row in rows:
+            assert {"first_below_0_05", "settle_epoch", "final_test_loss"} <= set(row)
+            settle = row["settle_epoch"]
+            assert settle is None or 0 <= settle <= 54  # settled: still for the last 10 %
+    assert b["zero_init_symmetry_max"] < 1e-6
     assert b["zero_init_boundary_spread"] < 1e-3
+    section = (out / "sections" / "1B.md").read_text()
+    assert "**60 epochs** (shortened from the set's 4000" in section
+    assert "4000 epochs (the set's number)" not in section
+    assert "1B_boundaries.gif" in section
+
+
+def test_full_run_uses_at_least_three_seeds():
+    assert ch1_principles.SEEDS >= 3 and ch1_principles.EPOCHS_1B == 4000
+
+
+def test_gifs_are_small_animations(quick_run):
+    from PIL import Image
+
+    out = quick_run[0]
+    for name in ("1A_boundaries", "1B_boundaries"):
+        path = out / "figures" / f"{name}.gif"
+        assert 5_000 < path.stat().st_size < 600_000
+        with Image.open(path) as gif:
+            assert gif.n_frames > 10  # one frame per snapshot epoch
 
 
 def test_1c_per_seed_ordered_and_shuffled(quick_run):
@@ -64,6 +94,7 @@ def test_1c_per_seed_ordered_and_shuffled(quick_run):
 def test_1d_1e_truth_tables(quick_run):
     d, e = quick_run[1]["problems"]["1D"], quick_run[1]["problems"]["1E"]
     assert [row["output"] for row in d["truth_table"]] == [0.0, 1.0, 1.0, 3.0] and d["correct"]
+    assert d["hidden_units"] == 0
     assert [row["output"] for row in e["handbuilt_truth_table"]] == [0.0, 1.0, 1.0, 0.0]
     assert e["handbuilt_correct"] and e["single_layer_success_share"] == 0.0
     assert e["single_layer_most_right"] <= 3
@@ -73,3 +104,174 @@ def test_1d_1e_truth_tables(quick_run):
 def test_unknown_problem_is_a_one_line_error(tmp_path, capsys):
     assert ch1_principles.main(["--only", "9Z", "--out", str(tmp_path)]) == 2
     assert "unknown problem id 9Z" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- report text
+# The text functions read only the result's tables, so made-up results test them cheaply.
+# Each case below reverses the usual finding; the text must follow the numbers.
+
+
+def milestones(demo, seed, *, first, settle, final, exit_=None, epochs=4000, plateau=0.5):
+    return {
+        "demo": demo,
+        "seed": seed,
+        "epochs": epochs,
+        "start_test_loss": 0.5,
+        "first_below_0_05": first,
+        "settle_epoch": settle,
+        "final_test_loss": final,
+        "final_train_loss": final,
+        "plateau_loss": plateau,
+        "plateau_exit": exit_,
+        "left_plateau": exit_ is not None,
+    }
+
+
+def activation_result(rows, epochs=4000, symmetry_max=0.0):
+    import pandas as pd
+
+    seeds = sorted({r["seed"] for r in rows})
+    gradients = pd.DataFrame(
+        [
+            {
+                "demo": d,
+                "seed": k,
+                "first / output at start": g,
+                "first / output, median over training": g,
+            }
+            for d, g in (("relu/random", 0.01), ("sigmoid/random", 0.5))  # reversed too
+            for k in seeds
+        ]
+    )
+    symmetry = pd.DataFrame(
+        [
+            {
+                "seed": k,
+                "symmetry_end": symmetry_max,
+                "symmetry_max": symmetry_max,
+                "boundary_spread": 0.0,
+                "direction": [0.1, 0.2],
+            }
+            for k in seeds
+        ]
+    )
+    return ch1_principles.ActivationDemos(pd.DataFrame(rows), gradients, symmetry, epochs)
+
+
+def test_1b_text_when_sigmoid_beats_relu_and_the_zero_net_leaves_early():
+    rows = []
+    for k in range(3):
+        rows += [
+            milestones("relu/random", k, first=900 + k, settle=1500, final=0.02, exit_=400),
+            milestones("sigmoid/random", k, first=150 + k, settle=300, final=0.001, exit_=50),
+            milestones("sigmoid/zeros", k, first=None, settle=900, final=0.3, exit_=600 + k),
+        ]
+    text = ch1_principles.text_1b(activation_result(rows))
+    assert "later than ReLU's in no seed and earlier in every seed" in text
+    assert "sigmoid settles at 0.2× ReLU's epoch" in text  # 300 against 1500
+    assert "Sigmoid ends at a higher test loss than ReLU in no seed: not worse" in text
+    assert "here the sigmoid net's first layer is not the slower one to start" in text
+    assert "It leaves the plateau" in text and "epoch 600 (seed 0)" in text
+    assert "no: sigmoid is not slower in any seed" in text
+    assert "no: it leaves early (before epoch 1600) in every seed" in text
+    assert "no: no seed below 0.05 within 300 epochs" in text  # ReLU slower than the set says
+    assert "lower layers start almost still" not in text
+
+
+def test_1b_quick_text_labels_its_length_and_unsettled_runs():
+    rows = []
+    for k in range(2):
+        rows += [
+            milestones("relu/random", k, first=100, settle=150, final=0.01, exit_=20, epochs=600),
+            milestones(
+                "sigmoid/random", k, first=None, settle=None, final=0.2, exit_=300, epochs=600
+            ),
+            milestones("sigmoid/zeros", k, first=None, settle=100, final=0.5, epochs=600),
+        ]
+    text = ch1_principles.text_1b(activation_result(rows, epochs=600, symmetry_max=1e-7))
+    assert "**600 epochs** (shortened from the set's 4000" in text
+    assert "4000 epochs (the set's number)" not in text
+    assert "In every seed sigmoid is not settled within 600 epochs" in text
+    assert "sigmoid settles at" not in text  # no speed ratio from an unsettled run
+    assert "cannot tell: no exit within 600 epochs" in text
+    assert "Not exactly 0" in text  # the symmetry measure was 1e-7 here
+
+
+def init_result(*, random_first, zero_exit, moved):
+    import pandas as pd
+
+    rows = []
+    for k in range(3):
+        rows += [
+            milestones("relu/random", k, first=random_first, settle=200, final=0.2, epochs=250),
+            milestones(
+                "relu/zeros", k, first=None, settle=5, final=0.3, exit_=zero_exit, epochs=250
+            ),
+        ]
+    gradients = pd.DataFrame(
+        [
+            {
+                "seed": k,
+                "max_grad_start": 0.0,
+                "max_grad_training": moved,
+                "checks": 40,
+                "weights_moved": moved,
+            }
+            for k in range(3)
+        ]
+    )
+    start = pd.DataFrame([{"layer": "output", "weight": "bias", "max_abs": 0.05, "norm": 0.05}])
+    return ch1_principles.InitDemos(pd.DataFrame(rows), gradients, start, 0.01, 250)
+
+
+def test_1a_text_when_the_zero_net_learns_and_the_random_one_does_not():
+    text = ch1_principles.text_1a(init_result(random_first=None, zero_exit=40, moved=1e-3))
+    assert "It never falls below 0.05 in 250 epochs, in any seed" in text
+    assert "It leaves that plateau" in text and "in every seed" in text
+    assert "Not every gradient outside the output bias is exactly 0" in text
+    assert "no step ever moved them" not in text
+    assert "no: it left the plateau in every seed" in text
+    assert "no: no seed is below 0.05 within 300 epochs" in text
+
+
+def test_1a_text_in_the_usual_case_and_with_figures():
+    result = init_result(random_first=120, zero_exit=None, moved=0.0)
+    text = ch1_principles.text_1a(result, {"loss": "![loss](figures/1A_loss.png)"})
+    assert "It falls below 0.05 in every seed, first at epoch 120" in text
+    assert "In every seed it stays on that plateau" in text
+    assert "no step ever moved them" in text
+    assert "yes (every seed)" in text
+    assert "![loss](figures/1A_loss.png)" in text
+    assert "figures/" not in ch1_principles.text_1a(result)  # no figures: none embedded
+
+
+def test_1d_answer_is_read_off_the_network():
+    net = ch1_principles.or_network()
+    assert net.hidden_units == 0 and net.correct
+    assert "That is 0 hidden units, the fewest possible" in ch1_principles.text_1d(net)
+    wrong = ch1_principles.or_network(weights=(0.5, 0.5), bias=0.0)  # (0, 1) gives only 0.5
+    assert not wrong.correct
+    assert "does not compute OR" in ch1_principles.text_1d(wrong)
+
+
+def test_sigmoid_speed_is_placed_against_the_nearer_report():
+    import pandas as pd
+
+    def place(exits, epochs=4000):
+        return ch1_principles.sigmoid_reported_text(pd.DataFrame({"plateau_exit": exits}), epochs)
+
+    assert "nearer the 2023 student's 2000" in place([1800.0, 2100.0, 2500.0])
+    assert "nearer the 2017 and 2019 students' 500" in place([300.0, 420.0, 700.0])
+    assert "later than 500 and 2000" in place([None, None, 900.0])
+    assert "cannot place" in place([None, None, 300.0], epochs=600)
+
+
+def test_notebook_path_compute_text_and_inline_animation():
+    pytest.importorskip("IPython")
+    from companion.boundary import animation_html
+
+    result = ch1_principles.init_demos(seeds=(0,), epochs=8)  # a notebook's first cell
+    assert list(result.table["demo"]) == ["relu/random", "relu/zeros"]
+    assert "Each demo runs with 1 seed;" in ch1_principles.text_1a(result)
+    html = animation_html(ch1_principles.boundary_animation(result.runs, title="1A"))
+    assert "<script" in html.data

@@ -62,7 +62,25 @@ def test_csv_fixture_preprocessing(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     rows = summary["problems"]["2B"]["rows_after_step"]
     assert rows["loaded"] == 400 and rows["death_yn Yes/No"] == 256
-    assert summary["problems"]["2B"]["synthetic"] is False
+
+
+def test_a_synthetic_csv_is_reported_as_synthetic(tmp_path):
+    # The fixture is synthetic and says so in its first line: --csv must not call it CDC data.
+    out = tmp_path / "fixture"
+    assert ch2_inside.main(["--csv", str(FIXTURE), "--only", "2B", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["problems"]["2B"]["synthetic"] is True
+    report = (out / "report.md").read_text()
+    assert "SYNTHETIC COVID-19 cases" in report and "CDC COVID-19 case surveillance" not in report
+    section = (out / "sections" / "2B.md").read_text()
+    assert "**Data: SYNTHETIC cases**" in section and "says so in its first line" in section
+    assert "[SYNTHETIC data]" in section  # the figure's caption
+    # The same rows without the marker line are taken as the CDC file.
+    plain = tmp_path / "plain.csv"
+    plain.write_text(FIXTURE.read_text().split("\n", 1)[1])
+    out = tmp_path / "plain"
+    assert ch2_inside.main(["--csv", str(plain), "--only", "2B", "--out", str(out)]) == 0
+    assert json.loads((out / "summary.json").read_text())["problems"]["2B"]["synthetic"] is False
     assert "SYNTHETIC" not in (out / "report.md").read_text()
 
 

@@ -24,9 +24,9 @@ FIXTURE = Path(__file__).resolve().parents[1] / "companion" / "data" / "covid_fi
 
 
 def raw_rows(path=FIXTURE):
-    """The fixture read with the csv module, independently of the loader."""
+    """The fixture read with the csv module, independently of the loader (comments dropped)."""
     with open(path, newline="") as handle:
-        return list(csv.reader(handle))
+        return list(csv.reader(line for line in handle if not line.startswith("#")))
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,8 @@ def big_synthetic():
 
 
 def test_fixture_is_in_the_cdc_layout():
+    first_line = FIXTURE.read_text().splitlines()[0]
+    assert first_line.startswith("# SYNTHETIC data:")  # the marker the loader reads
     header = raw_rows()[0]
     assert header[0] == ""  # the unnamed index column
     assert header[1] == "cdc_case_earliest_dt "  # the trailing space the loader must handle
@@ -52,7 +54,9 @@ def test_loader_reads_the_fixture(fixture_frame):
     assert len(fixture_frame) == len(rows) - 1 == 400
     assert fixture_frame.index.name == "source_row"
     assert list(fixture_frame.index[:3]) == [r[0] for r in rows[1:4]]
-    assert fixture_frame.attrs == {"source": str(FIXTURE), "synthetic": False}
+    assert fixture_frame.attrs["source"] == str(FIXTURE)
+    assert fixture_frame.attrs["synthetic"] is True  # the fixture says so in its first line
+    assert fixture_frame.attrs["marker"].startswith("SYNTHETIC data: invented COVID-19")
     for name in DATE_COLUMNS:
         assert pd.api.types.is_datetime64_dtype(fixture_frame[name])
     assert fixture_frame["cdc_case_earliest_dt"].notna().all()
@@ -155,6 +159,20 @@ def test_write_then_load_round_trips(tmp_path):
     frame = synthetic_covid(500, seed=3)
     back = load_covid_csv(write_covid_csv(frame, tmp_path / "round.csv"))
     pd.testing.assert_frame_equal(back.reset_index(drop=True), frame, check_dtype=False)
+    assert back.attrs["synthetic"] is True  # the written file carries the marker
+    gz = load_covid_csv(write_covid_csv(frame, tmp_path / "round.csv.gz"))
+    assert gz.attrs["synthetic"] is True and len(gz) == 500
+
+
+def test_only_a_marked_csv_counts_as_synthetic(tmp_path):
+    body = FIXTURE.read_text().split("\n", 1)[1]  # the fixture without its marker line
+    plain = write(tmp_path, body, "plain.csv")
+    assert load_covid_csv(plain).attrs["synthetic"] is False
+    noted = write(tmp_path, "# exported 2023-01-31 from data.cdc.gov\n" + body, "noted.csv")
+    frame = load_covid_csv(noted)
+    assert frame.attrs["synthetic"] is False and len(frame) == 400  # comment skipped
+    marked = write(tmp_path, "# Synthetic cases for a demo\n" + body, "marked.csv")
+    assert load_covid_csv(marked).attrs["synthetic"] is True
 
 
 def test_synthetic_schema_matches_the_loader(fixture_frame):

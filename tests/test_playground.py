@@ -266,3 +266,69 @@ def test_classification_accuracy_for_each_label_style():
     two = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
     two.set_weights([np.array([[-1.0, 1.0], [0, 0]]), np.zeros(2)])
     assert classification_accuracy(two, x, [1, 0, 1, 0]) == 1.0
+
+
+def test_settled_epoch_calls_a_late_settle_not_settled():
+    from companion.playground import settled_epoch
+
+    curve = np.r_[np.linspace(1.0, 0.1, 11), np.full(90, 0.1)]  # still from epoch 10 of 100
+    assert settled_epoch(curve) == 10
+    late = np.r_[np.linspace(1.0, 0.1, 96), np.full(5, 0.1)]  # reaches its value at epoch 95
+    assert settled_epoch(late, hold=0.1) is None
+    assert settled_epoch(late, hold=0.0) == 95
+    with pytest.raises(ValueError, match=r"hold must be in \[0, 1\)"):
+        settled_epoch(curve, hold=1.0)
+
+
+def test_first_epoch_below_and_plateau_exit():
+    from companion.playground import constant_guess_loss, first_epoch_below, plateau_exit
+
+    curve = [0.5, 0.5, 0.46, 0.44, 0.04, 0.01]
+    assert first_epoch_below(curve, 0.05) == 4
+    assert first_epoch_below(curve, 0.001) is None
+    plateau = constant_guess_loss([1, -1, 1, -1], [1, 1, -1, -1])  # mean 0: ½·1
+    assert plateau == pytest.approx(0.5)
+    assert plateau_exit(curve, plateau) == 3  # first below 0.45
+    assert plateau_exit([0.5] * 4, plateau) is None
+    assert constant_guess_loss([1, 1, 1, -1], [1, -1]) == pytest.approx(0.5 * (0.25 + 2.25) / 2)
+    with pytest.raises(ValueError, match="drop must be in"):
+        plateau_exit(curve, plateau, drop=0)
+    with pytest.raises(ValueError, match="non-empty"):
+        constant_guess_loss([], [1])
+
+
+def test_seed_spread_counts_misses_as_beyond_every_number():
+    from companion.playground import seed_spread
+
+    assert seed_spread([30, 10, 20]) == {
+        "min": 10,
+        "median": 20,
+        "max": 30,
+        "reached": 3,
+        "seeds": 3,
+    }
+    spread = seed_spread([30, None, float("nan")])
+    assert spread["min"] == 30 and spread["median"] is None and spread["max"] is None
+    assert spread["reached"] == 1
+    with pytest.raises(ValueError, match="at least one"):
+        seed_spread([])
+
+
+def test_restart_from_copies_the_start_and_clears_the_optimizer():
+    from companion.playground import fast_fit, playground_model, restart_from
+
+    circle = playground_dataset("circle", 100, seed=4)
+    trainer = playground_model((4, 2), activation="sigmoid", seed=1)
+    fast_fit(trainer, circle.x_train, circle.y_train, epochs=2)
+    start = playground_model((4, 2), activation="sigmoid", seed=5, compile=False)
+    restart_from(trainer, start)
+    for a, b in zip(trainer.get_weights(), start.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert int(trainer.optimizer.iterations) == 0
+    assert float(trainer.optimizer.learning_rate) == pytest.approx(0.03)
+    fresh = playground_model((4, 2), activation="sigmoid", seed=5)
+    a = fast_fit(trainer, circle.x_train, circle.y_train, epochs=3)
+    b = fast_fit(fresh, circle.x_train, circle.y_train, epochs=3)
+    np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-6)  # same as a fresh net
+    with pytest.raises(ValueError, match="same hidden layers"):
+        restart_from(trainer, playground_model((3,), compile=False))

@@ -11,6 +11,11 @@ columns hold Yes, No, Unknown or Missing. Both functions here return the same fr
 the twelve columns under clean names, dates as datetime64 (NaT where blank) and every
 categorical as a string, with blanks spelled "Missing" as the CDC spells them.
 
+A CSV whose first lines start with `#` carries comments before the header; one that
+mentions "synthetic" marks the file as invented (`write_covid_csv` writes such a line for
+synthetic frames, so the shipped fixture carries it), and the loader then sets
+`attrs["synthetic"]` so every report made from it says so.
+
 `synthetic_covid` makes data of that schema when the CDC file is not at hand. It is
 invented, not sampled: its rates are round figures in the range of the CDC's 2020
 surveillance counts, chosen so that the lessons of the problem set (a rare outcome,
@@ -46,6 +51,7 @@ medcond_yn Unknown 8 % / Missing 60 %, death_yn Unknown 12 % / Missing 23 %.
 
 from __future__ import annotations
 
+import gzip
 import logging
 from pathlib import Path
 
@@ -129,6 +135,7 @@ RECORDED_SHARES = {  # column -> (share Unknown, share Missing) of all rows
     "death_yn": (0.12, 0.23),
 }
 EARLY_2020_END = pd.Timestamp("2020-06-01")
+SYNTHETIC_WORD = "synthetic"  # in a leading `#` line, marks a CSV as invented data
 
 
 # ----------------------------------------------------------------------------- loading
@@ -147,7 +154,8 @@ def load_covid_csv(path: str | Path) -> pd.DataFrame:
 
     Returns:
         A DataFrame with the twelve `COLUMNS`; `attrs["source"]` names the file and
-        `attrs["synthetic"]` is False.
+        `attrs["synthetic"]` is True only when a leading `#` comment line says
+        "synthetic" (then `attrs["marker"]` holds that line).
 
     Raises:
         DataError: the file is missing, unreadable or empty, lacks columns (named in the
@@ -155,8 +163,9 @@ def load_covid_csv(path: str | Path) -> pd.DataFrame:
             or has no row whose death_yn is Yes or No.
     """
     path = Path(path)
-    header, index_col = _read_header(path)
-    frame = _read_body(path, header, index_col)
+    comments = _leading_comments(path)
+    header, index_col = _read_header(path, len(comments))
+    frame = _read_body(path, header, index_col, len(comments))
     if frame.empty:
         raise DataError(f"{path}: has a header but no data rows")
     for name in CATEGORICAL_COLUMNS:
@@ -171,19 +180,39 @@ def load_covid_csv(path: str | Path) -> pd.DataFrame:
             f"{path}: no row has death_yn Yes or No (found {counts}), so there is nothing "
             "to learn from; use a file with known outcomes"
         )
-    frame.attrs.update(source=str(path), synthetic=False)
+    marker = next((line for line in comments if SYNTHETIC_WORD in line.lower()), None)
+    frame.attrs.update(source=str(path), synthetic=marker is not None)
+    if marker is not None:
+        frame.attrs["marker"] = marker
     log.info("read %d rows from %s (%d with death_yn Yes/No)", len(frame), path, known)
     return frame
 
 
-def _read_header(path: Path) -> tuple[dict[str, str], bool]:
-    """Map clean column names to the file's own, and say whether column 0 is an index."""
+def _leading_comments(path: Path) -> list[str]:
+    """The lines before the header that start with `#`, without the `#` (none for CDC files)."""
     if not path.exists():
         raise DataError(f"no COVID-19 CSV at {path}: check the path")
     if path.is_dir():
         raise DataError(f"{path} is a folder; pass the CSV file inside it")
+    opener = gzip.open if path.suffix == ".gz" else open
+    comments = []
     try:
-        raw = list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
+        with opener(path, "rt", encoding="utf-8-sig") as handle:
+            for line in handle:
+                if not line.startswith("#"):
+                    break
+                comments.append(line[1:].strip())
+    except UnicodeDecodeError:
+        raise DataError(f"{path} is not a UTF-8 text CSV (is it a binary file?)") from None
+    except (OSError, EOFError) as error:
+        raise DataError(f"{path}: cannot be read ({error})") from None
+    return comments
+
+
+def _read_header(path: Path, skip: int = 0) -> tuple[dict[str, str], bool]:
+    """Map clean column names to the file's own, and say whether column 0 is an index."""
+    try:
+        raw = list(pd.read_csv(path, nrows=0, skiprows=skip, encoding="utf-8-sig").columns)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty; expected the CDC CSV with a header row") from None
     except UnicodeDecodeError:
@@ -202,10 +231,11 @@ def _read_header(path: Path) -> tuple[dict[str, str], bool]:
     return header, index_col
 
 
-def _read_body(path: Path, header: dict[str, str], index_col: bool) -> pd.DataFrame:
+def _read_body(path: Path, header: dict[str, str], index_col: bool, skip: int = 0) -> pd.DataFrame:
     try:
         frame = pd.read_csv(
             path,
+            skiprows=skip,
             index_col=0 if index_col else None,
             dtype=str,
             keep_default_na=False,
@@ -259,7 +289,11 @@ def _parse_dates(values: pd.Series, name: str, path: Path) -> pd.Series:
 
 
 def write_covid_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a frame of `COLUMNS` in the CDC layout (unnamed index, `cdc_case_earliest_dt `)."""
+    """Write a frame of `COLUMNS` in the CDC layout (unnamed index, `cdc_case_earliest_dt `).
+
+    A synthetic frame (`attrs["synthetic"]`) gets a first line `# SYNTHETIC ...` that
+    `load_covid_csv` reads back, so the file can never pass for CDC data.
+    """
     missing = [name for name in COLUMNS if name not in frame]
     if missing:
         raise ValueError(f"frame lacks the column(s) {', '.join(missing)}")
@@ -268,8 +302,21 @@ def write_covid_csv(frame: pd.DataFrame, path: str | Path) -> Path:
         out[name] = out[name].dt.strftime(DATE_FORMAT)
     out = out.rename(columns={"cdc_case_earliest_dt": "cdc_case_earliest_dt "})
     path = Path(path)
-    out.to_csv(path, index=True, index_label="")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wt", newline="") as handle:
+        if frame.attrs.get("synthetic"):
+            handle.write(f"# {synthetic_marker(frame)}\n")
+        out.to_csv(handle, index=True, index_label="")
     return path
+
+
+def synthetic_marker(frame: pd.DataFrame) -> str:
+    """The comment line that marks a CSV as synthetic (`load_covid_csv` looks for it)."""
+    source = frame.attrs.get("source", "synthetic_covid")
+    return (
+        f"SYNTHETIC data: invented COVID-19 cases in the CDC layout (made by {source} in "
+        "companion.data.covid); not CDC data"
+    )
 
 
 def covid_description(frame: pd.DataFrame) -> str:
