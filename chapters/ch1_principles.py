@@ -1547,8 +1547,8 @@ def table_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 def or_network(*, weights=(2.0, 2.0), bias: float = -1.0) -> LogicNetwork:
     """Problem 1D: OR with the fewest units, one ReLU unit ReLU(2·x1 + 2·x2 − 1)."""
+    from companion.budget import count_hidden_units
     from companion.handbuilt import model_from_weights, truth_table
-    from companion.mlp import count_hidden_units
 
     model = model_from_weights([(list(weights), [bias])], name="or_net")
     return LogicNetwork(model, truth_table(model, operator.or_), count_hidden_units(model))
@@ -1608,8 +1608,8 @@ class XorNetworks:
 
 def xor_handbuilt() -> LogicNetwork:
     """The two-layer ReLU net for XOR: h1 = x1 AND NOT x2, h2 = x2 AND NOT x1, out = OR."""
+    from companion.budget import count_hidden_units
     from companion.handbuilt import model_from_weights, truth_table
-    from companion.mlp import count_hidden_units
 
     model = model_from_weights([([[2, -2], [-2, 2]], [-1, -1]), ([2, 2], [-1])], name="xor_net")
     return LogicNetwork(model, truth_table(model, operator.xor), count_hidden_units(model))
