@@ -5,6 +5,8 @@ keras-tuner's own `OracleServicer` answers the workers; what differs from its
 - gRPC lets two servers share a port (SO_REUSEPORT), so a second chief on a busy port
   silently took half the workers: the port is bound exclusively, and a busy one refused;
 - the chief checked every 20 s whether the search was over: here every 0.2 s;
+- its saved state listed the last finished trial as still running (saved before the
+  trial was let go), so a resumed search ran that trial again: saved again after it;
 - stopping it could cut a trial's record mid-write: `stop` lets running calls finish.
 Trial events (begin, end) go to a callback, for the progress view.
 """
@@ -104,7 +106,16 @@ class OracleServer:
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=1), options=[("grpc.so_reuseport", 0)]
         )
-        self._servicer = OracleServicer(self.oracle)
+
+        class Servicer(OracleServicer):
+            def EndTrial(self, request, context):  # noqa: N802 - gRPC's method name
+                answer = super().EndTrial(request, context)
+                # The oracle saves before it forgets the trial as running, so a chief
+                # stopped now would rerun a finished trial on resume: save once more.
+                self.oracle.save()
+                return answer
+
+        self._servicer = Servicer(self.oracle)
         protos.get_service_grpc().add_OracleServicer_to_server(self._servicer, server)
         try:
             bound = server.add_insecure_port(f"{self.host}:{self.port}")

@@ -175,6 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CompanionError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # a worker: the chief hands its trial back when it returns
+        print("\ninterrupted: start this worker again with the same --id", file=sys.stderr)
+        return 130
 
 
 def _search(args: argparse.Namespace, settings: SearchSettings, out: Path) -> int:
