@@ -92,6 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def add_workers_flag(parser: argparse.ArgumentParser) -> None:
+    """Add `--workers N` to a chapter's flags (its keras-tuner searches use N workers)."""
+    parser.add_argument(
+        "--workers",
+        type=non_negative_int,
+        default=0,
+        help="run each keras-tuner search with N local worker processes (default 0: in-process)",
+    )
+
+
 def given_settings(args: argparse.Namespace) -> dict:
     """The settings the user set on the command line (flags left out are not here)."""
     given = {k: getattr(args, k) for k in SETTING_FLAGS if getattr(args, k) is not None}

@@ -7,6 +7,7 @@ runs here; otherwise this process holds keras-tuner's oracle and serves it over 
 
 from __future__ import annotations
 
+import io
 import queue
 import shutil
 import time
@@ -94,6 +95,7 @@ def run_search(
     port: int | None = None,
     host: str = LOCALHOST,
     threads: int | None = None,
+    verbose: bool = True,
 ) -> SearchRun:
     """Run a search; return its tuner and what it ran on.
 
@@ -109,6 +111,7 @@ def run_search(
             free loopback port, only when `workers` > 0).
         host: the address to serve on ("0.0.0.0": every network interface).
         threads: TensorFlow threads per local worker (default: the cores shared out).
+        verbose: print a line per trial (when `progress` is not given).
     """
     from companion.search.spaces import search_data, tuner_for
 
@@ -144,6 +147,7 @@ def run_search(
             budget(tuner, settings),
             done=len(tuner.oracle.end_order),
             objective=settings.objective,
+            stream=None if verbose else io.StringIO(),
         )
         if serve:
             names = _serve(tuner, host, port, pool, progress, remote=port_given)

@@ -121,8 +121,8 @@ def _work(settings, project_dir, host, port, threads, wait, given) -> int:
     # worker has its own folder and its own flags.
     stored = load_settings(project_dir)
     if stored is not None:
-        check_same(stored, stored.updated(**(given or {})), project_dir)
-        settings = stored
+        settings = stored.updated(**(given or {}))  # this machine's --mnist, say
+        check_same(stored, settings, project_dir)
     x, y, x_val, y_val, _ = search_data(settings)
     tuner = tuner_for(settings, project_dir, len(x))
     oracle_client.TIMEOUT = wait
