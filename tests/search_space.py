@@ -27,3 +27,9 @@ def not_a_model(hp):
     """Returns something that is not a model (the command must refuse it)."""
     hp.Choice("units", (4, 32))
     return "a string"
+
+
+# The search tests' command line: the grid above on 256 sample images, 1 epoch a trial.
+TINY = ["--hypermodel", "tests.search_space:build", "--quick", "--images", "256"]
+TINY += ["--val-images", "256"]
+GRID = {(4, 1e-4), (4, 3e-3), (32, 1e-4), (32, 3e-3)}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from search_space import GRID, TINY
 
 from companion.errors import CompanionError
 from companion.search.cli import main
@@ -20,11 +21,6 @@ from companion.search.progress import Progress, TrialEvent
 from companion.search.settings import SearchSettings, check_same, load_settings, save_settings
 from companion.search.worker import parse_address
 
-# A 2 × 2 grid of a tiny dense net on 256 sample images: about a second a trial.
-TINY = ["--hypermodel", "tests.search_space:build", "--quick", "--images", "256"]
-TINY += ["--val-images", "256"]
-GRID = {(4, 1e-4), (4, 3e-3), (32, 1e-4), (32, 3e-3)}
-
 
 def error_line(capsys) -> str:
     err = capsys.readouterr().err.strip().splitlines()
@@ -32,23 +28,15 @@ def error_line(capsys) -> str:
     return err[0]
 
 
-@pytest.fixture(scope="module")
-def one_process(tmp_path_factory):
-    """The tiny grid searched in this process (the reference for the multi-worker tests)."""
-    out = tmp_path_factory.mktemp("one")
-    assert main([*TINY, "--out", str(out)]) == 0
-    return out
-
-
 # ---------------------------------------------------------------- a search in one process
 
 
-def test_one_process_search_writes_the_search_folder(one_process):
-    frame = pd.read_csv(one_process / "trials.csv")
+def test_one_process_search_writes_the_search_folder(tiny_search):
+    frame = pd.read_csv(tiny_search / "trials.csv")
     assert len(frame) == 4 and (frame.status == "COMPLETED").all()
     assert set(zip(frame.units, frame.learning_rate)) == GRID
     assert (frame.seconds > 0).all() and set(frame.worker) == {"tuner0"}
-    summary = json.loads((one_process / "summary.json").read_text())
+    summary = json.loads((tiny_search / "summary.json").read_text())
     assert summary["complete"] and summary["trials"] == {"completed": 4}
     # The wider, faster-learning net wins clearly on this grid.
     assert summary["best"]["values"] == {"units": 32, "learning_rate": 0.003}
@@ -57,25 +45,25 @@ def test_one_process_search_writes_the_search_folder(one_process):
     assert summary["settings"]["images"] == 256
     assert "first 256 train and 256 validation images" in summary["data"]
     assert sorted(summary["figures"]) == ["best_score.png", "heatmap.png"]
-    assert all((one_process / name).stat().st_size > 1000 for name in summary["figures"])
-    stored = load_settings(one_process / "tuner")
+    assert all((tiny_search / name).stat().st_size > 1000 for name in summary["figures"])
+    stored = load_settings(tiny_search / "tuner")
     assert stored.hypermodel == "tests.search_space:build" and stored.sample
 
 
-def test_an_existing_search_needs_resume_or_fresh(one_process, capsys):
-    assert main([*TINY, "--out", str(one_process)]) == 2
+def test_an_existing_search_needs_resume_or_fresh(tiny_search, capsys):
+    assert main([*TINY, "--out", str(tiny_search)]) == 2
     assert "already holds a search: pass --resume" in error_line(capsys)
-    assert main([*TINY, "--out", str(one_process), "--resume", "--fresh"]) == 2
+    assert main([*TINY, "--out", str(tiny_search), "--resume", "--fresh"]) == 2
     assert "contradict" in error_line(capsys)
 
 
-def test_resume_refuses_other_settings_and_keeps_finished_trials(one_process, capsys):
-    before = (one_process / "trials.csv").read_text()
-    assert main([*TINY, "--out", str(one_process), "--resume", "--epochs", "3"]) == 2
+def test_resume_refuses_other_settings_and_keeps_finished_trials(tiny_search, capsys):
+    before = (tiny_search / "trials.csv").read_text()
+    assert main([*TINY, "--out", str(tiny_search), "--resume", "--epochs", "3"]) == 2
     assert "epochs 1 there, 3 here" in error_line(capsys)
     # Resuming a finished search runs nothing again.
-    assert main(["--out", str(one_process), "--resume"]) == 0
-    assert (one_process / "trials.csv").read_text() == before
+    assert main(["--out", str(tiny_search), "--resume"]) == 0
+    assert (tiny_search / "trials.csv").read_text() == before
 
 
 def test_grid_too_large_is_refused(tmp_path, capsys):
@@ -107,7 +95,7 @@ def test_a_hypermodel_that_builds_no_model_is_refused(tmp_path, capsys):
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(args, message, tmp_path, capsys):
-    assert main([*args, "--out", str(tmp_path)]) == 2
+    assert main([*args, "--quick", "--out", str(tmp_path)]) == 2
     assert message in error_line(capsys)
 
 

@@ -20,13 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from search_space import GRID, TINY
 
 from companion.search.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ["--hypermodel", "tests.search_space:build", "--quick", "--images", "256"]
-TINY += ["--val-images", "256"]
-GRID = {(4, 1e-4), (4, 3e-3), (32, 1e-4), (32, 3e-3)}
 LIMIT = 300  # seconds for one search on a loaded 2-core machine; a hang fails after this
 # TensorFlow's CPU kernels sum in another order with another thread count (a trial's score
 # moves in its last digits, or by points at high learning rates): the workers get as many
@@ -87,11 +85,11 @@ class Command:
         pytest.fail(f"{why}; output:\n" + "\n".join(self.seen[-40:]))
 
 
-def trials(out: Path) -> pd.DataFrame:
+def trials(out: Path, grid: set = GRID) -> pd.DataFrame:
     """trials.csv, checked: every grid point completed exactly once."""
     frame = pd.read_csv(out / "trials.csv", dtype={"trial_id": str})
-    assert len(frame) == 4 and (frame.status == "COMPLETED").all(), frame
-    assert set(zip(frame.units, frame.learning_rate)) == GRID
+    assert len(frame) == len(grid) and (frame.status == "COMPLETED").all(), frame
+    assert set(zip(frame.units, frame.learning_rate)) == grid
     oracle = json.loads((out / "tuner" / "oracle.json").read_text())
     assert sorted(oracle["end_order"]) == sorted(frame.trial_id)  # each ended once
     assert set(oracle["run_times"].values()) == {1} and not oracle["ongoing_trials"]
@@ -106,27 +104,19 @@ def best_values(out: Path) -> dict:
     return json.loads((out / "summary.json").read_text())["best"]["values"]
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """The same search in this one process, same seed."""
-    out = tmp_path_factory.mktemp("reference")
-    assert main([*TINY, "--out", str(out)]) == 0
-    return out
-
-
-def test_two_workers_run_each_trial_once_and_agree_with_one_process(reference, tmp_path):
+def test_two_workers_run_each_trial_once_and_agree_with_one_process(tiny_search, tmp_path):
     search = Command(*TINY, *WORKERS, "--out", str(tmp_path))
     assert search.finish() == 0, search.seen
     frame = trials(tmp_path)
     assert set(frame.worker) == {"tuner0", "tuner1"}
-    assert best_values(tmp_path) == best_values(reference)
-    assert scores(frame) == pytest.approx(scores(trials(reference)), abs=1e-6)
+    assert best_values(tmp_path) == best_values(tiny_search)
+    assert scores(frame) == pytest.approx(scores(trials(tiny_search)), abs=1e-6)
     assert any(re.match(r"trial 4 of 4 .*best so far", line) for line in search.seen)
     logs = sorted(p.name for p in (tmp_path / "tuner" / "logs").iterdir())
     assert logs == ["tuner0.log", "tuner1.log"]
 
 
-def test_a_worker_killed_mid_trial_is_restarted_and_finishes_it(reference, tmp_path):
+def test_a_worker_killed_mid_trial_is_restarted_and_finishes_it(tiny_search, tmp_path):
     search = Command(*TINY, *WORKERS, "--out", str(tmp_path))
     pids = {}
     while len(pids) < 2:
@@ -140,11 +130,11 @@ def test_a_worker_killed_mid_trial_is_restarted_and_finishes_it(reference, tmp_p
     assert search.finish() == 0, search.seen
     frame = trials(tmp_path)
     assert frame.set_index("trial_id").loc[trial, "worker"] == victim  # its own trial
-    assert best_values(tmp_path) == best_values(reference)
-    assert scores(frame) == pytest.approx(scores(trials(reference)), abs=1e-6)
+    assert best_values(tmp_path) == best_values(tiny_search)
+    assert scores(frame) == pytest.approx(scores(trials(tiny_search)), abs=1e-6)
 
 
-def test_ctrl_c_stops_everything_and_resume_loses_and_repeats_nothing(reference, tmp_path):
+def test_ctrl_c_stops_everything_and_resume_loses_and_repeats_nothing(tiny_search, tmp_path):
     search = Command(*TINY, *WORKERS, "--out", str(tmp_path))
     search.wait_for(r"trial 1 of 4 ")
     search.process.send_signal(signal.SIGINT)
@@ -161,14 +151,18 @@ def test_ctrl_c_stops_everything_and_resume_loses_and_repeats_nothing(reference,
     kept = frame.loc[done.trial_id]
     # Finished trials were not run again: same seconds to the last digit.
     assert kept.seconds.tolist() == done.seconds.tolist()
-    assert best_values(tmp_path) == best_values(reference)
+    assert best_values(tmp_path) == best_values(tiny_search)
 
 
-def test_chief_and_worker_started_by_hand(reference, tmp_path):
+def test_chief_and_worker_started_by_hand(tiny_search, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    chief = Command(*TINY, "--role", "chief", "--port", str(port), "--out", str(tmp_path / "a"))
+    # The first 2 points of the grid (the mechanics need no more).
+    chief = Command(
+        *TINY, "--max-trials", "2", "--role", "chief", "--port", str(port),
+        "--out", str(tmp_path / "a"),
+    )  # fmt: skip
     # Started at once: a worker waits for its chief. It has its own folder (no shared
     # disk), so it is given the same flags.
     worker = Command(
@@ -178,9 +172,9 @@ def test_chief_and_worker_started_by_hand(reference, tmp_path):
     assert worker.finish() == 0, worker.seen
     chief.wait_for(rf"chief serving on port {port}", timeout=10)
     assert chief.finish(timeout=60) == 0, chief.seen
-    frame = trials(tmp_path / "a")
+    frame = trials(tmp_path / "a", {(4, 1e-4), (4, 3e-3)})
     assert set(frame.worker) == {"tuner0"}
-    assert best_values(tmp_path / "a") == best_values(reference)
-    assert scores(frame) == pytest.approx(scores(trials(reference)), abs=1e-6)
+    reference = scores(trials(tiny_search))
+    assert scores(frame) == pytest.approx({k: reference[k] for k in scores(frame)}, abs=1e-6)
     # The worker's folder holds its checkpoints, the chief's the trials' records.
     assert list((tmp_path / "b" / "tuner").glob("trial_*/checkpoint.weights.h5"))

@@ -130,25 +130,57 @@ def get_space(name: str) -> Space:
     return SPACES[name]
 
 
-def load_function(spec: str) -> Callable:
-    """Import `build` from "package.module:build" or "path/to/file.py:build"."""
+def _split(spec: str) -> tuple[str, str]:
     module_name, _, attribute = spec.rpartition(":")
     if not module_name or not attribute:
         raise CompanionError(
             f"--hypermodel must be MODULE:FUNCTION (e.g. mymodels:build), got {spec!r}"
         )
+    return module_name, attribute
+
+
+def _cannot_import(spec: str, module_name: str, why: str) -> CompanionError:
+    return CompanionError(
+        f"--hypermodel {spec}: cannot import {module_name!r} ({why}); run from the folder "
+        "that holds it or give a path/to/file.py:function"
+    )
+
+
+def find_module(spec: str) -> None:
+    """Check that the module of "module:function" exists, without importing it.
+
+    The module most likely imports Keras, so the command checks this much before it
+    starts workers and imports the module only once they load TensorFlow beside it.
+    """
+    module_name, _ = _split(spec)
+    if module_name.endswith(".py"):
+        found = Path(module_name).is_file()
+    else:
+        _add_cwd()
+        try:
+            found = importlib.util.find_spec(module_name) is not None
+        except (ImportError, ValueError):  # a parent package that is missing or broken
+            found = False
+    if not found:
+        raise _cannot_import(spec, module_name, "no such module")
+
+
+def load_function(spec: str) -> Callable:
+    """Import `build` from "package.module:build" or "path/to/file.py:build"."""
+    module_name, attribute = _split(spec)
     try:
         module = _import(module_name)
     except Exception as error:  # noqa: BLE001 - any failure is the user's module
-        raise CompanionError(
-            f"--hypermodel {spec}: cannot import {module_name!r} "
-            f"({type(error).__name__}: {error}); run from the folder that holds it "
-            "or give a path/to/file.py:function"
-        ) from None
+        raise _cannot_import(spec, module_name, f"{type(error).__name__}: {error}") from None
     function = getattr(module, attribute, None)
     if not callable(function):
         raise CompanionError(f"--hypermodel {spec}: {module_name!r} has no function {attribute!r}")
     return function
+
+
+def _add_cwd() -> None:
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # as `python -m` would: the user's own folder
 
 
 def _import(module_name: str):
@@ -160,17 +192,16 @@ def _import(module_name: str):
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module
-    if "" not in sys.path and str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))  # as `python -m` would: the user's own folder
+    _add_cwd()
     return importlib.import_module(module_name)
 
 
 def check_names(settings: SearchSettings) -> None:
-    """Check the space name or import the user's hypermodel (no model is built yet)."""
+    """Check the space name, or that the user's hypermodel module exists (nothing built)."""
     if settings.hypermodel:
         if settings.space:
             raise CompanionError("give either a space or --hypermodel, not both")
-        load_function(settings.hypermodel)
+        find_module(settings.hypermodel)
     else:
         get_space(str(settings.space))
 
