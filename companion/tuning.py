@@ -7,6 +7,7 @@ What bites students, and what this module does about it:
   and a trial budget larger than the space is refused;
 - a Float without a step silently becoming 10 grid values: refused in a grid;
 - a grid far bigger than intended: its size is checked before anything trains;
+- seed=0 silently meaning "a random seed" to keras-tuner: 0 is a seed like any other;
 - no table of results: `trials_dataframe` gives one, with seconds and worker per trial;
 - bookkeeping in one shared file that every trial rewrites (entries lost with several
   workers): each trial's seconds and worker travel with its own metrics instead, which the
@@ -295,7 +296,9 @@ def make_tuner(
     tuner = KINDS[kind](
         hypermodel,
         objective=objective,
-        seed=seed,
+        # keras-tuner reads seed=0 as "no seed" and draws one per process, so random
+        # searches with seed 0 differed between runs (and between a chief and one process).
+        seed=seed or derive_seed(0, "oracle"),
         directory=str(directory),
         project_name=project,
         overwrite=overwrite or stale,
