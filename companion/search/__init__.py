@@ -6,8 +6,9 @@ over gRPC and workers asking it for trials, on this machine or several. What it 
 keras-tuner's distributed mode, each for something measured or reported to go wrong:
 - a worker killed mid-trial left the chief waiting forever: local workers are restarted
   under their old id, which hands them back their unfinished trial;
-- the chief lingered after the search (it polled every 20 s) and shared its port
-  silently with a second chief: it stops within 0.2 s and binds its port alone;
+- the chief lingered after the search (it polled every 20 s), could share its port with
+  a second chief, and saved a finished trial as still running (rerun on resume): it
+  stops within 0.2 s, binds its port alone and saves again after each trial;
 - workers waited an hour for a chief that was gone: they give up after `--wait` seconds;
 - per-trial bookkeeping in one shared file lost entries with several writers: each
   trial's seconds and worker travel in its own metrics.

@@ -2,8 +2,8 @@
 
 keras-tuner's own `OracleServicer` answers the workers; what differs from its
 `start_server` is what was measured or reported to go wrong with it:
-- gRPC lets two servers share a port (SO_REUSEPORT), so a second chief on a busy port
-  silently took half the workers: the port is bound exclusively, and a busy one refused;
+- gRPC lets two servers bind one port (SO_REUSEPORT; measured: both binds succeed), so a
+  second chief would silently share the workers: the port is bound alone, a busy one refused;
 - the chief checked every 20 s whether the search was over: here every 0.2 s;
 - its saved state listed the last finished trial as still running (saved before the
   trial was let go), so a resumed search ran that trial again: saved again after it;
