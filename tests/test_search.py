@@ -138,11 +138,13 @@ def test_progress_on_a_terminal_keeps_one_status_line():
     stream = io.StringIO()
     progress = Progress(None, stream=stream, live=True)
     progress(TrialEvent("begin", "0", "tuner0", {"units": 4}))
-    assert stream.getvalue() == "[0 done, best –; running 0 on tuner0]"
+    progress(TrialEvent("begin", "1", "tuner1", {"units": 8}))
+    status = "[0 done, best –; running 0 on tuner0, 1 on tuner1]"
+    assert stream.getvalue().split("\r\033[K")[-1] == status  # redrawn, not appended
     progress(TrialEvent("end", "0", "tuner0", {"units": 4}, "FAILED", None, 1.0, None))
     text = stream.getvalue()
     assert "\r\033[K" in text and "trial 1 (id 0 on tuner0, 1.0 s) FAILED" in text
-    assert text.endswith("[1 done, best –]")
+    assert text.endswith("[1 done, best –; running 1 on tuner1]")
 
 
 def test_settings_round_trip_and_conflicts(tmp_path):

@@ -120,6 +120,7 @@ class Progress:
         text = f"[{self.done}{of} done, best {_score(self.best)}"
         text += f"; running {running}]" if running else "]"
         width = shutil.get_terminal_size().columns - 1  # a wrapped line cannot be redrawn
+        self._clear()
         self.stream.write(text[:width])
         self.stream.flush()
         self._status_shown = True
