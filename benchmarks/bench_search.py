@@ -7,7 +7,9 @@ points, each trial 1 epoch on the first `--images` training images.
 Usage: python benchmarks/bench_search.py [--mnist PATH/mnist.npz] [--images 4096]
 The last line printed is one JSON object: one_worker_s, two_workers_s, speedup
 (= one_worker_s / two_workers_s), best_agrees (both found the same best values), and the
-load average around each run (other programs on the machine make the figure noisy).
+load average around each run (other programs on the machine make the figure noisy: on a
+busy machine more processes also win a larger share of the cores), and the CPU seconds
+each search used, which load changes much less.
 
 The two runs give each trial a different number of TensorFlow threads, and TensorFlow's
 CPU kernels then sum in another order: a trial's score moves (by points at high learning
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -28,6 +31,11 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the launcher waits its workers
+    return usage.ru_utime + usage.ru_stime
 
 
 def search(workers: int, threads: int, args: argparse.Namespace) -> dict:
@@ -43,6 +51,7 @@ def search(workers: int, threads: int, args: argparse.Namespace) -> dict:
         command += ["--quick", "--val-images", "1333"]  # the shipped sample, all of its val
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
     load_before = os.getloadavg()[0]
+    cpu_before = _children_cpu()
     start = time.perf_counter()
     subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, timeout=3600)
     seconds = time.perf_counter() - start
@@ -51,6 +60,7 @@ def search(workers: int, threads: int, args: argparse.Namespace) -> dict:
     return {
         "scores": frame["score"].to_numpy(),
         "wall_s": seconds,
+        "cpu_s": _children_cpu() - cpu_before,  # every process of the search, all cores
         "best": summary["best"]["values"],
         "best_score": summary["best"]["score"],
         "trial_s": summary["seconds"]["trials"],
@@ -72,7 +82,8 @@ def main() -> None:
     for workers in (1, 2):
         results[workers] = r = search(workers, max(1, cores // workers), args)
         print(
-            f"{workers} worker(s): {r['wall_s']:.1f} s wall, {r['trial_s']:.1f} s in trials; "
+            f"{workers} worker(s): {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU, "
+            f"{r['trial_s']:.1f} s in trials; "
             f"best {r['best_score']:.4f} at {r['best']}; load average {r['load']}"
         )
     one, two = results[1]["wall_s"], results[2]["wall_s"]
@@ -82,6 +93,8 @@ def main() -> None:
                 "one_worker_s": round(one, 1),
                 "two_workers_s": round(two, 1),
                 "speedup": round(one / two, 2),
+                "one_worker_cpu_s": round(results[1]["cpu_s"], 1),
+                "two_workers_cpu_s": round(results[2]["cpu_s"], 1),
                 "best_agrees": results[1]["best"] == results[2]["best"],
                 "max_score_diff": round(
                     float(abs(results[1]["scores"] - results[2]["scores"]).max()), 4

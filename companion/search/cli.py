@@ -62,31 +62,41 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="A keras-tuner search on MNIST, by one or many workers.")
     p.add_argument("space", nargs="?", help=f"a named space: {', '.join(SPACES)} (default cnn-4e)")
     p.add_argument("--hypermodel", metavar="MODULE:FUNCTION", help="your own build(hp) instead")
-    p.add_argument("--budget", type=positive_int, help="hidden units (mlp-budget; default 200)")
+    count = {"type": positive_int, "metavar": "N"}
+    p.add_argument("--budget", **count, help="hidden units (mlp-budget; default 200)")
     p.add_argument("--tuner", choices=("grid", "random", "hyperband", "bayesian"))
-    p.add_argument("--max-trials", type=positive_int, help="trial budget (grid: all by default)")
-    p.add_argument("--max-grid", type=positive_int, help="refuse larger grids (default 200)")
-    p.add_argument("--epochs", type=positive_int, help="epochs per trial (default 1)")
-    p.add_argument("--images", type=positive_int, help="train on the first N training images")
-    p.add_argument("--val-images", type=positive_int, help="score on the first N validation images")
-    p.add_argument("--batch-size", type=positive_int)
+    p.add_argument("--max-trials", **count, help="trial budget (grid: all by default)")
+    p.add_argument("--max-grid", **count, help="refuse larger grids (default 200)")
+    p.add_argument("--epochs", **count, help="epochs per trial (default 1)")
+    p.add_argument("--images", **count, help="train on the first N training images")
+    p.add_argument("--val-images", **count, help="score on the first N validation images")
+    p.add_argument("--batch-size", **count)
     p.add_argument("--flat", action="store_true", help="784-long rows (for --hypermodel MLPs)")
-    p.add_argument("--mnist", type=Path, help="MNIST .npz or IDX folder (also $COMPANION_MNIST)")
-    p.add_argument("--seed", type=non_negative_int, help="seeds the oracle and each trial")
-    p.add_argument("--out", type=Path, help="search folder (default runs/search/<space>)")
+    p.add_argument("--mnist", type=Path, metavar="PATH", help="MNIST .npz or IDX folder")
+    p.add_argument("--seed", type=non_negative_int, metavar="N", help="default 0")
+    p.add_argument("--out", type=Path, metavar="DIR", help="default runs/search/<space>")
     p.add_argument("--resume", action="store_true", help="continue the search in --out")
     p.add_argument("--fresh", action="store_true", help="delete the search in --out, start again")
     p.add_argument("--quick", action="store_true", help="sample data, 1,024 images, 4 trials")
-    p.add_argument("--workers", type=positive_int, default=0, help="local worker processes")
-    p.add_argument("--threads", type=positive_int, help="TensorFlow threads per worker")
-    p.add_argument("--role", choices=("local", "chief", "worker"), default="local")
-    p.add_argument("--port", type=positive_int, help="chief: serve workers on this port")
-    p.add_argument("--chief", metavar="HOST:PORT", help="worker: the chief to ask for trials")
-    p.add_argument("--id", type=non_negative_int, help="worker: its number K (id 'tunerK')")
+    p.add_argument("--workers", **count, default=0, help="local worker processes")
+    p.add_argument("--threads", **count, help="TensorFlow threads per worker")
     p.add_argument(
-        "--wait", type=positive_float, default=600.0, help="worker: seconds to wait for the chief"
+        "--role",
+        choices=("local", "chief", "worker"),
+        default="local",
+        help="local: here (default); chief: serve workers on --port; worker: ask --chief",
     )
-    p.add_argument("-v", "--verbose", action="store_true", help="keras-tuner's own messages")
+    p.add_argument("--port", **{**count, "metavar": "P"}, help="chief: the port workers use")
+    p.add_argument("--chief", metavar="HOST:PORT", help="worker: the chief to ask for trials")
+    p.add_argument("--id", type=non_negative_int, metavar="K", help="worker: its id is tunerK")
+    p.add_argument(
+        "--wait",
+        type=positive_float,
+        default=600.0,
+        metavar="S",
+        help="worker: seconds to wait for the chief (default 600)",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log more (TensorFlow's too)")
     p.add_argument("--project", default=PROJECT, help=argparse.SUPPRESS)
     p.add_argument("--parent", type=int, help=argparse.SUPPRESS)
     return p
