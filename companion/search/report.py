@@ -98,7 +98,8 @@ def plot_heatmap(frame: pd.DataFrame, x: str, y: str, *, objective: str):
     from companion.tuning import plot_grid_heatmap
 
     fig = Figure(figsize=(6.5, 4.5))
-    plot_grid_heatmap(frame, x, y, ax=fig.subplots(), fmt="{:.3f}", title=f"{objective} of each grid point (blank: not tried)")
+    title = f"{objective} of each grid point (blank: not tried)"
+    plot_grid_heatmap(frame, x, y, ax=fig.subplots(), fmt="{:.3f}", title=title)
     fig.tight_layout()
     return fig
 
