@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from companion.runner import Context, Problem, Section, run_chapter
+from companion.search.cli import add_workers_flag
 
 CHAPTER = "ch3_depth_width"
 TITLE = "Chapter 3: Depth vs width on MNIST under hidden-unit budgets"
@@ -587,6 +588,8 @@ def depth_width_study(
     tuner_dir=None,
     resume: bool = False,
     shapes: dict[int, list[tuple[int, ...]]] | None = None,
+    workers: int = 0,
+    mnist=None,
 ) -> StudyResult:
     """The depth-vs-width study: each budget spent several ways, several seeds each.
 
@@ -620,6 +623,8 @@ def depth_width_study(
             resume=resume,
             seed=seeds[0],
             batch_size=batch_size,
+            workers=workers,
+            mnist=mnist,
         )
     return StudyResult(pd.DataFrame(rows), trials, histories)
 
@@ -651,44 +656,50 @@ def tune_budgets(
     resume: bool = False,
     seed: int = 0,
     batch_size: int = STUDY_BATCH,
+    workers: int = 0,
+    mnist=None,
 ) -> pd.DataFrame:
-    """A keras-tuner random search per budget over depth (1-4), taper and dropout."""
-    from companion.budget import BudgetHyperModel
+    """A keras-tuner random search per budget over depth (1-4), taper and dropout.
+
+    companion's `mlp-budget` space; `workers` > 0 runs each search with that many worker
+    processes (they load the data themselves: `mnist` is the file `data` came from).
+    """
+    from pathlib import Path
+
+    from companion.search import SearchSettings, run_search
+    from companion.search.spaces import budget_mlp
     from companion.seed import derive_seed
     from companion.training import one_hot
-    from companion.tuning import make_tuner, trials_dataframe
 
     frames = []
-    steps = epochs * int(np.ceil(len(data.x_train) / batch_size))
+    x, y = data.x_train, one_hot(data.y_train)
+    loaded = (x, y, data.x_val, one_hot(data.y_val), data.description)
     for budget in budgets:
-        hypermodel = BudgetHyperModel(
-            budget,
-            1,
-            4,
-            ratios=(1.0, 0.5),
-            dropouts=(0.0, 0.1, 0.2),
-            learning_rates=(2e-3,),
-            decay_steps=steps,
-        )
-        tuner = make_tuner(
-            "random",
-            hypermodel,
-            directory=directory,
-            project=f"budget_{budget}",
-            seed=derive_seed(seed, f"tuner-{budget}"),  # each budget its own draws
+        settings = SearchSettings(
+            space="mlp-budget",
+            budget=budget,
+            tuner="random",
             max_trials=trials,
-            overwrite=not resume,
-            resume=resume,
-        )
-        tuner.search(
-            data.x_train,
-            one_hot(data.y_train),
-            validation_data=(data.x_val, one_hot(data.y_val)),
             epochs=epochs,
+            images=len(x),
+            val_images=len(data.x_val),
             batch_size=batch_size,
-            verbose=0,
+            seed=derive_seed(seed, f"tuner-{budget}"),  # each budget its own draws
+            mnist=None if mnist is None else str(mnist),
+            sample=data.is_sample and mnist is None,
+            flat=True,
         )
-        frame = trials_dataframe(tuner)
+        run = run_search(
+            settings,
+            Path(directory) / f"budget_{budget}",
+            workers=workers,
+            resume=resume,
+            overwrite=not resume,
+            data=loaded,
+            verbose=False,
+        )
+        frame = run.trials
+        hypermodel = budget_mlp(settings, len(x))
         frame.insert(0, "budget", budget)
         frame["widths"] = ["-".join(map(str, hypermodel.widths(v))) for v in _values(frame)]
         frame["depth"] = frame["layers"]
@@ -778,6 +789,8 @@ def run_study(ctx: Context) -> Section:
         tuner_dir=ctx.run.path / "tuner",
         resume=ctx.args.resume,
         shapes=shapes,
+        workers=ctx.args.workers,
+        mnist=ctx.args.mnist,
     )
     for name, frame in result.histories.items():
         ctx.run.save_history(frame, name)
@@ -933,6 +946,7 @@ def main(argv=None) -> int:
         argv,
         description=__doc__.splitlines()[0],
         uses_mnist=True,
+        add_arguments=add_workers_flag,
         config={"chosen": {k: asdict(v) for k, v in CHOSEN.items()}},
     )
 

@@ -7,7 +7,11 @@ What bites students, and what this module does about it:
   and a trial budget larger than the space is refused;
 - a Float without a step silently becoming 10 grid values: refused in a grid;
 - a grid far bigger than intended: its size is checked before anything trains;
-- no table of results: `trials_dataframe` gives one, with seconds per trial.
+- seed=0 silently meaning "a random seed" to keras-tuner: 0 is a seed like any other;
+- no table of results: `trials_dataframe` gives one, with seconds and worker per trial;
+- bookkeeping in one shared file that every trial rewrites (entries lost with several
+  workers): each trial's seconds and worker travel with its own metrics instead, which the
+  oracle (the chief, in a distributed search) alone writes into that trial's trial.json.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import itertools
 import json
 import logging
 import math
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,29 +37,59 @@ from companion.seed import derive_seed, set_seed
 
 log = logging.getLogger(__name__)
 
+# Per-trial bookkeeping, reported with the trial's metrics (numbers only, as gRPC carries).
+SECONDS_METRIC = "trial_seconds"
+WORKER_METRIC = "trial_worker"
+# Earlier versions kept every trial's seconds in this one project-wide file.
 TIMES_FILE = "trial_seconds.json"
 
 
+def worker_number(tuner_id: str) -> float:
+    """The K of a worker id 'tunerK' (keras-tuner's naming); NaN for other ids."""
+    digits = tuner_id.removeprefix("tuner")
+    return float(digits) if digits.isdigit() else math.nan
+
+
+def is_distributed_worker() -> bool:
+    """Whether this process is a worker of a keras-tuner distributed search (from its env)."""
+    return "KERASTUNER_ORACLE_IP" in os.environ and "chief" not in os.environ.get(
+        "KERASTUNER_TUNER_ID", "chief"
+    )
+
+
+def _tuner_id() -> str:
+    return os.environ.get("KERASTUNER_TUNER_ID", "tuner0")
+
+
 class _Timed:
-    """Mixin: seeds each trial from the tuner's seed and records its wall time."""
+    """Mixin: seeds each trial from the tuner's seed; reports its seconds and worker."""
 
     companion_seed: int = 0
 
     def on_trial_begin(self, trial):
-        self._trial_start = time.perf_counter()
-        # The same trial id gets the same initial weights, in this run or a resumed one.
+        # The same trial id gets the same initial weights, in this run or a resumed one,
+        # whichever worker runs it.
         set_seed(derive_seed(self.companion_seed, f"trial-{trial.trial_id}"))
         super().on_trial_begin(trial)
 
     def on_trial_end(self, trial):
-        path = Path(self.project_dir) / TIMES_FILE
-        times = json.loads(path.read_text()) if path.exists() else {}
-        times[trial.trial_id] = time.perf_counter() - getattr(
-            self, "_trial_start", time.perf_counter()
-        )
-        path.write_text(json.dumps(times))
         super().on_trial_end(trial)
-        _log_trial(self.oracle, trial)
+        _log_trial(self.oracle, trial)  # in the process that ran the trial
+
+    def _run_and_update_trial(self, trial, *fit_args, **fit_kwargs):
+        # keras-tuner's own body, plus two metrics: they reach the oracle with the score
+        # (over gRPC in a distributed search), so no worker writes a shared file.
+        from keras_tuner.src.engine import tuner_utils
+
+        start = time.perf_counter()
+        results = self.run_trial(trial, *fit_args, **fit_kwargs)
+        objective = self.oracle.objective
+        tuner_utils.validate_trial_results(results, objective, "Tuner.run_trial()")
+        metrics = dict(tuner_utils.convert_to_metrics_dict(results, objective))
+        metrics[SECONDS_METRIC] = time.perf_counter() - start
+        metrics[WORKER_METRIC] = worker_number(str(self.tuner_id))
+        step = tuner_utils.get_best_step(results, objective)
+        self.oracle.update_trial(trial.trial_id, metrics, step=step)
 
 
 def _log_trial(oracle: kt.Oracle, trial) -> None:
@@ -75,16 +110,29 @@ class GridOracle(kt.Oracle):
 
     keras-tuner's own grid oracle keeps its place in memory only, so a reloaded search
     stops after the interrupted trial; this one finds its place again from the trials.
+    Points differing only in an inactive conditional value (e.g. a taper for a 1-layer
+    net) are one point: keyed on raw values, such a point was retried forever.
     """
 
     def populate_space(self, trial_id):
-        space = [hp for hp in self.get_space().space]
         tried = {_key(t.hyperparameters.values) for t in self.trials.values()}
-        for combo in itertools.product(*(hp_values(hp) for hp in space)):
-            values = {hp.name: value for hp, value in zip(space, combo)}
+        for values in grid_points(self.get_space()):
             if _key(values) not in tried:
                 return {"status": kt.engine.trial.TrialStatus.RUNNING, "values": values}
         return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
+
+
+def grid_points(space: kt.HyperParameters):
+    """Yield each distinct point of a finite space once, with only its active values."""
+    hps = list(space.space)
+    seen = set()
+    for combo in itertools.product(*(hp_values(hp) for hp in hps)):
+        point = space.copy()
+        point.values = {hp.name: value for hp, value in zip(hps, combo)}
+        point.ensure_active_values()  # drops values whose condition is not met
+        if _key(point.values) not in seen:
+            seen.add(_key(point.values))
+            yield dict(point.values)
 
 
 def _key(values: dict) -> tuple:
@@ -161,10 +209,14 @@ def hp_values(hp) -> list | None:
 
 def grid_size(hypermodel_or_hps) -> float:
     """How many combinations a grid over the space has (inf if a value is continuous)."""
-    sizes = [hp_values(hp) for hp in _space(hypermodel_or_hps).space]
+    space = _space(hypermodel_or_hps)
+    sizes = [hp_values(hp) for hp in space.space]
     if any(v is None for v in sizes):
         return math.inf
-    return float(np.prod([len(v) for v in sizes])) if sizes else 1.0
+    product = float(np.prod([len(v) for v in sizes])) if sizes else 1.0
+    if product > 100_000 or not any(hp.conditions for hp in space.space):
+        return product
+    return float(sum(1 for _ in grid_points(space)))  # conditional: count distinct points
 
 
 def _check_grid(space: kt.HyperParameters, max_grid: int, max_trials: int | None) -> None:
@@ -226,7 +278,10 @@ def make_tuner(
         raise CompanionError("overwrite=True and resume=True contradict each other; pick one")
     project_dir = Path(directory) / project
     existing = (project_dir / "oracle.json").exists()
-    if existing and not (overwrite or resume):
+    if is_distributed_worker():
+        # The chief owns the project (maybe this very folder): a worker never deletes it.
+        existing, overwrite, resume = True, False, False
+    elif existing and not (overwrite or resume):
         raise CompanionError(
             f"tuner project {project_dir} already exists; pass resume=True to continue it "
             "or overwrite=True to start again (keras-tuner would silently reload it)"
@@ -246,13 +301,25 @@ def make_tuner(
         kwargs["max_trials"] = max_trials
     if kind == "hyperband":
         kwargs.pop("max_trials", None)
+    # keras-tuner reloads a project only when this tuner's own state file (`{}`) is there,
+    # so a search continued by another process (a chief after a one-process run, or the
+    # reverse) would silently start again over the finished trials: write the file.
+    state = project_dir / f"{kwargs.get('tuner_id') or _tuner_id()}.json"
+    if existing and resume and not state.exists():
+        state.write_text("{}")
+    # A new project starts clean of keras-tuner's state only: a half-made one (a tuner file
+    # but no oracle) cannot be reloaded, while other files (a search's settings, its
+    # workers' logs) are kept.
+    stale = not existing and state.exists()
     tuner = KINDS[kind](
         hypermodel,
         objective=objective,
-        seed=seed,
+        # keras-tuner reads seed=0 as "no seed" and draws one per process, so random
+        # searches with seed 0 differed between runs (and between a chief and one process).
+        seed=seed or derive_seed(0, "oracle"),
         directory=str(directory),
         project_name=project,
-        overwrite=overwrite or not existing,
+        overwrite=overwrite or stale,
         **kwargs,
     )
     tuner.companion_seed = seed
@@ -271,13 +338,31 @@ def _trial_order(trial_id: str) -> tuple[int, str]:
     return (int(trial_id), trial_id) if trial_id.isdigit() else (10**9, trial_id)
 
 
+def _last(trial, name: str) -> float:
+    metrics = trial.metrics
+    return float(metrics.get_last_value(name)) if metrics.exists(name) else math.nan
+
+
+def trial_seconds(trial: kt.engine.trial.Trial) -> float:
+    """How long a finished trial took (NaN if it never reported)."""
+    return _last(trial, SECONDS_METRIC)
+
+
+def trial_worker(trial: kt.engine.trial.Trial) -> str:
+    """Which worker ran a finished trial ('tuner0', 'tuner1', …; '' if unknown)."""
+    number = _last(trial, WORKER_METRIC)
+    return "" if math.isnan(number) else f"tuner{int(number)}"
+
+
 def trials_dataframe(tuner: kt.Tuner) -> pd.DataFrame:
-    """One row per trial: trial_id, each hyperparameter, score, best_step, status, seconds."""
+    """One row per trial: trial_id, each hyperparameter, score, best_step, status, seconds,
+    worker (which keras-tuner worker ran it: 'tuner0', 'tuner1', …)."""
     path = Path(tuner.project_dir) / TIMES_FILE
-    times = json.loads(path.read_text()) if path.exists() else {}
+    old_times = json.loads(path.read_text()) if path.exists() else {}
     rows = []
     for trial_id in sorted(tuner.oracle.trials, key=_trial_order):
         trial = tuner.oracle.trials[trial_id]
+        seconds = trial_seconds(trial)
         rows.append(
             {
                 "trial_id": trial_id,
@@ -285,7 +370,8 @@ def trials_dataframe(tuner: kt.Tuner) -> pd.DataFrame:
                 "score": np.nan if trial.score is None else float(trial.score),
                 "best_step": trial.best_step,
                 "status": str(trial.status),
-                "seconds": times.get(trial_id, np.nan),
+                "seconds": old_times.get(trial_id, np.nan) if math.isnan(seconds) else seconds,
+                "worker": trial_worker(trial),
             }
         )
     return pd.DataFrame(rows)

@@ -15,3 +15,15 @@ def mnist_sample():
     from companion.data.mnist import load_mnist
 
     return load_mnist(sample=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_search(tmp_path_factory):
+    """The search tests' 2 × 2 grid, run once in this process (their one-process reference)."""
+    from search_space import TINY
+
+    from companion.search.cli import main
+
+    out = tmp_path_factory.mktemp("tiny_search")
+    assert main([*TINY, "--out", str(out)]) == 0
+    return out

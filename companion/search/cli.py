@@ -1,0 +1,246 @@
+"""`python -m companion.search`: a keras-tuner search, in one process or many.
+
+python -m companion.search cnn-4e --quick                  # one process
+python -m companion.search cnn-4e --workers 2              # a chief and 2 local workers
+python -m companion.search cnn --role chief --port 8470 --out /shared/s   # machine A
+python -m companion.search --role worker --chief A:8470 --id 0 --out /shared/s  # B
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from companion.errors import CompanionError
+from companion.runner import non_negative_int, positive_int
+from companion.search.settings import SearchSettings, load_settings
+
+PROG = "python -m companion.search"
+PROJECT = "tuner"  # the keras-tuner project inside the search folder
+QUICK = {"sample": True, "images": 1024, "val_images": 512, "epochs": 1, "max_trials": 4}
+# Flags that set a SearchSettings field of the same name (default None: not given).
+SETTING_FLAGS = (
+    "hypermodel",
+    "budget",
+    "tuner",
+    "max_trials",
+    "epochs",
+    "images",
+    "val_images",
+    "batch_size",
+    "seed",
+    "mnist",
+    "max_grid",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage + message
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def positive_float(text: str) -> float:
+    """An argparse type for seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {value:g}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command's flags."""
+    from companion.search.spaces import SPACES
+
+    p = _Parser(prog=PROG, description="A keras-tuner search on MNIST, by one or many workers.")
+    p.add_argument("space", nargs="?", help=f"a named space: {', '.join(SPACES)} (default cnn-4e)")
+    p.add_argument("--hypermodel", metavar="MODULE:FUNCTION", help="your own build(hp) instead")
+    count = {"type": positive_int, "metavar": "N"}
+    p.add_argument("--budget", **count, help="hidden units (mlp-budget; default 200)")
+    p.add_argument("--tuner", choices=("grid", "random", "hyperband", "bayesian"))
+    p.add_argument("--max-trials", **count, help="trial budget (grid: all by default)")
+    p.add_argument("--max-grid", **count, help="refuse larger grids (default 200)")
+    p.add_argument("--epochs", **count, help="epochs per trial (default 1)")
+    p.add_argument("--images", **count, help="train on the first N training images")
+    p.add_argument("--val-images", **count, help="score on the first N validation images")
+    p.add_argument("--batch-size", **count)
+    p.add_argument("--flat", action="store_true", help="784-long rows (for --hypermodel MLPs)")
+    p.add_argument("--mnist", type=Path, metavar="PATH", help="MNIST .npz or IDX folder")
+    p.add_argument("--seed", type=non_negative_int, metavar="N", help="default 0")
+    p.add_argument("--out", type=Path, metavar="DIR", help="default runs/search/<space>")
+    p.add_argument("--resume", action="store_true", help="continue the search in --out")
+    p.add_argument("--fresh", action="store_true", help="delete the search in --out, start again")
+    p.add_argument("--quick", action="store_true", help="sample data, 1,024 images, 4 trials")
+    p.add_argument("--workers", **count, default=0, help="local worker processes")
+    p.add_argument("--threads", **count, help="TensorFlow threads per worker")
+    p.add_argument(
+        "--role",
+        choices=("local", "chief", "worker"),
+        default="local",
+        help="local: here (default); chief: serve workers on --port; worker: ask --chief",
+    )
+    p.add_argument("--port", **{**count, "metavar": "P"}, help="chief: the port workers use")
+    p.add_argument("--chief", metavar="HOST:PORT", help="worker: the chief to ask for trials")
+    p.add_argument("--id", type=non_negative_int, metavar="K", help="worker: its id is tunerK")
+    p.add_argument(
+        "--wait",
+        type=positive_float,
+        default=600.0,
+        metavar="S",
+        help="worker: seconds to wait for the chief (default 600)",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log more (TensorFlow's too)")
+    p.add_argument("--project", default=PROJECT, help=argparse.SUPPRESS)
+    p.add_argument("--parent", type=int, help=argparse.SUPPRESS)
+    return p
+
+
+def add_workers_flag(parser: argparse.ArgumentParser) -> None:
+    """Add `--workers N` to a chapter's flags (its keras-tuner searches use N workers)."""
+    parser.add_argument(
+        "--workers",
+        type=non_negative_int,
+        default=0,
+        help="run each keras-tuner search with N local worker processes (default 0: in-process)",
+    )
+
+
+def given_settings(args: argparse.Namespace) -> dict:
+    """The settings the user set on the command line (flags left out are not here)."""
+    given = {k: getattr(args, k) for k in SETTING_FLAGS if getattr(args, k) is not None}
+    if "mnist" in given:
+        given["mnist"] = str(given["mnist"])
+    if args.space:
+        given["space"] = args.space
+    if args.hypermodel:
+        given["space"] = None
+    if args.flat:
+        given["flat"] = True
+    if args.quick:
+        given.update({k: v for k, v in QUICK.items() if k not in given})
+        given["sample"] = args.mnist is None
+    return given
+
+
+def resolve_settings(args: argparse.Namespace, project_dir: Path) -> SearchSettings:
+    """The search's settings: stored ones when resuming, else the space's defaults; then
+    the flags given."""
+    from companion.search.spaces import check_names, get_space
+
+    given = given_settings(args)
+    stored = load_settings(project_dir) if args.resume or args.role == "worker" else None
+    if stored is not None:
+        return stored.updated(**given)
+    settings = SearchSettings().updated(**given)
+    if settings.space:
+        space = get_space(settings.space)
+        defaults = {"tuner": space.tuner, "max_trials": space.max_trials}
+        defaults.update(batch_size=space.batch_size, flat=space.flat)
+        settings = SearchSettings(**{**settings.to_json(), **defaults, **given})
+    check_names(settings)
+    return settings
+
+
+def _check_roles(args: argparse.Namespace) -> None:
+    if args.role == "worker" and (args.chief is None or args.id is None):
+        raise CompanionError("--role worker needs --chief HOST:PORT and --id K")
+    if args.role == "chief" and args.port is None:
+        raise CompanionError("--role chief needs --port P (the port workers connect to)")
+    if args.role == "local" and (args.port or args.chief or args.id is not None):
+        raise CompanionError("--port, --chief and --id go with --role chief or --role worker")
+
+
+def _watch_parent(pid: int) -> None:
+    """Exit if the launcher that started this worker is gone (no orphans left waiting)."""
+
+    def watch():
+        while os.getppid() == pid:
+            time.sleep(1)
+        os._exit(3)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return its exit code (2: bad input, 130: interrupted)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        _check_roles(args)
+        _quiet(args.verbose)
+        if args.parent:
+            _watch_parent(args.parent)
+        out = args.out or Path("runs") / "search" / (args.space or "cnn-4e")
+        settings = resolve_settings(args, out / args.project)
+        if args.role == "worker":
+            from companion.search.worker import run_worker
+
+            return run_worker(
+                settings,
+                out / args.project,
+                chief=args.chief,
+                worker_id=args.id,
+                threads=args.threads,
+                wait=args.wait,
+                given=given_settings(args),
+            )
+        return _search(args, settings, out)
+    except CompanionError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # a worker: the chief hands its trial back when it returns
+        print("\ninterrupted: start this worker again with the same --id", file=sys.stderr)
+        return 130
+
+
+def _search(args: argparse.Namespace, settings: SearchSettings, out: Path) -> int:
+    from companion.search.launcher import WorkerError
+    from companion.search.progress import format_values
+    from companion.search.report import write_report
+    from companion.search.run import SearchInterrupted, run_search
+
+    print(f"search {settings.label} ({settings.tuner}) -> {out}", flush=True)
+    try:
+        run = run_search(
+            settings,
+            out / args.project,
+            workers=args.workers,
+            resume=args.resume,
+            overwrite=args.fresh,
+            port=args.port,
+            host="0.0.0.0" if args.role == "chief" else "127.0.0.1",
+            threads=args.threads,
+        )
+    except SearchInterrupted as stop:
+        if stop.run is not None:
+            write_report(stop.run, out, complete=False)
+        print(
+            f"\ninterrupted: finished trials are kept in {out}; rerun with --resume to continue",
+            file=sys.stderr,
+        )
+        return 130
+    except WorkerError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2 if error.bad_input else 1
+    summary = write_report(run, out, complete=True)
+    best = summary["best"]
+    if best:
+        values = format_values(best["values"])
+        print(f"best {settings.objective} {best['score']:.4f} ({values}); report in {out}")
+    return 0
+
+
+def _quiet(verbose: bool) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1" if verbose else "2")
+    import logging
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+    for noisy in ("absl", "tensorflow"):
+        logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)

@@ -1,0 +1,126 @@
+"""One view of a search's progress, whichever process ran each trial.
+
+On a terminal, each finished trial gets a line and a status line below shows what is
+running; elsewhere (a log, a pipe, a test) every event is one plain line.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+@dataclass
+class TrialEvent:
+    """A trial started ("begin") or ended ("end") at the oracle."""
+
+    kind: str
+    trial_id: str
+    worker: str = ""
+    values: dict = field(default_factory=dict)
+    status: str = ""
+    score: float | None = None
+    seconds: float | None = None
+    best_score: float | None = None
+
+
+def format_values(values: dict) -> str:
+    """Hyperparameter values as 'name=value' pairs, numbers short."""
+    return ", ".join(
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()
+    )
+
+
+def _score(value: float | None) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:.4f}"
+
+
+class Progress:
+    """Prints trial events as 'trial k of N … score … best so far'.
+
+    Args:
+        total: the trial budget (None when the tuner does not know it, e.g. hyperband).
+        done: trials already finished (a resumed search counts on from there).
+        objective: the score's name, for the lines.
+        stream: where to print (default stdout).
+        live: keep a status line at the bottom (default: when `stream` is a terminal).
+    """
+
+    def __init__(
+        self,
+        total: int | None,
+        *,
+        done: int = 0,
+        objective: str = "val_accuracy",
+        stream: TextIO | None = None,
+        live: bool | None = None,
+    ) -> None:
+        self.total, self.done, self.objective = total, done, objective
+        self.stream = stream or sys.stdout
+        isatty = getattr(self.stream, "isatty", lambda: False)
+        self.live = isatty() if live is None else live
+        self.running: dict[str, str] = {}  # trial id -> worker
+        self.best: float | None = None
+        self._status_shown = False
+
+    def __call__(self, event: TrialEvent) -> None:
+        """Show one event."""
+        if event.kind == "begin":
+            self.running[event.trial_id] = event.worker
+            if not self.live:
+                self._line(
+                    f"trial {event.trial_id} started on {event.worker or 'this process'}"
+                    f": {format_values(event.values)}"
+                )
+        else:
+            self.running.pop(event.trial_id, None)
+            self.done += 1
+            if event.best_score is not None:
+                self.best = event.best_score
+            self._line(self._ended(event))
+        self._status()
+
+    def _ended(self, event: TrialEvent) -> str:
+        of = f" of {self.total}" if self.total else ""
+        seconds = f", {event.seconds:.1f} s" if event.seconds is not None else ""
+        where = f" on {event.worker}" if event.worker else ""
+        state = "" if event.status == "COMPLETED" else f" {event.status}"
+        return (
+            f"trial {self.done}{of} (id {event.trial_id}{where}{seconds}){state}: "
+            f"{format_values(event.values)} -> {self.objective} {_score(event.score)}, "
+            f"best so far {_score(self.best)}"
+        )
+
+    def note(self, text: str) -> None:
+        """A line that is not a trial event (a worker restarted, the search stopped)."""
+        self._line(text)
+        self._status()
+
+    def close(self) -> None:
+        """Clear the status line."""
+        self._clear()
+
+    def _line(self, text: str) -> None:
+        self._clear()
+        print(text, file=self.stream, flush=True)
+
+    def _clear(self) -> None:
+        if self._status_shown:
+            self.stream.write("\r\033[K")
+            self._status_shown = False
+
+    def _status(self) -> None:
+        if not self.live:
+            return
+        of = f"/{self.total}" if self.total else ""
+        running = ", ".join(f"{t} on {w}" if w else t for t, w in sorted(self.running.items()))
+        text = f"[{self.done}{of} done, best {_score(self.best)}"
+        text += f"; running {running}]" if running else "]"
+        width = shutil.get_terminal_size().columns - 1  # a wrapped line cannot be redrawn
+        self._clear()
+        self.stream.write(text[:width])
+        self.stream.flush()
+        self._status_shown = True
