@@ -119,6 +119,10 @@ def test_choice_text_follows_the_candidates_scores():
     assert "The chosen recipe scored highest (0.9870)" in " ".join(ch3.choice_text(best))
     cheaper = candidates([("150-50", 256, 0.9865, 3.0), ("150-50", 128, 0.9870, 4.0)])
     assert "kept as the cheaper" in " ".join(ch3.choice_text(cheaper))
+    slower = candidates([("500-300-200", 256, 0.9881, 5.7), ("334-333-333", 256, 0.9890, 4.4)])
+    assert "the choice rule (the cheaper of two close candidates) would pick it" in " ".join(
+        ch3.choice_text(slower)
+    )
     beaten = candidates([("150-50", 128, 0.980, 4.0), ("100-100", 128, 0.987, 4.0)])
     text = " ".join(ch3.choice_text(beaten))
     assert "do not support the choice" in text and "0.0070 above the chosen" in text
@@ -157,7 +161,7 @@ def budget_result(exploration, *, train_images=50_000):
 
 
 def test_budget_text_marks_a_quoted_table_as_quoted():
-    rows = [("500-300-200", 256, 0.9875, 5.0), ("334-333-333", 256, 0.9850, 5.0)]
+    rows = [("334-333-333", 256, 0.9875, 5.0), ("500-300-200", 256, 0.9850, 5.0)]
     table = ch3.mark_chosen(candidates(rows, dropout=0.2, max_shift=2), ch3.CHOSEN["3D"])
     meta = {
         "date": "2030-01-02T03:04",
