@@ -116,13 +116,14 @@ def candidates(rows, chosen_index=0, **settings):
 
 def test_choice_text_follows_the_candidates_scores():
     best = candidates([("150-50", 128, 0.987, 4.0), ("100-100", 128, 0.984, 4.0)])
-    assert "The chosen recipe scored highest (0.9870)" in " ".join(ch3.choice_text(best))
-    cheaper = candidates([("150-50", 256, 0.9865, 3.0), ("150-50", 128, 0.9870, 4.0)])
-    assert "kept as the cheaper" in " ".join(ch3.choice_text(cheaper))
-    slower = candidates([("500-300-200", 256, 0.9881, 5.7), ("334-333-333", 256, 0.9890, 4.4)])
-    assert "the choice rule (the cheaper of two close candidates) would pick it" in " ".join(
-        ch3.choice_text(slower)
-    )
+    text = " ".join(ch3.choice_text(best))
+    assert "The chosen recipe scored highest (0.9870), as the choice rule asks." in text
+    close = candidates([("150-50", 128, 0.9870, 4.0), ("150-50", 256, 0.9860, 3.0)])
+    text = " ".join(ch3.choice_text(close))
+    assert "the runner-up" in text and "too close for one run each to rank" in text
+    behind = candidates([("150-50", 256, 0.9865, 3.0), ("150-50", 128, 0.9870, 4.0)])
+    text = " ".join(ch3.choice_text(behind))
+    assert "cannot separate them, but the choice rule" in text and "would pick the best" in text
     beaten = candidates([("150-50", 128, 0.980, 4.0), ("100-100", 128, 0.987, 4.0)])
     text = " ".join(ch3.choice_text(beaten))
     assert "do not support the choice" in text and "0.0070 above the chosen" in text
@@ -199,6 +200,8 @@ def test_the_stored_exploration_backs_every_chosen_recipe():
         stored = ch3.stored_exploration(problem)
         assert stored is not None and not stored.measured
         assert stored.table["chosen"].sum() == 1  # the chapter's recipe was explored
+        # and it is the one the choice rule picks: the highest validation accuracy
+        assert stored.table.loc[stored.table["val_accuracy"].idxmax(), "chosen"]
         assert stored.table["widths"].nunique() >= 2
         assert 0.97 < stored.table["val_accuracy"].max() < 1.0  # full MNIST, 20 epochs
         assert {"date", "command", "data", "seed"} <= set(stored.meta)
