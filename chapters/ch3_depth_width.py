@@ -762,7 +762,12 @@ def evidence_text(result: BudgetResult) -> list[str]:
         "scored on the validation split only (the test set played no part)"
     )
     if e.measured:
-        head = f"**Why this net** (measured by this run, `--explore`): the candidates, {how}."
+        head = (
+            f"**Why this net** (measured by this run, `--explore`): the candidates, {how}. "
+            f"Their table is in `histories/{e.problem}_candidates.csv`, with its date, command "
+            "and data in the `.json` beside it; copy both to `chapters/data/` to make it the "
+            "table that runs without `--explore` quote."
+        )
     else:
         head = (
             f"**Why this net** (*quoted, not measured by this run*: `{e.source}`, explored on "
