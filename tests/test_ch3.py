@@ -28,6 +28,9 @@ def test_trimmed_cuts_each_split():
     assert len(data.x_val) == 1_333
 
 
+STUDY_COLUMNS = ["budget", "widths", "depth", "params", "val_median", "val_min", "val_max"]
+
+
 def test_study_findings_follow_the_numbers():
     table = pd.DataFrame(
         [
@@ -37,12 +40,184 @@ def test_study_findings_follow_the_numbers():
             (1000, "1000", 1, 795_010, 0.975, 0.974, 0.976),
             (1000, "500-500", 2, 648_010, 0.980, 0.979, 0.981),
         ],
-        columns=["budget", "widths", "depth", "params", "val_median", "val_min", "val_max"],
+        columns=STUDY_COLUMNS,
     )
     text = "\n".join(ch3.study_findings(table))
     assert "one layer of 100 is best (0.9700); the best split, 50-50 (0.9650), is beyond" in text
-    assert "500-500 beats one layer of 1000 by 0.0050" in text
-    assert "depth pays at 1000 units; width is as good or better at 100 units" in text
+    assert "500-500 (0.9800) beats one layer of 1000 (0.9750) by 0.0050" in text
+    assert "depth pays at 1000 units; the single wide layer wins at 100 units" in text
+    assert "785 parameters per unit" in text and "648,010 parameters against 795,010" in text
+
+
+def test_study_findings_say_so_when_width_beats_depth_everywhere():
+    table = pd.DataFrame(
+        [
+            (200, "200", 1, 159_010, 0.975, 0.974, 0.976),
+            (200, "100-100", 2, 89_610, 0.960, 0.959, 0.961),
+            (1000, "1000", 1, 795_010, 0.982, 0.981, 0.983),
+            (1000, "250-250-250-250", 4, 397_510, 0.950, 0.949, 0.951),
+        ],
+        columns=STUDY_COLUMNS,
+    )
+    text = "\n".join(ch3.study_findings(table))
+    assert "depth does not beat width at any budget here" in text
+    assert "the single wide layer wins at 200, 1000 units" in text
+    assert "splitting wins" not in text and "depth pays" not in text
+    assert "The weakest shape is 250-250-250-250 (0.9500" in text
+
+
+def test_study_findings_call_a_gap_within_the_seed_spread_a_tie():
+    table = pd.DataFrame(
+        [  # the deeper net is ahead by 0.002, but seeds spread by 0.01
+            (200, "200", 1, 159_010, 0.970, 0.965, 0.975),
+            (200, "100-100", 2, 89_610, 0.972, 0.967, 0.977),
+        ],
+        columns=STUDY_COLUMNS,
+    )
+    text = "\n".join(ch3.study_findings(table))
+    assert "one layer of 200 (0.9700) is as good as any split" in text
+    assert "within seed noise of the shallowest at 200 units" in text
+    assert "depth does not beat width at any budget here" in text
+
+
+def test_tuner_sentence_follows_which_side_won():
+    table = pd.DataFrame([(100, "100", 1, 79_510, 0.950, 0.949, 0.951)], columns=STUDY_COLUMNS)
+    trials = pd.DataFrame({"budget": [100, 100], "widths": ["50-50", "100"], "score": [0.96, 0.9]})
+    assert "50-50 (0.9600, one seed), is 0.0100 above" in ch3.tuner_vs_study(trials, table)[0]
+    trials["score"] = [0.93, 0.94]
+    assert "100 (0.9400, one seed), is 0.0100 below" in ch3.tuner_vs_study(trials, table)[0]
+
+
+def candidates(rows, chosen_index=0, **settings):
+    """A candidates table: (widths, batch, val accuracy, s/epoch) per row."""
+    table = pd.DataFrame(
+        [
+            {
+                "problem": "3C",
+                "widths": w,
+                "dropout": 0.1,
+                "input_dropout": 0.0,
+                "epochs": 20,
+                "batch_size": batch,
+                "learning_rate": 0.002,
+                "max_shift": 1,
+                "hidden_units": sum(map(int, w.split("-"))),
+                "params": 1000,
+                "seed": 7,
+                "val_accuracy": acc,
+                "epoch_seconds": sec,
+                **settings,
+            }
+            for w, batch, acc, sec in rows
+        ]
+    )
+    return table.assign(chosen=[i == chosen_index for i in range(len(table))])
+
+
+def test_choice_text_follows_the_candidates_scores():
+    best = candidates([("150-50", 128, 0.987, 4.0), ("100-100", 128, 0.984, 4.0)])
+    text = " ".join(ch3.choice_text(best))
+    assert "The chosen recipe scored highest (0.9870), as the choice rule asks." in text
+    close = candidates([("150-50", 128, 0.9870, 4.0), ("150-50", 256, 0.9860, 3.0)])
+    text = " ".join(ch3.choice_text(close))
+    assert "the runner-up" in text and "too close for one run each to rank" in text
+    behind = candidates([("150-50", 256, 0.9865, 3.0), ("150-50", 128, 0.9870, 4.0)])
+    text = " ".join(ch3.choice_text(behind))
+    assert "cannot separate them, but the choice rule" in text and "would pick the best" in text
+    beaten = candidates([("150-50", 128, 0.980, 4.0), ("100-100", 128, 0.987, 4.0)])
+    text = " ".join(ch3.choice_text(beaten))
+    assert "do not support the choice" in text and "0.0070 above the chosen" in text
+    missing = candidates([("150-50", 128, 0.980, 4.0)], chosen_index=None)
+    assert "not among these candidates" in " ".join(ch3.choice_text(missing))
+
+
+def test_shape_text_ranks_shapes_by_their_numbers():
+    deeper = candidates([("200", 128, 0.975, 3.0), ("100-50-50", 128, 0.985, 4.0)])
+    assert "100-50-50 scores highest, 0.0100 above 200" in ch3.shape_text(deeper)
+    close = candidates([("200", 128, 0.9850, 3.0), ("100-50-50", 128, 0.9845, 4.0)])
+    assert "too close for one run each to rank" in ch3.shape_text(close)
+
+
+def budget_result(exploration, *, train_images=50_000):
+    runs = [
+        ch3.Run(
+            seed=s,
+            history=pd.DataFrame(),
+            val_accuracy=v,
+            test_accuracy=t,
+            params=1000,
+            epoch_seconds=3.0,
+        )
+        for s, v, t in ((1, 0.9880, 0.9890), (2, 0.9860, 0.9870), (3, 0.9870, 0.9880))
+    ]
+    return ch3.BudgetResult(
+        "3D",
+        ch3.BUDGETS["3D"],
+        ch3.CHOSEN["3D"],
+        runs,
+        train_images,
+        10_000,
+        exploration=exploration,
+    )
+
+
+def test_budget_text_marks_a_quoted_table_as_quoted():
+    rows = [("334-333-333", 256, 0.9875, 5.0), ("500-300-200", 256, 0.9850, 5.0)]
+    table = ch3.mark_chosen(candidates(rows, dropout=0.2, max_shift=2), ch3.CHOSEN["3D"])
+    meta = {
+        "date": "2030-01-02T03:04",
+        "command": "python -m x --explore",
+        "data": "MNIST (a)",
+        "seed": 7,
+        "train_images": 50_000,
+        "val_images": 10_000,
+    }
+    quoted = ch3.Exploration("3D", table, False, meta, "chapters/data/3D_candidates.csv")
+    text = ch3.text_3d(budget_result(quoted))
+    assert "at most 1000 hidden units in at least 3 hidden layers;" in text
+    assert "*quoted, not measured by this run*" in text and "2030-01-02T03:04" in text
+    assert "`python -m x --explore`" in text and "MNIST (a)" in text
+    assert "the quoted 0.9875 lies within that range" in text  # 0.9860 to 0.9880
+    assert "![" not in text  # no figures asked for
+    other = ch3.text_3d(budget_result(quoted, train_images=6_667), {"runs": "![runs](r.png)"})
+    assert "not comparable with the quoted ones" in other and "![runs](r.png)" in other
+    measured = ch3.Exploration("3D", table, True, meta, "this run")
+    assert "measured by this run" in ch3.text_3d(budget_result(measured))
+    assert "No exploration is stored" in ch3.text_3d(budget_result(None))
+
+
+def test_candidates_fit_their_budgets_with_two_shapes_each():
+    for problem, recipes in ch3.CANDIDATES.items():
+        budget = ch3.BUDGETS[problem]
+        assert ch3.CHOSEN[problem] in recipes
+        assert len({r.widths for r in recipes}) >= 2
+        for r in recipes:
+            assert sum(r.widths) <= budget.max_units and len(r.widths) >= budget.min_layers
+
+
+def test_the_stored_exploration_backs_every_chosen_recipe():
+    for problem in ("3B", "3C", "3D"):
+        stored = ch3.stored_exploration(problem)
+        assert stored is not None and not stored.measured
+        assert stored.table["chosen"].sum() == 1  # the chapter's recipe was explored
+        # and it is the one the choice rule picks: the highest validation accuracy
+        assert stored.table.loc[stored.table["val_accuracy"].idxmax(), "chosen"]
+        assert stored.table["widths"].nunique() >= 2
+        assert 0.97 < stored.table["val_accuracy"].max() < 1.0  # full MNIST, 20 epochs
+        assert {"date", "command", "data", "seed"} <= set(stored.meta)
+        assert f"--explore --only {problem}" in stored.meta["command"]
+        assert stored.meta["train_images"] == 50_000
+
+
+def test_an_exploration_saves_and_loads_back(tmp_path):
+    table = ch3.mark_chosen(candidates([("150-50", 128, 0.9875, 4.0)]), ch3.CHOSEN["3C"])
+    saved = ch3.Exploration("3C", table, True, {"date": "d", "seed": 7}, "this run")
+    path = ch3.save_exploration(saved, tmp_path)
+    assert path.name == "3C_candidates.csv" and path.with_suffix(".json").exists()
+    loaded = ch3.stored_exploration("3C", tmp_path)
+    assert not loaded.measured and loaded.meta == {"date": "d", "seed": 7}
+    assert loaded.table["chosen"].tolist() == [True]
+    assert loaded.table["val_accuracy"].tolist() == pytest.approx([0.9875])
 
 
 def test_quick_run_writes_every_problem(tmp_path):
@@ -74,6 +249,9 @@ def test_quick_run_writes_every_problem(tmp_path):
     assert tuned and all(sum(map(int, t["widths"].split("-"))) <= t["budget"] for t in tuned)
     report = (tmp_path / "report.md").read_text()
     assert "Quick mode" in report and "figures/study_depth_width.png" in report
+    # the default run quotes the stored exploration, and says so
+    assert report.count("*quoted, not measured by this run*") == 3
+    assert problems["3C"]["candidates"]["measured"] is False
     assert (tmp_path / "figures" / "3A_digits.png").exists()
 
 
@@ -82,3 +260,17 @@ def test_a_missing_mnist_file_is_one_line_and_exit_2(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "MNIST file not found" in err and err.count("\n") == 1
+
+
+def test_explore_retrains_the_candidates_and_writes_their_table(tmp_path):
+    code = ch3.main(["--quick", "--explore", "--only", "3B", "--out", str(tmp_path)])
+    assert code == 0
+    entry = json.loads((tmp_path / "summary.json").read_text())["problems"]["3B"]
+    rows = entry["candidates"]["rows"]
+    assert entry["candidates"]["measured"] is True and len(rows) == len(ch3.CANDIDATES["3B"])
+    assert sum(r["chosen"] for r in rows) == 1 and all(0.1 < r["val_accuracy"] < 1 for r in rows)
+    meta = json.loads((tmp_path / "histories" / "3B_candidates.json").read_text())
+    assert meta["command"].endswith("--quick --explore --only 3B")
+    assert meta["train_images"] == 6_667
+    assert len(pd.read_csv(tmp_path / "histories" / "3B_candidates.csv")) == len(rows)
+    assert "measured by this run, `--explore`" in (tmp_path / "report.md").read_text()
