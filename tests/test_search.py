@@ -7,6 +7,7 @@ are in test_search_workers.py.
 import io
 import json
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -161,3 +162,15 @@ def test_small_helpers():
     assert parse_address("[::1]:8470") == ("::1", 8470)
     assert describe_exit(-9) == "killed by SIGKILL" and describe_exit(3) == "exit code 3"
     assert last_line(Path("/nonexistent")) == ""
+
+
+def test_fresh_moves_the_earlier_search_aside_intact(tiny_search, tmp_path, capsys):
+    out = tmp_path / "s"
+    shutil.copytree(tiny_search, out)
+    before = (out / "trials.csv").read_text()
+    assert main([*TINY, "--out", str(out), "--fresh"]) == 0
+    (old,) = tmp_path.glob("s.old-*")
+    assert (old / "trials.csv").read_text() == before
+    assert (old / "tuner" / "oracle.json").exists()
+    assert "moved the earlier search aside" in capsys.readouterr().out
+    assert (out / "summary.json").exists()

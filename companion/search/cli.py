@@ -76,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=non_negative_int, metavar="N", help="default 0")
     p.add_argument("--out", type=Path, metavar="DIR", help="default runs/search/<space>")
     p.add_argument("--resume", action="store_true", help="continue the search in --out")
-    p.add_argument("--fresh", action="store_true", help="delete the search in --out, start again")
+    p.add_argument(
+        "--fresh", action="store_true", help="move the search in --out aside, start again"
+    )
     p.add_argument("--quick", action="store_true", help="sample data, 1,024 images, 4 trials")
     p.add_argument("--workers", **count, default=0, help="local worker processes")
     p.add_argument("--threads", **count, help="TensorFlow threads per worker")
@@ -168,6 +170,16 @@ def _watch_parent(pid: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _move_aside(out: Path) -> None:
+    """--fresh: the earlier search folder goes to `<out>.old-<time>`, never deleted."""
+    from companion.runfolder import aside_path
+
+    if out.exists() and any(out.iterdir()):
+        target = aside_path(out)
+        out.rename(target)
+        print(f"moved the earlier search aside to {target}", flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit code (2: bad input, 130: interrupted)."""
     parser = build_parser()
@@ -178,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.parent:
             _watch_parent(args.parent)
         out = args.out or Path("runs") / "search" / (args.space or "cnn-4e")
+        if args.fresh and args.resume:
+            raise CompanionError("--resume and --fresh contradict each other; pick one")
+        if args.fresh and args.role != "worker":
+            _move_aside(out)
         settings = resolve_settings(args, out / args.project)
         if args.role == "worker":
             from companion.search.worker import run_worker

@@ -62,7 +62,7 @@ def prepare_project(
     elif exists and not resume:
         raise CompanionError(
             f"{project_dir} already holds a search: pass --resume to continue it or --fresh "
-            "to start again (its trials are deleted)"
+            "to start again (the old folder is moved aside)"
         )
     elif exists:
         stored = load_settings(project_dir)
