@@ -19,25 +19,26 @@
 #
 # Problem 1 of CS 155 set 4, worked with the `companion` library. Each section states the
 # set's question, answers it with the chapter's own functions (`chapters.ch1_principles`),
-# draws the figures and reads the numbers. Change a setting in a cell and run it again.
-# `python -m chapters.ch1_principles` runs the same problems and writes a full report.
+# draws the figures and reads the numbers: the reading is the chapter's own text, the same
+# as `python -m chapters.ch1_principles` writes in its report, chosen by this run's numbers.
+# Change a setting in a cell and run it again.
 
 # %%
 # On Colab or in a fresh environment, install the companion first (remove the leading #):
 # # !pip install "companion @ git+https://github.com/OWNER/companion"
 import logging
 
+from IPython.display import Markdown, display
+
 from chapters import ch1_principles as ch1
-from companion import playground_dataset, plot_heatmap, set_seed
-from companion.boundary import plot_boundary, plot_neurons
+from companion import plot_heatmap, set_seed
+from companion.boundary import animation_html, plot_boundary, plot_neurons
+from companion.seed import derive_seed
 
-QUICK = True  # True: short training (about a minute in all); False: the set's settings
-SEED = 0
-logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in the outputs
-
+QUICK = True  # True: 2 seeds, short training (well under a minute); False: the set's settings
+SEED = 0  # the base seed: every data draw and start below is derived from it
 set_seed(SEED)
-# The demos' data: the Playground's circle, 500 points, no noise, half for training.
-data = playground_dataset("circle", 500, noise=0.0, seed=SEED, train_fraction=0.5)
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in the outputs
 
 # %% [markdown]
 # ## 1A. Backpropagation and initialisation: ReLU from random and zero starts
@@ -45,52 +46,73 @@ data = playground_dataset("circle", 500, noise=0.0, seed=SEED, train_fraction=0.
 # *The set:* train the Playground's two demos (circle data, a 4-2 ReLU net, batch 10,
 # learning rate 0.03) for about 250 iterations, one from a random start and one from all
 # zeros, and explain with backprop why they differ.
-
-# %% tags=["figure"]
-EPOCHS_1A = 250  # the set's; cheap enough in quick mode too
-demos = ch1.init_demos(data, epochs=EPOCHS_1A, seed=SEED)
-random_start, zero_start = demos.runs["random"], demos.runs["zeros"]
-fig = ch1.loss_figure(demos.runs)
-
-# %% tags=["figure"]
-fig = ch1.boundary_figure(demos.runs, data)
-
-# %% tags=["figure"]
-plot_neurons(random_start.neurons, title="random start: each hidden unit at the end")
+#
+# The Playground varies a lot from one seed to the next, so each demo runs with several
+# seeds; a seed draws both the data (a fresh circle sample, `ch1.circle(seed, SEED)`) and
+# the random start.
 
 # %%
-moved = "never moved" if demos.zero_weights_moved == 0 else "moved"
-print(
-    f"Random start: test loss {random_start.history['val_loss'].iloc[0]:.3f} -> "
-    f"{random_start.final_test_loss:.4f} in {EPOCHS_1A} epochs.\n"
-    f"Zero start: test loss ends at {zero_start.final_test_loss:.4f}. The largest gradient "
-    f"outside the output bias was {demos.zero_max_gradient_training:g} over "
-    f"{len(zero_start.outside_output_bias)} checks, and every weight but the output bias "
-    f"{moved} from 0 (largest: {demos.zero_weights_moved:g})."
-)
-zero_start.start_gradients  # the gradient tape at the zero start, one row per weight
+DEMO_SEEDS = (0, 1) if QUICK else (0, 1, 2)  # add seeds to see more of the spread
+EPOCHS_1A = 250  # the set's; cheap enough in quick mode too
+demos = ch1.init_demos(seeds=DEMO_SEEDS, epochs=EPOCHS_1A, seed=SEED)
+ch1.seed_table(demos.table)  # every run's milestones ("not within N": never got there)
+
+# %% tags=["figure"]
+fig = ch1.loss_figure(demos.runs, train=True)
+
+# %% tags=["figure"]
+first = [run for run in demos.runs if run.seed == DEMO_SEEDS[0]]
+fig = ch1.boundary_figure(first)  # the output over [−6, 6]², orange −1, blue +1
+
+# %% tags=["figure"]
+fig = ch1.final_boundary_figure(demos.runs)
+
+# %% tags=["figure"]
+fig = plot_neurons(first[0].neurons, title="random start: each hidden unit at the end")
 
 # %% [markdown]
-# From zeros, a hidden layer's gradient δ^l (x^(l−1))ᵀ carries W^(l+1) = 0 inside δ^l, and
-# the output layer's carries x^(L−1) = ReLU(0) = 0: only the output bias can move, and a bias
-# alone cannot make the output depend on the input. The random start breaks the symmetry.
-#
-# **Try it:** change the learning rate and see what the random start reaches.
+# The boundaries over the epochs, every seed, as the Playground shows them live (press play):
+
+# %% tags=["animation"]
+animation_html(ch1.boundary_animation(demos.runs, title="1A"))
+
+# %% [markdown]
+# **The reading**, as the chapter's report writes it from these numbers:
+
+# %%
+display(Markdown(ch1.text_1a(demos)))
+
+# %% [markdown]
+# **Try it:** change the learning rate and see what the random start reaches. The run
+# below uses the first seed's data and start, so only the learning rate differs from 1A's.
 
 # %% tags=["figure"]
 LEARNING_RATE = 0.1  # the Playground's is 0.03; try 0.003 or 0.3
-trial = ch1.playground_demo(data, learning_rate=LEARNING_RATE, epochs=EPOCHS_1A, seed=SEED)
-print(
-    f"learning rate {LEARNING_RATE:g}: final test loss {trial.final_test_loss:.4f} "
-    f"(0.03 gave {random_start.final_test_loss:.4f})"
+EPOCHS = EPOCHS_1A
+same = first[0]  # 1A's random-start run of the first seed
+trial = ch1.playground_demo(
+    same.data,
+    learning_rate=LEARNING_RATE,
+    epochs=EPOCHS,
+    seed=derive_seed(SEED, f"init-{same.seed}"),  # the start 1A drew for that seed
+    seed_index=same.seed,
 )
-plot_boundary(
+now, then = trial.milestones(), same.milestones()
+print(
+    f"learning rate {LEARNING_RATE:g}, {EPOCHS} epochs: final test loss "
+    f"{now['final_test_loss']:.4f}, first below 0.05 at epoch "
+    f"{ch1.epoch_text(now['first_below_0_05'], EPOCHS)}\n"
+    f"learning rate 0.03, {EPOCHS_1A} epochs: final test loss {then['final_test_loss']:.4f}, "
+    f"first below 0.05 at epoch {ch1.epoch_text(then['first_below_0_05'], EPOCHS_1A)}"
+)
+d = trial.data
+fig = plot_boundary(
     trial.model,
-    data.x_train,
-    data.y_train,
-    x_test=data.x_test,
-    y_test=data.y_test,
-    title=f"learning rate {LEARNING_RATE:g}, {EPOCHS_1A} epochs",
+    d.x_train,
+    d.y_train,
+    x_test=d.x_test,
+    y_test=d.y_test,
+    title=f"learning rate {LEARNING_RATE:g}, {EPOCHS} epochs, seed {trial.seed}",
 )
 
 # %% [markdown]
@@ -98,58 +120,46 @@ plot_boundary(
 #
 # *The set:* switch both demos to sigmoid and train each for 4000 iterations; explain how the
 # learned models and the speed of learning differ from 1A, by backprop and the sigmoid.
+#
+# The sigmoid demos run next to the random-start ReLU net with the same seeds as 1A (the
+# same data and starts, so ReLU and sigmoid compare seed by seed). Quick mode trains
+# 600 epochs: too short to see everything the set's 4000 show, and the reading says so.
 
 # %%
-EPOCHS_1B = 300 if QUICK else 4000
-activations = ch1.activation_demos(data, epochs=EPOCHS_1B, seed=SEED)
-ch1.settle_table(activations)
+EPOCHS_1B = 600 if QUICK else 4000  # the set's 4000 take a few minutes per seed
+activations = ch1.activation_demos(seeds=DEMO_SEEDS, epochs=EPOCHS_1B, seed=SEED)
+ch1.spread_table(activations.table)  # min / median / max over the seeds
 
 # %% tags=["figure"]
-fig = ch1.loss_figure(activations.runs, train=False)
+fig = ch1.loss_figure(activations.runs)
 
 # %% tags=["figure"]
-sigmoid_runs = {k: r for k, r in activations.runs.items() if k.startswith("sigmoid")}
-fig = ch1.boundary_figure(sigmoid_runs, data)
+sigmoid = [run for run in activations.runs if run.activation == "sigmoid"]
+fig = ch1.boundary_figure([run for run in sigmoid if run.seed == DEMO_SEEDS[0]])
 
 # %% tags=["figure"]
-random_runs = {k: r for k, r in activations.runs.items() if k.endswith("random")}
-fig = ch1.gradient_figure(random_runs)
-
-# %%
-settle = activations.settle
-
-
-def settled(key: str) -> str:
-    """When a run settled, or that it had not by the end."""
-    if settle[key] >= 0.95 * EPOCHS_1B:
-        return f"had not settled by epoch {EPOCHS_1B}"
-    return f"settled at epoch {settle[key]}"
-
-
-print(
-    f"From a random start the ReLU net {settled('relu/random')} and the sigmoid net "
-    f"{settled('sigmoid/random')}.\n"
-    + ch1.zero_sigmoid_progress(activations.runs["sigmoid/zeros"], settle["sigmoid/zeros"])
-    + f"\nThe zero-started sigmoid units differ by at most {activations.zero_symmetry_max:g} "
-    f"over the run, and moving across their shared direction changes the output by at most "
-    f"{activations.zero_boundary_spread:.3g}: "
-    + (
-        "identical units, a straight boundary."
-        if activations.zero_boundary_spread < 1e-3
-        else "the units are not identical here."
-    )
-)
+fig = ch1.gradient_figure([run for run in activations.runs if run.init == "playground"])
 
 # %% [markdown]
-# σ′(s) ≤ ¼, so every sigmoid layer the error passes back through shrinks it: the lower
-# layers start almost still (the gradient figure). From zeros, sigmoid(0) = ½ ≠ 0 lets the
-# output weights move, but all units of a layer get the same update and stay identical.
+# The sigmoid runs' boundaries over the epochs, every seed:
+
+# %% tags=["animation"]
+animation_html(ch1.boundary_animation(sigmoid, title="1B"))
+
+# %% [markdown]
+# **The reading**, as the chapter's report writes it from these numbers:
+
+# %%
+display(Markdown(ch1.text_1b(activations)))
 
 # %% [markdown]
 # ## 1C. Dying ReLU and data ordering
 #
 # *The set:* 1000 points, 500 labelled −1 and 500 +1; train a ReLU net by SGD seeing all the
 # negatives first. What happens? (Hint: dying ReLU.)
+#
+# One pass, one example a step, all the negatives first or shuffled, from the same start.
+# A unit is **dead** when it outputs 0 on every one of the 1000 points.
 
 # %% tags=["figure"]
 SEEDS_1C = (0,) if QUICK else (0, 1, 2, 3, 4)
@@ -165,8 +175,14 @@ dying = ch1.dying_relu(
 fig = ch1.dying_figure(dying)
 
 # %%
-print(ch1.dying_summary(dying.table))
+display(Markdown(ch1.dying_summary(dying.table)))
 dying.table
+
+# %% [markdown]
+# During the negatives every step says "output −1"; a unit feeding the output positively
+# is pushed down until its input is ≤ 0 on every point, where ReLU′ = 0 and no gradient
+# reaches it again. Whether that, or just fitting the class seen last, is what spoils the
+# ordered run is read off the numbers above.
 
 # %% [markdown]
 # ## 1D. Approximating functions: OR
@@ -175,16 +191,19 @@ dying.table
 # output ≥ 1 where OR is 1, exactly 0 where it is 0.
 
 # %% tags=["figure"]
-WEIGHTS, BIAS = (2.0, 2.0), -1.0  # one ReLU unit, no hidden layer
+WEIGHTS, BIAS = (2.0, 2.0), -1.0  # one ReLU unit, no hidden layer; try (1, 1) and 0
 or_net = ch1.or_network(weights=WEIGHTS, bias=BIAS)
-print(
-    f"ReLU({WEIGHTS[0]:g}·x1 + {WEIGHTS[1]:g}·x2 {BIAS:+g}) meets the set's rule on all four "
-    f"inputs: {or_net.correct} ({or_net.hidden_units} hidden units)"
-)
 or_grid = or_net.table.pivot(index="x2", columns="x1", values="output")
 fig = plot_heatmap(or_grid.values, xlabels=or_grid.columns, ylabels=or_grid.index, title="OR")
 fig.axes[0].set(xlabel="x1", ylabel="x2")
-fig
+print(
+    f"ReLU({WEIGHTS[0]:g}·x1 + {WEIGHTS[1]:g}·x2 {'−+'[BIAS >= 0]} {abs(BIAS):g}) meets the "
+    f"set's rule on all four "
+    f"inputs: {or_net.correct} ({or_net.hidden_units} hidden units)"
+)
+
+# %%
+display(Markdown(ch1.text_1d(or_net)))  # the report's text, written for the set's weights
 
 # %% [markdown]
 # ## 1E. Approximating functions: XOR
@@ -192,11 +211,11 @@ fig
 # *The set:* the fewest fully connected ReLU layers that compute XOR, and why fewer cannot.
 
 # %%
-STARTS = 3 if QUICK else 20
+STARTS = 3 if QUICK else 20  # random starts per net
 xor = ch1.xor_networks(
     starts=STARTS, epochs=600, hidden_sizes=(2, 8), learning_rate=0.05, seed=SEED
 )
-xor.handbuilt.table
+xor.handbuilt.table  # h1 = x1 and not x2, h2 = x2 and not x1, out = ReLU(2·h1 + 2·h2 − 1)
 
 # %% tags=["figure"]
 shares = xor.two_layer.groupby(["hidden", "output"])["all_four_right"].mean().unstack()
@@ -210,12 +229,24 @@ fig = plot_heatmap(
     title=f"two layers: share of {STARTS} starts with XOR right",
 )
 fig.axes[0].set(xlabel="output unit", ylabel="hidden units")
-fig
-
-# %%
+single_best = int(xor.single_layer["right"].max())
 print(
-    f"The hand-built two-layer net computes XOR: {xor.handbuilt.correct}. A single ReLU unit, "
-    f"trained from {STARTS} starts, gets at most {xor.single_layer['right'].max()} of 4 right "
-    f"(XOR is not linearly separable); the two-layer nets get all four in "
-    f"{xor.two_layer['all_four_right'].mean():.0%} of their starts."
+    f"The hand-built two-layer net computes XOR: {xor.handbuilt.correct}.\n"
+    f"A single ReLU unit, trained from {STARTS} starts, gets at most {single_best} of 4 right"
+    + (
+        " (XOR is not linearly separable)."
+        if single_best < 4
+        else ": all four, which one layer cannot do; look for a bug."
+    )
+    + "\nTwo-layer nets, share of starts with all four right: "
+    + "; ".join(f"{h} hidden, {o} output: {v:.0%}" for (h, o), v in shares.stack().items())
 )
+
+# %% [markdown]
+# A single layer of ReLU units is 0 on one side of a line and grows on the other, so
+# "output ≥ 1" and "output = 0" are split by a straight line; XOR's pairs (0, 1), (1, 0) and
+# (0, 0), (1, 1) share the midpoint (½, ½), which would have to lie on both sides. Two
+# layers suffice: two hidden units each pick out one of the 1-cases and the output ORs them
+# (1D). A trained start can fail when a unit is off on all four inputs (dead, as in 1C) and
+# gets no gradient; with a ReLU output, the output unit itself can be that unit. The shares
+# above show how often it happens here by width and output (more starts, a steadier share).

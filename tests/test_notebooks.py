@@ -1,8 +1,8 @@
 """The chapter notebooks: stored clean, in sync with their sources, and run end to end.
 
 Each notebook runs in quick mode (QUICK = True, as stored) through a real Jupyter kernel,
-one kernel per notebook. A run fails on any cell error, and when a cell tagged "figure"
-leaves no image in its outputs.
+one kernel per notebook. A run fails on any cell error, when a cell tagged "figure"
+leaves no image in its outputs, and when one tagged "animation" leaves no inline player.
 """
 
 import importlib
@@ -18,6 +18,8 @@ NOTEBOOKS = ROOT / "notebooks"
 CHAPTERS = ["ch1_principles", "ch2_inside", "ch3_depth_width", "ch4_cnn"]
 # Problems whose answer is a number or a table, not a picture.
 NO_FIGURE = {"2A": "versions", "4B": "a parameter count and a shape"}
+# Problems whose boundaries play as an animation (a cell tagged "animation").
+ANIMATED = {"ch1_principles": {"1A", "1B"}}
 HEADING = re.compile(r"^## (\S+?)\. ", re.M)
 
 
@@ -39,8 +41,18 @@ def sections(nb) -> dict[str, list]:
     return found
 
 
+def tagged(cells, tag: str) -> list:
+    return [c for c in cells if tag in c.get("metadata", {}).get("tags", [])]
+
+
 def figure_cells(cells) -> list:
-    return [c for c in cells if "figure" in c.get("metadata", {}).get("tags", [])]
+    return tagged(cells, "figure")
+
+
+def player_frames(cell) -> int:
+    """How many frames the cell's inline animation player holds (0: no player)."""
+    html = "".join(o["data"]["text/html"] for o in cell.outputs if "text/html" in o.get("data", {}))
+    return html.count("data:image/png") if 'class="animation"' in html else 0
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -74,6 +86,8 @@ def test_notebook_walks_every_problem_with_a_figure(chapter):
     for problem, cells in found.items():
         if problem not in NO_FIGURE:
             assert figure_cells(cells), f"{chapter} {problem} has no cell tagged 'figure'"
+    animated = {p for p, cells in found.items() if tagged(cells, "animation")}
+    assert animated == ANIMATED.get(chapter, set())
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -85,3 +99,5 @@ def test_notebook_runs_in_quick_mode_and_draws_every_figure(chapter, tmp_path):
     for problem, cells in sections(nb).items():
         for cell in figure_cells(cells):
             assert images(cell), f"{chapter} {problem}: no figure from\n{cell.source}"
+        for cell in tagged(cells, "animation"):
+            assert player_frames(cell) > 1, f"{chapter} {problem}: no animation from\n{cell.source}"
