@@ -30,9 +30,10 @@ import keras
 import keras_tuner as kt
 import numpy as np
 import pandas as pd
+from keras_tuner.src.distribute.oracle_client import OracleClient
 
 from companion.errors import CompanionError
-from companion.progress import trial_done
+from companion.progress import handler, trial_done
 from companion.seed import derive_seed, set_seed
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,10 @@ class _Timed:
 
 def _log_trial(oracle: kt.Oracle, trial) -> None:
     """One progress line per finished trial (shown only where progress is shown)."""
+    # A distributed worker's oracle is a gRPC client without the trial table; its
+    # launcher shows the trials instead.
+    if handler() is None or isinstance(oracle, OracleClient):
+        return
     finished = [t for t in oracle.trials.values() if t.status == "COMPLETED"]
     best = oracle.get_best_trials(1)
     trial_done(

@@ -32,8 +32,8 @@
 import logging
 
 from chapters import ch2_inside as ch2
-from companion import load_covid_csv, log_odds_weights, plot_history, set_seed, synthetic_covid
-from companion.linear import dense_layers
+from companion import load_covid_csv, plot_history, set_seed, synthetic_covid
+from companion.linear import dense_layers, log_odds_weights
 
 QUICK = True  # True: 20,000 synthetic cases (about a minute in all); False: 400,000
 CSV = None  # or your copy of COVID-19_Case_Surveillance_Public_Use_Data_Subset.csv

@@ -32,7 +32,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from chapters import ch4_cnn as ch4
-from companion import load_mnist, one_hot, plot_grid_heatmap, plot_heatmap, plot_lines, set_seed
+from companion import load_mnist, one_hot, plot_heatmap, plot_lines, set_seed
+from companion.tuning import plot_grid_heatmap
 
 QUICK = True  # True: the shipped sample and short training (about a minute); False: full MNIST
 SEED = 0
