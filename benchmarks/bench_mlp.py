@@ -30,7 +30,7 @@ def plain_epoch_seconds(data, recipe, *, epochs: int, seed: int) -> list[float]:
     import numpy as np
 
     from companion.augment import shifted_batches
-    from companion.mlp import mlp
+    from companion.budget import mlp
     from companion.seed import set_seed
 
     set_seed(seed)

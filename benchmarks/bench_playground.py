@@ -4,9 +4,9 @@ One 4000-epoch run (250 training points, batch 10: 25 SGD steps an epoch) of the
 sigmoid net on the circle data, from the same start, through `fast_fit` (which also
 scores the train and test loss after every epoch) and through
 `model.fit(..., epochs=4000, shuffle=False)`. Both times include tracing. The last line
-printed is one JSON object: companion_s, keras_s, ratio (keras_s / companion_s), both runs'
-final train and test losses, and whether the targets (≤ 20 s, ≥ 5× faster, same losses)
-are met.
+printed is one JSON object: companion_s, keras_s, ratio (companion_s / keras_s, as in every
+benchmark here: below 1 is faster), both runs' final train and test losses, and whether the
+targets (≤ 20 s, ratio ≤ 0.2, same losses) are met.
 
     python benchmarks/bench_playground.py            # the full 4000 epochs
     python benchmarks/bench_playground.py --epochs 200
@@ -24,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-TARGET_SECONDS, TARGET_RATIO, LOSS_TOLERANCE = 20.0, 5.0, 1e-5
+TARGET_SECONDS, TARGET_RATIO, LOSS_TOLERANCE = 20.0, 0.2, 1e-5
 
 
 def build(seed: int, activation: str):
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
         "activation": args.activation,
         "companion_s": round(companion_s, 2),
         "keras_s": round(keras_s, 2),
-        "ratio": round(keras_s / companion_s, 2),
+        "ratio": round(companion_s / keras_s, 4),
         "companion_final_train_loss": float(history["loss"].iloc[-1]),
         "keras_final_train_loss": model_loss(plain, x, y),
         "companion_final_test_loss": float(history["val_loss"].iloc[-1]),
@@ -99,7 +99,7 @@ def main(argv=None) -> int:
     )
     result["losses_agree"] = agree
     result["meets_targets"] = bool(
-        agree and companion_s <= TARGET_SECONDS and result["ratio"] >= TARGET_RATIO
+        agree and companion_s <= TARGET_SECONDS and result["ratio"] <= TARGET_RATIO
     )
     result["versions"] = {
         k: v for k, v in library_versions().items() if k in ("keras", "tensorflow")

@@ -809,4 +809,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    from companion.runner import use_headless_backend
+
+    use_headless_backend()  # the command line draws to files; a notebook keeps its backend
     sys.exit(main())

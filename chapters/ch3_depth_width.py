@@ -309,7 +309,7 @@ def train_recipe(
     import keras
 
     from companion.augment import shifted_batches
-    from companion.mlp import check_budget, mlp
+    from companion.budget import check_budget, mlp
     from companion.seed import set_seed
     from companion.training import one_hot, train
 
@@ -450,7 +450,7 @@ def plot_budget_runs(result: BudgetResult, *, axes=None):
     right.grid(alpha=0.3)
     right.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig = left.figure
-    from companion.mlp import describe_widths
+    from companion.budget import describe_widths
 
     fig.suptitle(f"{result.problem}: {describe_widths(list(result.recipe.widths))}")
     fig.tight_layout()
@@ -557,7 +557,7 @@ def study_shapes(
     budget: int, depths=STUDY_DEPTHS, taper: float = STUDY_TAPER
 ) -> list[tuple[int, ...]]:
     """The ways to spend a budget compared: even splits over each depth, plus one taper."""
-    from companion.mlp import split_budget
+    from companion.budget import split_budget
 
     shapes = [tuple(split_budget(budget, d)) for d in depths]
     shapes.append(tuple(split_budget(budget, 3, ratio=taper)))
@@ -653,7 +653,7 @@ def tune_budgets(
     batch_size: int = STUDY_BATCH,
 ) -> pd.DataFrame:
     """A keras-tuner random search per budget over depth (1-4), taper and dropout."""
-    from companion.mlp import BudgetHyperModel
+    from companion.budget import BudgetHyperModel
     from companion.seed import derive_seed
     from companion.training import one_hot
     from companion.tuning import make_tuner, trials_dataframe
@@ -938,4 +938,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    from companion.runner import use_headless_backend
+
+    use_headless_backend()  # the command line draws to files; a notebook keeps its backend
     sys.exit(main())

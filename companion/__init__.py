@@ -1,110 +1,101 @@
 """companion: a Keras 3 teaching library for Caltech CS 155, problem set 4.
 
-`from companion import cnn, train, load_mnist` gives the pieces the chapters use. Names
-are imported on first use, so `import companion` itself is fast (no TensorFlow yet).
+`from companion import cnn, train, load_mnist` gives the pieces a student or instructor uses;
+everything else stays importable from its module (`from companion.callbacks import dead_units`).
+Names load on first use, so `import companion` itself is fast and imports no TensorFlow.
 """
 
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-# public name -> module that defines it
+# public name -> the module that defines it, grouped as in the README
 _EXPORTS = {
+    # Reproducibility and errors: one seeding helper; every user error is a CompanionError.
     "set_seed": "companion.seed",
-    "derive_seed": "companion.seed",
     "CompanionError": "companion.errors",
-    "DataError": "companion.errors",
-    "RuleError": "companion.errors",
+    # Data: MNIST (full, local file or shipped sample), Playground 2-D sets, COVID-19 case data.
     "load_mnist": "companion.data.mnist",
-    "read_mnist": "companion.data.mnist",
     "MnistData": "companion.data.mnist",
+    "playground_dataset": "companion.data.playground",
+    "load_covid_csv": "companion.data.covid",
+    "synthetic_covid": "companion.data.covid",
+    "prepare_covid": "companion.tabular",
+    # Models: builders and the set's rules they must obey.
     "cnn": "companion.models",
-    "set_dropout": "companion.models",
-    "check_rate": "companion.models",
+    "mlp": "companion.budget",
+    "linear_net": "companion.linear",
+    "playground_model": "companion.playground",
+    "model_from_weights": "companion.handbuilt",
     "ModelRules": "companion.models",
     "CNN_RULES": "companion.models",
     "check_model": "companion.models",
-    "DropoutSweep": "companion.sweep",
-    "VariableDropout": "companion.sweep",
+    "check_budget": "companion.budget",
+    "count_hidden_units": "companion.budget",
+    # Training: fit with the standard callbacks, fast Playground loops, augmentation, sweeps.
     "train": "companion.training",
     "one_hot": "companion.training",
+    "fast_fit": "companion.playground",
+    "shifted_batches": "companion.augment",
+    "DropoutSweep": "companion.sweep",
     "TrainingCurves": "companion.callbacks",
-    "EpochTimer": "companion.callbacks",
+    "DecisionBoundary": "companion.callbacks",
+    "DeadReluMonitor": "companion.callbacks",
+    # Plots: each draws on an `ax` it is given (or a new figure) and returns the figure.
     "plot_history": "companion.plots",
-    "plot_heatmap": "companion.plots",
     "plot_lines": "companion.plots",
+    "plot_heatmap": "companion.plots",
     "plot_images": "companion.plots",
-    "conv_output_size": "companion.shapes",
-    "conv2d_output_shape": "companion.shapes",
-    "conv2d_params": "companion.shapes",
-    "pool_output_size": "companion.shapes",
-    "dense_params": "companion.shapes",
-    "patch_coverage": "companion.shapes",
+    "plot_boundary": "companion.boundary",
+    "plot_boundaries": "companion.boundary",
+    # Tuning: keras-tuner with the usual mistakes caught, and its results as a table.
     "make_tuner": "companion.tuning",
     "grid_size": "companion.tuning",
     "trials_dataframe": "companion.tuning",
-    "plot_grid_heatmap": "companion.tuning",
-    "RunFolder": "companion.report",
-    "library_versions": "companion.env",
-    "backend_report": "companion.env",
-    "count_hidden_units": "companion.mlp",
-    "check_budget": "companion.mlp",
-    "hidden_widths": "companion.mlp",
-    "describe_widths": "companion.mlp",
-    "mlp": "companion.mlp",
-    "split_budget": "companion.mlp",
-    "shifted_batches": "companion.augment",
-    "BudgetHyperModel": "companion.mlp",
-    "playground_dataset": "companion.data.playground",
-    "ordered_dataset": "companion.data.playground",
-    "PlaygroundData": "companion.data.playground",
-    "feature_columns": "companion.data.playground",
-    "playground_model": "companion.playground",
-    "fast_fit": "companion.playground",
-    "half_squared_error": "companion.playground",
-    "settle_epoch": "companion.playground",
-    "model_from_weights": "companion.handbuilt",
-    "truth_table": "companion.handbuilt",
-    "DecisionBoundary": "companion.callbacks",
-    "DeadReluMonitor": "companion.callbacks",
-    "SymmetryMonitor": "companion.callbacks",
-    "GradientNorms": "companion.callbacks",
-    "dead_fraction": "companion.callbacks",
-    "dead_units": "companion.callbacks",
-    "symmetry": "companion.callbacks",
-    "gradient_norms": "companion.callbacks",
-    "plot_boundary": "companion.boundary",
-    "plot_boundaries": "companion.boundary",
-    "plot_neurons": "companion.boundary",
-    "SampleFallbackWarning": "companion.data.mnist",
+    "BudgetHyperModel": "companion.budget",
+    # Arithmetic: output shapes and parameter counts, by hand.
+    "conv_output_size": "companion.shapes",
+    "pool_output_size": "companion.shapes",
+    "conv2d_params": "companion.shapes",
+    "dense_params": "companion.shapes",
     "batch_norm_params": "companion.shapes",
-    "metric_pairs": "companion.plots",
-    "history_frame": "companion.plots",
-    "fraction_text": "companion.plots",
-    "best_so_far": "companion.tuning",
+    # Reports: a run folder written problem by problem, and Markdown tables.
+    "RunFolder": "companion.report",
     "markdown_table": "companion.report",
-    "load_covid_csv": "companion.data.covid",
-    "synthetic_covid": "companion.data.covid",
-    "write_covid_csv": "companion.data.covid",
-    "covid_description": "companion.data.covid",
-    "prepare_covid": "companion.tabular",
-    "TabularData": "companion.tabular",
-    "roc_auc": "companion.tabular",
-    "balanced_accuracy": "companion.tabular",
-    "binary_scores": "companion.tabular",
-    "standardise": "companion.tabular",
-    "undersample": "companion.tabular",
-    "class_weights": "companion.tabular",
-    "split_frame": "companion.tabular",
-    "linear_net": "companion.linear",
-    "collapse_linear": "companion.linear",
-    "multiply_out": "companion.linear",
-    "log_odds_weights": "companion.linear",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [*_EXPORTS, "__version__"]
+
+if TYPE_CHECKING:  # what IDEs and type checkers read; at run time names load lazily below
+    from companion.augment import shifted_batches
+    from companion.boundary import plot_boundaries, plot_boundary
+    from companion.budget import BudgetHyperModel, check_budget, count_hidden_units, mlp
+    from companion.callbacks import DeadReluMonitor, DecisionBoundary, TrainingCurves
+    from companion.data.covid import load_covid_csv, synthetic_covid
+    from companion.data.mnist import MnistData, load_mnist
+    from companion.data.playground import playground_dataset
+    from companion.errors import CompanionError
+    from companion.handbuilt import model_from_weights
+    from companion.linear import linear_net
+    from companion.models import CNN_RULES, ModelRules, check_model, cnn
+    from companion.playground import fast_fit, playground_model
+    from companion.plots import plot_heatmap, plot_history, plot_images, plot_lines
+    from companion.report import RunFolder, markdown_table
+    from companion.seed import set_seed
+    from companion.shapes import (
+        batch_norm_params,
+        conv2d_params,
+        conv_output_size,
+        dense_params,
+        pool_output_size,
+    )
+    from companion.sweep import DropoutSweep
+    from companion.tabular import prepare_covid
+    from companion.training import one_hot, train
+    from companion.tuning import grid_size, make_tuner, trials_dataframe
 
 
 def __getattr__(name: str):
@@ -112,8 +103,11 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(_EXPORTS[name]), name)
         globals()[name] = value
         return value
-    raise AttributeError(f"module 'companion' has no attribute {name!r}")
+    raise AttributeError(
+        f"module 'companion' has no attribute {name!r}; internals are imported from their "
+        "module (e.g. `from companion.callbacks import dead_units`)"
+    )
 
 
 def __dir__():
-    return sorted(list(globals()) + __all__)
+    return sorted(set(globals()) | set(__all__))

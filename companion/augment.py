@@ -30,6 +30,8 @@ def shifted_batches(
     """
     import tensorflow as tf
 
+    if not hasattr(x, "ndim") or not hasattr(y, "__len__") or len(x) != len(y):
+        raise ValueError("shifted_batches needs arrays x and y with one row of y per image")
     if int(max_shift) < 0:
         raise ValueError(f"max_shift must be 0 or more, got {max_shift}")
     if x.ndim == 2:

@@ -2,8 +2,8 @@
 
 The output is shaded orange (−1) through light grey (0) to blue (+1) over [−6, 6]², the
 same square at every epoch so snapshots compare; training points get a light edge, test
-points a dark one. Every function draws on an `ax` it is given (or a new one) and
-returns the figure.
+points a dark one. Every function draws on an `ax` it is given (or a new one, shown once
+in Jupyter: `companion.figures`) and returns the figure.
 """
 
 from __future__ import annotations
@@ -62,10 +62,10 @@ def neuron_grids(
 
 
 def _axes(ax=None, *, figsize=(4, 4)):
-    import matplotlib.pyplot as plt
+    from companion.figures import subplots
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
+        fig, ax = subplots(figsize=figsize)
         return fig, ax
     return ax.figure, ax
 
@@ -151,12 +151,12 @@ def plot_boundaries(
     discretize: bool = False,
 ):
     """Several boundary grids side by side (e.g. epochs of one run), titled by their keys."""
-    import matplotlib.pyplot as plt
+    from companion.figures import subplots
 
     if not grids:
         raise ValueError("no boundary grids to plot; take snapshots first")
     if axes is None:
-        fig, axes = plt.subplots(1, len(grids), figsize=(2.6 * len(grids), 2.8), squeeze=False)
+        fig, axes = subplots(1, len(grids), figsize=(2.6 * len(grids), 2.8), squeeze=False)
     axes = np.asarray(axes).ravel()
     if len(axes) < len(grids):
         raise ValueError(f"{len(grids)} grids need as many axes, got {len(axes)}")
@@ -177,13 +177,13 @@ def plot_boundaries(
 
 def plot_neurons(layers_grids, *, axes=None, domain: float = 6.0, title: str = ""):
     """Every hidden unit's output as a thumbnail, one column per layer (the Playground's nodes)."""
-    import matplotlib.pyplot as plt
+    from companion.figures import subplots
 
     if not layers_grids:
         raise ValueError("no hidden layers to draw")
     rows = max(g.shape[-1] for g in layers_grids)
     if axes is None:
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             rows, len(layers_grids), figsize=(1.3 * len(layers_grids), 1.3 * rows), squeeze=False
         )
     axes = np.asarray(axes).reshape(rows, len(layers_grids))

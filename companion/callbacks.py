@@ -10,15 +10,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-
-def in_notebook() -> bool:
-    """True inside a Jupyter kernel (where figures are shown inline)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+from companion.jupyter import in_notebook
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -36,7 +28,8 @@ class TrainingCurves(keras.callbacks.Callback):
     """Redraws every metric beside its `val_` pair at each epoch end.
 
     Metric names are read from the logs (nothing is hard-coded). In a script the figure
-    goes to `path` (a PNG); in Jupyter it is also shown inline.
+    goes to `path` (a PNG); in Jupyter it is also shown inline, as one image per `fit`
+    that updates in place.
 
     Args:
         path: the PNG to write (None: only show inline).
@@ -49,9 +42,10 @@ class TrainingCurves(keras.callbacks.Callback):
         self.path = Path(path) if path else None
         self.every, self.title = max(1, int(every)), title
         self.rows: list[dict[str, float]] = []
+        self._shown = None  # the notebook's display handle for this fit's figure
 
     def on_train_begin(self, logs=None):
-        self.rows = []
+        self.rows, self._shown = [], None
 
     def on_epoch_end(self, epoch, logs=None):
         # Copy the logs: Keras reuses the dict, so keeping a reference keeps only the last.
@@ -62,22 +56,33 @@ class TrainingCurves(keras.callbacks.Callback):
 
     def draw(self) -> None:
         """Draw the curves so far to the PNG (and inline in Jupyter)."""
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
 
-        from companion.plots import plot_history
+        from companion.plots import metric_pairs, plot_history
 
         if not self.rows:
             return
-        fig = plot_history(pd.DataFrame(self.rows), title=self.title)
+        notebook = in_notebook()
+        if not (self.path or notebook):
+            return
+        frame = pd.DataFrame(self.rows)
+        # A figure outside pyplot: nothing stays open for a notebook to draw a second time.
+        panels = len(metric_pairs(list(frame.columns)))
+        fig = Figure(figsize=(4.2 * panels, 3.4))
+        plot_history(frame, axes=fig.subplots(1, panels, squeeze=False)[0], title=self.title)
         if self.path:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fig.savefig(self.path, dpi=100, bbox_inches="tight")
-        if in_notebook():
-            from IPython.display import clear_output, display
+        if notebook:
+            import io
 
-            clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+            from IPython.display import Image
+
+            from companion.jupyter import show_live
+
+            png = io.BytesIO()
+            fig.savefig(png, format="png", dpi=80, bbox_inches="tight")
+            self._shown = show_live(Image(data=png.getvalue()), self._shown)
 
 
 # ---------------------------------------------------------------------------------------

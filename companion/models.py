@@ -49,6 +49,7 @@ def cnn(
     """
     check_rate(conv_dropout, "conv_dropout")
     check_rate(dropout)
+    _check_cnn_shape(input_shape, filters, kernel_size, padding, dense_units, num_classes)
     if not float(l2) >= 0.0:
         raise ValueError(f"l2 must be 0 or more, got {l2}")
     penalty = keras.regularizers.L2(float(l2)) if l2 > 0 else None
@@ -84,6 +85,32 @@ def cnn(
     model.add(layers.Dense(num_classes, kernel_regularizer=penalty))
     model.add(layers.Softmax())
     return model
+
+
+def _check_cnn_shape(input_shape, filters, kernel_size, padding, dense_units, num_classes) -> None:
+    """Refuse shapes that would build a model other than the one asked for."""
+    if len(tuple(input_shape)) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape}")
+    if not filters or any(int(f) < 1 for f in filters):
+        raise ValueError(
+            f"filters must list at least one positive width per conv block, got {filters!r}; "
+            "for a model without convolutions use companion.mlp"
+        )
+    if any(int(u) < 1 for u in dense_units):
+        raise ValueError(f"every entry of dense_units must be at least 1, got {dense_units!r}")
+    if int(num_classes) < 2:
+        raise ValueError(f"num_classes must be at least 2, got {num_classes}")
+    if padding not in ("same", "valid"):
+        raise ValueError(f"padding must be 'same' or 'valid', got {padding!r}")
+    size = min(input_shape[:2])
+    for block in range(1, len(filters) + 1):
+        # each block: a conv (shrinks by kernel_size - 1 when valid), then a 2x2 max pool
+        size = (size - (kernel_size - 1 if padding == "valid" else 0)) // 2
+        if size < 1:
+            raise ValueError(
+                f"a {input_shape[0]}×{input_shape[1]} input has no pixels left after conv "
+                f"block {block} of {len(filters)}; use fewer filters or padding='same'"
+            )
 
 
 def set_dropout(model: keras.Model, rate: float) -> int:

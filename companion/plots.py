@@ -1,4 +1,8 @@
-"""Plot helpers: each draws on an `ax` it is given (or a new one) and returns the figure."""
+"""Plot helpers: each draws on an `ax` it is given (or a new one) and returns the figure.
+
+A new figure comes from `companion.figures.subplots`: in Jupyter it shows once, whether the
+call is a cell's last line or not.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,10 @@ import pandas as pd
 
 
 def _axes(ax=None, *, figsize=(5, 4)):
-    import matplotlib.pyplot as plt
+    from companion.figures import subplots
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
+        fig, ax = subplots(figsize=figsize)
         return fig, ax
     return ax.figure, ax
 
@@ -29,12 +33,12 @@ def metric_pairs(columns: Sequence[str]) -> list[tuple[str, str | None]]:
 
 def plot_history(history, *, axes=None, title: str = ""):
     """One panel per metric, training beside validation, from a History/dict/DataFrame."""
-    import matplotlib.pyplot as plt
+    from companion.figures import subplots
 
     frame = history_frame(history)
     pairs = metric_pairs(list(frame.columns))
     if axes is None:
-        fig, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs), 3.4), squeeze=False)
+        fig, axes = subplots(1, len(pairs), figsize=(4.2 * len(pairs), 3.4), squeeze=False)
         axes = axes[0]
     fig = axes[0].figure
     x = frame["epoch"] if "epoch" in frame else np.arange(1, len(frame) + 1)
@@ -133,12 +137,12 @@ def plot_lines(
 
 def plot_images(images, labels=None, *, ncols: int = 10, axes=None, cmap="gray"):
     """A grid of images with optional titles."""
-    import matplotlib.pyplot as plt
+    from companion.figures import subplots
 
     images = np.asarray(images)
     nrows = int(np.ceil(len(images) / ncols))
     if axes is None:
-        fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.3 * nrows), squeeze=False)
+        fig, axes = subplots(nrows, ncols, figsize=(1.2 * ncols, 1.3 * nrows), squeeze=False)
     axes = np.asarray(axes).ravel()
     for i, ax in enumerate(axes):
         ax.axis("off")

@@ -121,7 +121,13 @@ def build_parser(
         action="store_true",
         help="keep finished problems of an earlier run in --out and continue searches",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    talk = parser.add_mutually_exclusive_group()
+    talk.add_argument(
+        "-v", "--verbose", action="store_true", help="also log details (and TensorFlow's own)"
+    )
+    talk.add_argument(
+        "-q", "--quiet", action="store_true", help="print only the problem lines (no progress)"
+    )
     if uses_mnist:
         parser.add_argument(
             "--mnist",
@@ -147,11 +153,19 @@ def select_problems(problems: Sequence[Problem], only: str | None) -> list[Probl
     return [p for p in problems if p.id.upper() in wanted]
 
 
-def _quiet_backend(verbose: bool) -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if not verbose else "1")
+def use_headless_backend() -> None:
+    """Draw figures to files only (matplotlib's Agg): for a chapter's command line.
+
+    Called by `python -m chapters.<name>` before it runs; the library itself never changes
+    the backend, so a chapter run inside a notebook leaves the notebook's as it was.
+    """
     import matplotlib
 
-    matplotlib.use("Agg")  # headless: figures go to files, nothing opens a window
+    matplotlib.use("Agg")
+
+
+def _quiet_backend(verbose: bool) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if not verbose else "1")
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(name)s: %(message)s",
@@ -159,6 +173,28 @@ def _quiet_backend(verbose: bool) -> None:
     )
     for noisy in ("absl", "tensorflow"):  # retracing notes etc. are not for students
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
+
+
+def _start_output(args: argparse.Namespace) -> None:
+    """Load TensorFlow without its start-up lines (unless -v); show progress (unless -q)."""
+    from companion.env import import_tensorflow_quietly
+
+    if args.verbose:
+        import tensorflow  # noqa: F401  (its own start-up lines are wanted with -v)
+    else:
+        import_tensorflow_quietly()
+    from companion import progress  # imports Keras, so only once TensorFlow is loaded
+
+    if args.quiet:
+        progress.detach()
+    else:
+        progress.attach()
+
+
+def _say(args: argparse.Namespace, line: str) -> None:
+    """A line of the chapter's own output (the header, the report path): not under -q."""
+    if not args.quiet:
+        print(line, flush=True)
 
 
 def run_chapter(
@@ -180,6 +216,7 @@ def run_chapter(
     try:
         chosen = select_problems(problems, args.only)
         _quiet_backend(args.verbose)
+        _start_output(args)
         return _run(chapter, title, problems, chosen, args, config or {})
     except CompanionError as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
@@ -193,6 +230,7 @@ def run_chapter(
 
 
 def _run(chapter, title, problems, chosen, args, config) -> int:
+    from companion import progress
     from companion.env import library_versions
     from companion.report import RunFolder
     from companion.seed import derive_seed, set_seed
@@ -212,15 +250,20 @@ def _run(chapter, title, problems, chosen, args, config) -> int:
         }
     )
     ctx = Context(args=args, run=run)
-    print(f"{title} -> {args.out}")
+    shown = progress.handler()
+    _say(args, f"{title} -> {args.out}")
     for problem in chosen:
         if args.resume and problem.id in run.completed:
             print(f"  {problem.id:<6} already done (kept from the earlier run)")
             continue
         set_seed(derive_seed(args.seed, problem.id))
+        if shown is not None:
+            shown.prefix = f"  {problem.id:<6} "
         start = time.perf_counter()
         section = problem.run(ctx)
         seconds = time.perf_counter() - start
+        if shown is not None:
+            shown.end_line()
         run.record(
             problem.id,
             problem.title,
@@ -228,5 +271,5 @@ def _run(chapter, title, problems, chosen, args, config) -> int:
             {**section.results, "seconds": round(seconds, 2)},
         )
         print(f"  {problem.id:<6} {section.headline}  ({seconds:.1f} s)", flush=True)
-    print(f"report: {args.out / 'report.md'}")
+    _say(args, f"report: {args.out / 'report.md'}")
     return 0

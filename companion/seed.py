@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import numbers
-import os
 
 
 def derive_seed(seed: int, key: str) -> int:
@@ -28,7 +27,6 @@ def set_seed(seed: int, deterministic: bool = False) -> int:
     if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     seed = int(seed)  # keras.utils.set_random_seed accepts only a Python int
-    os.environ["PYTHONHASHSEED"] = str(seed)
     import keras
 
     keras.utils.set_random_seed(seed)

@@ -14,6 +14,13 @@ def _check_padding(padding: str) -> str:
     return padding
 
 
+def _counts(**counts: int) -> None:
+    """Refuse counts below 1: a layer with no channels or units is a typo, not a model."""
+    for name, value in counts.items():
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+
+
 def conv_output_size(
     size: int, kernel: int, stride: int = 1, padding: str = "valid", dilation: int = 1
 ) -> int:
@@ -56,16 +63,19 @@ def conv2d_params(
 ) -> int:
     """Weights and biases of a Conv2D: kh·kw·c_in·filters (+ filters)."""
     kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    _counts(in_channels=in_channels, filters=filters, kernel_height=kh, kernel_width=kw)
     return kh * kw * in_channels * filters + (filters if use_bias else 0)
 
 
 def dense_params(inputs: int, units: int, use_bias: bool = True) -> int:
     """Weights and biases of a Dense layer: inputs·units (+ units)."""
+    _counts(inputs=inputs, units=units)
     return inputs * units + (units if use_bias else 0)
 
 
 def batch_norm_params(channels: int) -> int:
     """Gamma, beta, moving mean and moving variance: 4 per channel (2 trainable)."""
+    _counts(channels=channels)
     return 4 * channels
 
 

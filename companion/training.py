@@ -11,11 +11,22 @@ import pandas as pd
 
 from companion.callbacks import EpochTimer, TrainingCurves
 from companion.plots import history_frame
+from companion.progress import epoch_progress
 
 
 def one_hot(labels, num_classes: int = 10) -> np.ndarray:
     """Integer labels as float32 one-hot rows."""
-    return keras.utils.to_categorical(np.asarray(labels), num_classes).astype("float32")
+    labels = np.asarray(labels)
+    if labels.size and not np.issubdtype(labels.dtype, np.integer):
+        if not np.all(np.mod(labels, 1) == 0):
+            raise ValueError(f"one_hot needs integer class labels, got {labels.dtype} values")
+        labels = labels.astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(
+            f"labels must lie in 0..{num_classes - 1}, got values from {labels.min()} to "
+            f"{labels.max()}; pass num_classes={int(labels.max()) + 1} or fix the labels"
+        )
+    return keras.utils.to_categorical(labels, num_classes).astype("float32")
 
 
 def train(
@@ -71,6 +82,9 @@ def train(
             steps_per_execution=steps_per_execution,
         )
     standard: list[keras.callbacks.Callback] = [EpochTimer()]
+    progress = epoch_progress(name)  # None unless someone shows progress (the chapters do)
+    if progress is not None:
+        standard.append(progress)
     if out is not None:
         out = Path(out)
         (out / "histories").mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from companion.errors import CompanionError
+from companion.progress import trial_done
 from companion.seed import derive_seed, set_seed
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,20 @@ class _Timed:
         )
         path.write_text(json.dumps(times))
         super().on_trial_end(trial)
+        _log_trial(self.oracle, trial)
+
+
+def _log_trial(oracle: kt.Oracle, trial) -> None:
+    """One progress line per finished trial (shown only where progress is shown)."""
+    finished = [t for t in oracle.trials.values() if t.status == "COMPLETED"]
+    best = oracle.get_best_trials(1)
+    trial_done(
+        len(finished),
+        oracle.max_trials,
+        trial.hyperparameters.values,
+        trial.score,
+        best[0].score if best else None,
+    )
 
 
 class GridOracle(kt.Oracle):

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from keras import layers
 
-from companion.errors import RuleError
-from companion.mlp import (
+from companion.budget import (
     BudgetHyperModel,
     check_budget,
     count_hidden_units,
@@ -18,6 +17,7 @@ from companion.mlp import (
     mlp,
     split_budget,
 )
+from companion.errors import RuleError
 from companion.seed import set_seed
 
 

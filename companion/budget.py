@@ -33,6 +33,8 @@ def hidden_widths(model: keras.Model) -> list[int]:
 
 def count_hidden_units(model: keras.Model) -> int:
     """The sum of the widths of the hidden Dense layers (the problem set's unit count)."""
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"count_hidden_units needs a Keras model, got {type(model).__name__}")
     return sum(hidden_widths(model))
 
 
@@ -158,6 +160,10 @@ def mlp(
     Returns:
         An uncompiled keras.Sequential that obeys `check_budget`'s layer rules.
     """
+    if isinstance(widths, (str, bytes)) or not all(int(w) == w for w in widths):
+        raise ValueError(
+            f"widths must be a sequence of whole numbers, e.g. (100, 100), got {widths!r}"
+        )
     widths = [int(w) for w in widths]
     if any(w < 1 for w in widths):
         raise ValueError(f"every width must be at least 1, got {widths}")
