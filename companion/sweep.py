@@ -1,9 +1,11 @@
-"""Dropout-rate sweeps that reuse one traced model instead of building one per rate."""
+"""Sweeps and searches that reuse one traced model instead of building one per trial."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import keras
 import numpy as np
@@ -143,3 +145,21 @@ class SweepHyperModel:
                 "schedule: a search sets the learning rate of each trial"
             ) from None
         return model
+
+
+@contextlib.contextmanager
+def frozen_gc() -> Iterator[None]:
+    """Within the block, objects alive on entry are left out of garbage collection.
+
+    keras-tuner calls `gc.collect()` twice per trial (before it builds each model, and
+    in `keras.backend.clear_session`). With TensorFlow loaded each call walks about
+    430,000 objects: 0.2 s of CPU here, half a minute over a 72-trial search. Freezing
+    what is alive on entry (modules, data) leaves the collections only what the search
+    itself creates; on exit the frozen objects are collectable again.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
