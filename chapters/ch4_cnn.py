@@ -279,7 +279,8 @@ def _outputs_text(outputs: dict[str, np.ndarray]) -> str:
 def pooling_headline(r: PoolingResult) -> str:
     """One line from the computed outputs."""
     first = matrix_text(next(iter(r.average.values())))
-    average = f"{first} and rotations" if r.average_rotates else _outputs_text(r.average)
+    rotations = r.average_rotates and r.distinct(r.average) > 1
+    average = f"{first} and rotations" if rotations else _outputs_text(r.average)
     return f"average: {average}; max: {_outputs_text(r.maximum)}"
 
 
