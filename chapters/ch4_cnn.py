@@ -463,8 +463,7 @@ def pooling_and_noise(
 
     x, y = data.x_train[:train_images], one_hot(data.y_train[:train_images])
     perturbed = perturbations(data.x_test, np.random.default_rng(seeds[0]))
-    names = list(perturbed)
-    hits = {"pooling": [], "strided": []}  # per seed: (perturbations, images) booleans
+    hits = {"pooling": [], "strided": []}  # per seed: (perturbations, images), 1 if right
     changes = []
     for seed in seeds:
         set_seed(seed)
@@ -472,12 +471,38 @@ def pooling_and_noise(
         for kind, model in models.items():
             train(model, x, y, epochs=epochs, batch_size=32, curves=False, steps_per_execution=16)
             scored = correct_predictions(model, *[(xp, data.y_test) for xp in perturbed.values()])
-            hits[kind].append(np.stack(scored))
+            hits[kind].append(np.stack(scored).astype(float))
         changes.append(feature_changes(models["pooling"].layers[0], perturbed, probe_images))
-    # (seed, perturbation, image), 1.0 where the image is classified right
-    pooled, strided = (np.stack(hits[k]).astype(float) for k in ("pooling", "strided"))
-    accuracy_p, accuracy_s = pooled.mean(axis=2), strided.mean(axis=2)  # (seed, pert)
-    # Per image and seed: accuracy lost to the perturbation; then averaged over seeds.
+    pooled, strided = np.stack(hits["pooling"]), np.stack(hits["strided"])
+    table, per_seed = noise_tables(list(perturbed), pooled, strided, changes, seeds)
+    return NoiseResult(
+        table=table,
+        per_seed=per_seed,
+        clean=paired_difference(pooled[:, 0].mean(axis=0), strided[:, 0].mean(axis=0)),
+        params={kind: model.count_params() for kind, model in models.items()},
+        train_images=len(x),
+        test_images=len(data.x_test),
+        epochs=epochs,
+        seeds=list(seeds),
+    )
+
+
+def noise_tables(
+    names: list[str],
+    pooled: np.ndarray,
+    strided: np.ndarray,
+    changes: list[dict[str, tuple]],
+    seeds: Sequence[int],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """4D's table (means over seeds, pooling's advantage, verdict) and its per-seed table.
+
+    `pooled` and `strided` hold 1.0 where a model got an image right, shaped (seed,
+    perturbation, image) with "clean" first; `changes` are per-seed `feature_changes`.
+    """
+    from companion.stats import paired_difference
+
+    accuracy_p, accuracy_s = pooled.mean(axis=2), strided.mean(axis=2)  # (seed, perturbation)
+    # Per image: the accuracy a perturbation cost, averaged over seeds.
     loss_p = (pooled[:, :1] - pooled).mean(axis=0)
     loss_s = (strided[:, :1] - strided).mean(axis=0)
     advantage_by_seed = (accuracy_s[:, :1] - accuracy_s) - (accuracy_p[:, :1] - accuracy_p)
@@ -501,25 +526,16 @@ def pooling_and_noise(
                 "verdict": robustness_verdict(d, advantage_by_seed[:, i]),
             }
         rows.append(row)
-        for j, seed in enumerate(seeds):
-            per_seed.append(
-                {
-                    "seed": seed,
-                    "perturbation": name,
-                    "accuracy, pooling model": float(accuracy_p[j, i]),
-                    "accuracy, strided model": float(accuracy_s[j, i]),
-                }
-            )
-    return NoiseResult(
-        table=pd.DataFrame(rows),
-        per_seed=pd.DataFrame(per_seed),
-        clean=paired_difference(pooled[:, 0].mean(axis=0), strided[:, 0].mean(axis=0)),
-        params={kind: model.count_params() for kind, model in models.items()},
-        train_images=len(x),
-        test_images=len(data.x_test),
-        epochs=epochs,
-        seeds=list(seeds),
-    )
+        per_seed += [
+            {
+                "seed": seed,
+                "perturbation": name,
+                "accuracy, pooling model": float(accuracy_p[j, i]),
+                "accuracy, strided model": float(accuracy_s[j, i]),
+            }
+            for j, seed in enumerate(seeds)
+        ]
+    return pd.DataFrame(rows), pd.DataFrame(per_seed)
 
 
 def _relative_change(a: np.ndarray, b: np.ndarray) -> float:
@@ -910,6 +926,7 @@ def search_winner(summary: pd.DataFrame) -> tuple[str, str, bool]:
 def plot_search(r: SearchResult, *, axes=None):
     """Best score so far against trials (median and range over seeds) and against time."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(13, 4.4))
@@ -935,6 +952,7 @@ def plot_search(r: SearchResult, *, axes=None):
         title=f"best score vs trials (median; band: range over {n} seed{'s' * (n > 1)})",
     )
     axes[1].set(xlabel="seconds", title="best score vs time (one line per seed)")
+    axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.legend()
@@ -965,7 +983,7 @@ def plot_search_coverage(r: SearchResult, *, axes=None):
             colorbar=False,
             xlabels=[f"{v:g}" for v in DROPOUT_RATES],
             ylabels=[f"{v:g}" for v in LEARNING_RATES],
-            title=f"{strategy}: {tried} of {table.size} cells tried",
+            title=f"{_name(strategy)}: {tried} of {table.size} cells tried",
         )
         ax.set(xlabel="dropout", ylabel="learning rate")
     fig = np.atleast_1d(axes)[0].figure
@@ -1159,6 +1177,25 @@ A search interrupted part-way continues with `--resume` (finished trials are kep
 """
 
 
+def search_results(r: SearchResult, summary: pd.DataFrame) -> dict:
+    """4E's summary.json entry: per-strategy, per-seed best scores and what each tried."""
+    winner, runner_up, separated = search_winner(summary)
+    best = r.trials.groupby(["strategy", "seed"])["score"].max()
+    return {
+        "seeds": r.seeds,
+        "best_scores": {k: [float(best[k, seed]) for seed in r.seeds] for k in r.strategies},
+        "strategies": summary.set_index("strategy").to_dict(orient="index"),
+        "winner": winner,
+        "runner_up": runner_up,
+        "separated": separated,
+        "budget": r.budget,
+        "train_images": r.train_images,
+        "val_images": r.val_images,
+        "epochs": r.epochs,
+        "bayesian_initial": r.bayesian_initial,
+    }
+
+
 def run_4e(ctx: Context) -> Section:
     """4E: grid, random and Bayesian search at the same budget, over several seeds."""
     data = mnist(ctx)
@@ -1182,24 +1219,7 @@ def run_4e(ctx: Context) -> Section:
         ),
     }
     summary = search_summary(r)
-    winner, runner_up, separated = search_winner(summary)
-    best_scores = {
-        k: [float(t["score"].max()) for _, t in r.trials[r.trials["strategy"] == k].groupby("seed")]
-        for k in r.strategies
-    }
-    results = {
-        "seeds": r.seeds,
-        "best_scores": best_scores,
-        "strategies": summary.set_index("strategy").to_dict(orient="index"),
-        "winner": winner,
-        "runner_up": runner_up,
-        "separated": separated,
-        "budget": r.budget,
-        "train_images": r.train_images,
-        "val_images": r.val_images,
-        "epochs": r.epochs,
-    }
-    return Section(text_4e(r, figures), results, search_headline(summary))
+    return Section(text_4e(r, figures), search_results(r, summary), search_headline(summary))
 
 
 # ---------------------------------------------------------------- 4F the CNN
@@ -1375,7 +1395,6 @@ def compare_regularizers(
     """
     from companion.augment import shifted_batches
     from companion.seed import derive_seed, set_seed
-    from companion.sweep import DropoutSweep
     from companion.training import correct_predictions, one_hot
 
     x, labels = data.x_train[:train_images], data.y_train[:train_images]
@@ -1385,20 +1404,7 @@ def compare_regularizers(
     for name in names:
         run_seed = derive_seed(seed, f"regularizer-{name}")
         set_seed(run_seed)
-        settings = regularizer_settings(name, rate=rate, l2=l2)
-        if settings["l2"] > 0:  # the penalty is traced into the loss: a model of its own
-            model = regularized_cnn(name, rate=rate, l2=l2)
-            compile_cnn(model, steps)
-        else:
-            norm = settings["batch_norm"]
-            if norm not in sweeps:
-                sweeps[norm] = DropoutSweep(
-                    lambda r, norm=norm: regularized_cnn(
-                        "batch norm + dropout" if norm else "dropout", rate=r
-                    ),
-                    lambda m: compile_cnn(m, steps),
-                )
-            model = sweeps[norm].start(settings["dropout"])
+        model = _regularizer_model(name, rate=rate, l2=l2, steps=steps, sweeps=sweeps)
         batches = shifted_batches(
             x, one_hot(labels), batch_size=batch_size, max_shift=0, seed=run_seed
         )
@@ -1415,6 +1421,24 @@ def compare_regularizers(
             }
         )
     return RegularizerResult(pd.DataFrame(rows), val_correct, rate, l2, len(x), epochs)
+
+
+def _regularizer_model(name: str, *, rate: float, l2: float, steps: int, sweeps: dict):
+    """A fresh compiled model for one setting, from `sweeps` where only dropout differs."""
+    from companion.sweep import DropoutSweep
+
+    settings = regularizer_settings(name, rate=rate, l2=l2)
+    if settings["l2"] > 0:  # the penalty is traced into the loss: a model of its own
+        model = regularized_cnn(name, rate=rate, l2=l2)
+        compile_cnn(model, steps)
+        return model
+    norm = settings["batch_norm"]
+    if norm not in sweeps:
+        family = "batch norm + dropout" if norm else "dropout"
+        sweeps[norm] = DropoutSweep(
+            lambda r: regularized_cnn(family, rate=r), lambda m: compile_cnn(m, steps)
+        )
+    return sweeps[norm].start(settings["dropout"])
 
 
 def final_cnn(
@@ -1671,6 +1695,30 @@ Test accuracy, measured once: **{r.test_accuracy:.4f}**, which {verdict}. The mo
 """
 
 
+def cnn_results(r: CnnResult) -> dict:
+    """4F's summary.json entry: the sweep, the regularisers, the final model's scores."""
+    best, _, _ = r.regularizers.best()
+    return {
+        "params": r.model.count_params(),
+        "test_accuracy": r.test_accuracy,
+        "epochs": r.epochs,
+        "batch_size": 32,
+        "dropout_rate": r.rate,
+        "best_val_rate": r.best_val_rate,
+        "dropout_sweep": r.sweep.to_dict(orient="records"),
+        "sweep_images": r.sweep_images,
+        "regularizers": r.regularizers.table[["name", "val_accuracy", "gap"]].to_dict("records"),
+        "best_regularizer": best,
+        "regularizer_images": r.regularizers.train_images,
+        "regularizer_epochs": r.regularizers.epochs,
+        "final_val_accuracy": float(r.history["val_accuracy"].iloc[-1]),
+        "seconds_per_epoch": float(r.history["seconds"].mean()),
+        "meets_set_bar": r.test_accuracy >= SET_BAR,
+        "meets_our_bar": r.test_accuracy >= OUR_BAR,
+        "model_file": "4F_cnn.keras",
+    }
+
+
 def run_4f(ctx: Context) -> Section:
     """4F: sweep, regulariser comparison and final CNN; saves the model and the figures."""
     data = mnist(ctx)
@@ -1696,29 +1744,12 @@ def run_4f(ctx: Context) -> Section:
         ),
         "curves": "![training curves](figures/4F_cnn_curves.png)\n",
     }
-    best, _, _ = r.regularizers.best()
-    results = {
-        "params": r.model.count_params(),
-        "test_accuracy": r.test_accuracy,
-        "epochs": r.epochs,
-        "batch_size": 32,
-        "dropout_rate": r.rate,
-        "best_val_rate": r.best_val_rate,
-        "dropout_sweep": r.sweep.to_dict(orient="records"),
-        "sweep_images": r.sweep_images,
-        "regularizers": r.regularizers.table[["name", "val_accuracy", "gap"]].to_dict("records"),
-        "best_regularizer": best,
-        "regularizer_images": r.regularizers.train_images,
-        "regularizer_epochs": r.regularizers.epochs,
-        "final_val_accuracy": float(r.history["val_accuracy"].iloc[-1]),
-        "seconds_per_epoch": float(r.history["seconds"].mean()),
-        "meets_set_bar": r.test_accuracy >= SET_BAR,
-        "meets_our_bar": r.test_accuracy >= OUR_BAR,
-        "model_file": "4F_cnn.keras",
-    }
-    verdict = _verdict(r.test_accuracy, ctx.quick)
-    headline = f"dropout {r.rate:g}, best regulariser {best}, test accuracy {r.test_accuracy:.4f}"
-    return Section(text_4f(r, figures), results, f"{headline} ({verdict})")
+    results = cnn_results(r)
+    headline = (
+        f"dropout {r.rate:g}, best regulariser {results['best_regularizer']}, "
+        f"test accuracy {r.test_accuracy:.4f} ({_verdict(r.test_accuracy, r.quick)})"
+    )
+    return Section(text_4f(r, figures), results, headline)
 
 
 def _verdict(accuracy: float, quick: bool) -> str:

@@ -358,3 +358,20 @@ def test_choose_rate_never_picks_zero():
     assert ch4_cnn.choose_rate(sweep([0.980, 0.990, 0.982, 0.986])) == 0.3
     with pytest.raises(ValueError, match="no rate above 0"):
         ch4_cnn.choose_rate(pd.DataFrame({"rate": [0.0], "val_accuracy": [0.9]}))
+
+
+def test_noise_tables_pair_the_models_image_by_image():
+    """Strided loses 20% of images to the shift, pooling loses none: advantage +20 points."""
+    n, seeds = 500, [0, 1]
+    pooled = np.ones((2, 2, n))  # (seed, perturbation, image): right everywhere
+    strided = np.ones((2, 2, n))
+    strided[:, 1, : n // 5] = 0.0
+    changes = [{"clean": (0.0, 0.0), "shift": (0.4, 0.3)}] * 2
+    table, per_seed = ch4_cnn.noise_tables(["clean", "shift"], pooled, strided, changes, seeds)
+    shifted = table.set_index("perturbation").loc["shift"]
+    assert shifted["pooling advantage"] == pytest.approx(0.2)
+    assert shifted["CI low"] > 0.15 and shifted["verdict"] == "pooling helps"
+    assert shifted["seed min"] == shifted["seed max"] == pytest.approx(0.2)
+    assert shifted["accuracy, strided model"] == pytest.approx(0.8)
+    assert len(per_seed) == 4 and set(per_seed["seed"]) == {0, 1}
+    assert np.isnan(table.set_index("perturbation").loc["clean", "pooling advantage"])
