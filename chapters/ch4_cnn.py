@@ -114,6 +114,11 @@ def run_4a(ctx: Context) -> Section:
     n_valid, n_same = (r.image - r.patch + 1) ** 2, r.image**2
     mid = r.image // 2
     real = (r.patch - (r.patch - 1) // 2) ** 2 / r.patch**2  # real pixels in the corner patch
+    # What one more layer takes off, read from the stack's first two layers.
+    by_depth = r.stack.set_index("layers")
+    shrink_valid, shrink_same = (
+        int(by_depth.loc[1, k] - by_depth.loc[2, k]) for k in ("valid", "same")
+    )
     text = f"""
 Without padding an {r.patch}×{r.patch} patch fits in {r.image - r.patch + 1}×{r.image - r.patch + 1} = {n_valid}
 positions; with zero padding ('same') there is one patch per pixel, {n_same} in all.
@@ -123,7 +128,8 @@ positions; with zero padding ('same') there is one patch per pixel, {n_same} in 
 {v[0, mid]}, while a central pixel is seen by {v[mid, mid]}: the border is under-represented, and
 the output shrinks. With zero padding the corner is seen by {s[0, 0]} patches (the fewest, {s.min()},
 against {v.min()} without padding) and the output keeps the input's size. Through a stack of 3×3
-convolutions a 28×28 input loses 2 pixels per layer without padding and none with it:
+convolutions a 28×28 input loses {shrink_valid} pixels per layer without padding and
+{shrink_same} with it:
 
 {markdown_table(r.stack)}
 **Drawback.** The padded pixels are zeros, not data: under 'same' padding the corner patch holds
@@ -733,7 +739,7 @@ def run_4d(ctx: Context) -> Section:
     r = pooling_and_noise(
         data,
         epochs=ctx.epochs(2),
-        train_images=2_048 if ctx.quick else 10_240,
+        train_images=2_048 if ctx.quick else 5_120,
         probe_images=1_000 if ctx.quick else 2_000,
         seeds=[ctx.seed + i for i in range(1 if ctx.quick else 3)],
     )
