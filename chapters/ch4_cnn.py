@@ -1096,7 +1096,28 @@ def _bayesian_finding(r: SearchResult, s: pd.DataFrame) -> str:
             f"random draws ({drawn.mean():.3f})"
         )
     repeats = s.loc["bayesian", "repeats"]
-    return line + f"; {repeats:.0f} trials repeated a combination; {_poor(r, s, 'bayesian')}."
+    line += f"; {repeats:.0f} trials repeated a combination; {_poor(r, s, 'bayesian')}."
+    top = trials.loc[trials.groupby("seed")["score"].idxmax()]
+    from_guided = int((top["trial"] > r.bayesian_initial).sum())
+    line += f" Its best trial was a guided one in {from_guided} of its {len(top)} searches."
+    if _same_first_draws(r):
+        line += (
+            f" With the same seed its {r.bayesian_initial} random draws are the random "
+            "search's first ones, so the two differ only after them."
+        )
+    return line
+
+
+def _same_first_draws(r: SearchResult) -> bool:
+    """Whether Bayesian optimisation's random draws equal random search's, seed by seed."""
+    first = r.trials[r.trials["trial"] <= r.bayesian_initial]
+    draws = {
+        k: first[first["strategy"] == k][["seed", "trial", "dropout", "learning_rate"]]
+        for k in ("bayesian", "random")
+    }
+    if any(d.empty for d in draws.values()):
+        return False
+    return draws["bayesian"].reset_index(drop=True).equals(draws["random"].reset_index(drop=True))
 
 
 def _name(strategy: str) -> str:

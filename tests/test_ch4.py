@@ -181,6 +181,8 @@ def test_4e_text_says_random_search_won_when_it_did():
     assert "beat Bayesian optimisation's best seed (0.9400), so the difference holds" in text
     assert "never reached dropout {0.1, 0.2, 0.3, 0.4, 0.5}" in text  # 4 grid trials: dropout 0
     assert "![" not in text  # figures=None leaves them out
+    assert "its 2 random draws are the random search's first ones" in text  # same combos here
+    assert "Its best trial was a guided one in 3 of its 3 searches" in text
     headline = ch4_cnn.search_headline(ch4_cnn.search_summary(r))
     assert headline == "median best val accuracy: grid 0.9050, random 0.9700, bayesian 0.9300"
 
