@@ -845,8 +845,9 @@ def hyperparameter_search(
 
     Every trial trains `search_cnn` on the same `train_images` for `epochs` and scores it
     on the validation split. A seed seeds the strategy's draws and each trial's initial
-    weights. All trials share one traced model (`companion.sweep.SweepHyperModel`),
-    which gives the scores of fresh models at a third of the time.
+    weights. All trials share one traced model (`companion.sweep.SweepHyperModel`): the
+    scores of fresh models in less than half the time (12 trials on 4,096 images: 62 s
+    against 149 s with a new model per trial, measured side by side on this machine).
     """
     from companion.sweep import SweepHyperModel, frozen_gc
     from companion.training import one_hot
