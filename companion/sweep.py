@@ -1,9 +1,11 @@
-"""Dropout-rate sweeps that reuse one traced model instead of building one per rate."""
+"""Sweeps and searches that reuse one traced model instead of building one per trial."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import keras
 import numpy as np
@@ -102,3 +104,67 @@ class DropoutSweep:
         model.optimizer.build(model.trainable_variables)
         self._optimizer_start = [ops.convert_to_numpy(v) for v in model.optimizer.variables]
         return model
+
+
+class SweepHyperModel:
+    """A keras-tuner build function for searches over dropout rate and learning rate only.
+
+    keras-tuner builds, compiles and traces a new model for every trial, which costs
+    more than a one-epoch trial on a few thousand images takes to train (12 such trials
+    took 149 s with a new model each, 62 s with this class, under the same load). When
+    the only hyperparameters are every Dropout's rate and the optimizer's learning rate,
+    one traced model can serve every trial of every search: each call gives it fresh
+    seeded weights (`DropoutSweep.start`), a fresh optimizer state, the trial's rate and
+    the trial's learning rate. Pass it to `companion.tuning.make_tuner` in place of a
+    `build(hp)` function.
+
+    Args:
+        build: rate -> a fresh, uncompiled model whose Dropout layers use that rate.
+        compile_model: compiles a model; its optimizer's learning rate must be a plain
+            number (a schedule would ignore the trial's learning rate).
+        declare: hp -> (dropout rate, learning rate): declares the two hyperparameters
+            on keras-tuner's `hp` and returns this trial's values.
+    """
+
+    def __init__(
+        self,
+        build: Callable[[float], keras.Model],
+        compile_model: Callable[[keras.Model], None],
+        declare: Callable[[object], tuple[float, float]],
+    ):
+        self.sweep = DropoutSweep(build, compile_model)
+        self.declare = declare
+
+    def __call__(self, hp) -> keras.Model:
+        rate, learning_rate = self.declare(hp)
+        model = self.sweep.start(rate)
+        try:
+            model.optimizer.learning_rate.assign(float(learning_rate))
+        except AttributeError:
+            raise ValueError(
+                "compile_model must give the optimizer a plain learning rate, not a "
+                "schedule: a search sets the learning rate of each trial"
+            ) from None
+        return model
+
+
+@contextlib.contextmanager
+def frozen_gc() -> Iterator[None]:
+    """Within the block, objects alive on entry are left out of garbage collection.
+
+    keras-tuner calls `gc.collect()` twice per trial (before it builds each model, and
+    in `keras.backend.clear_session`). With TensorFlow loaded each call walks about
+    430,000 objects: 0.2 s of CPU here, half a minute over a 72-trial search. Freezing
+    what is alive on entry (modules, data) leaves the collections only what the search
+    itself creates; on exit the frozen objects are collectable again. If something else
+    has frozen objects already, the block changes nothing (Python cannot thaw only ours).
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -115,3 +115,29 @@ def train(
     if out is not None:
         frame.to_csv(out / "histories" / f"{name}.csv", index=False)
     return frame
+
+
+def correct_predictions(model: keras.Model, *splits, batch_size: int = 512) -> list[np.ndarray]:
+    """For each (x, labels) split, which items the model classifies right (boolean arrays).
+
+    All splits go through a single `predict` call: one traced function, not one per split.
+    The per-item arrays let a report pair two models image by image
+    (`companion.stats.paired_difference`); their mean is the accuracy.
+
+    Args:
+        model: a classifier whose output's argmax is the predicted class.
+        *splits: (x, labels) pairs, labels as integers.
+        batch_size: images per predict batch.
+    """
+    if not splits:
+        raise ValueError("give at least one (x, labels) split")
+    for x, labels in splits:
+        if len(x) != len(labels):
+            raise ValueError(f"a split has {len(x)} inputs but {len(labels)} labels")
+    inputs = np.concatenate([np.asarray(x) for x, _ in splits])
+    predicted = np.argmax(model.predict(inputs, batch_size=batch_size, verbose=0), axis=1)
+    out, start = [], 0
+    for _, labels in splits:
+        out.append(predicted[start : start + len(labels)] == np.asarray(labels))
+        start += len(labels)
+    return out

@@ -6,7 +6,15 @@ import pytest
 from keras import layers
 
 from companion.errors import CompanionError, RuleError
-from companion.models import CNN_RULES, ModelRules, check_model, check_rate, cnn, set_dropout
+from companion.models import (
+    CNN_RULES,
+    ModelRules,
+    check_model,
+    check_rate,
+    cnn,
+    dropout_rate,
+    set_dropout,
+)
 from companion.seed import set_seed
 from companion.shapes import batch_norm_params, conv2d_params, dense_params
 
@@ -323,3 +331,57 @@ def test_custom_rules_without_sequential_requirement():
     inputs = keras.Input((3,))
     model = keras.Model(inputs, layers.Dense(2, activation="tanh")(inputs))
     check_model(model, rules)
+
+
+# --- dropout that drops nothing, and the L2 penalty -----------------------------------
+
+
+def test_rate_zero_dropout_does_not_satisfy_the_dropout_rule():
+    model_layers = good_layers()
+    model_layers[5] = layers.Dropout(0.0)
+    with pytest.raises(RuleError) as error:
+        check_model(keras.Sequential(model_layers), CNN_RULES)
+    assert str(error.value) == (
+        f"{RULE_NAME}: every Dropout layer has rate 0, which drops nothing; "
+        "give at least one Dropout layer a rate above 0"
+    )
+    with pytest.raises(RuleError, match="every Dropout layer has rate 0"):
+        check_model(cnn(dropout=0.0, conv_dropout=0.0), CNN_RULES)
+
+
+def test_one_dropout_above_zero_is_enough():
+    check_model(cnn(dropout=0.0, conv_dropout=0.1), CNN_RULES)
+    model = cnn(dropout=0.0, conv_dropout=0.0)
+    set_dropout(model, 0.2)  # the rule reads the rate the layers have now
+    check_model(model, CNN_RULES)
+
+
+def test_dropout_rate_reads_a_sweeps_variable_rate():
+    from companion.sweep import VariableDropout
+
+    variable = keras.Variable(0.0, trainable=False, dtype="float32")
+    layer = VariableDropout(variable)
+    assert layer.rate == 0.5  # the placeholder Keras sees
+    assert dropout_rate(layer) == 0.0
+    variable.assign(0.3)
+    assert dropout_rate(layer) == pytest.approx(0.3)
+    assert dropout_rate(layers.Dropout(0.25)) == 0.25
+
+
+def test_l2_penalises_every_kernel_and_nothing_else():
+    plain = cnn(filters=(4, 8), dense_units=(16,))
+    assert plain.losses == []
+    model = cnn(filters=(4, 8), dense_units=(16,), l2=1e-3)
+    kernels = [layer.kernel for layer in model.layers if hasattr(layer, "kernel")]
+    assert len(kernels) == 4  # two Conv2D, two Dense
+    expected = 1e-3 * sum(float(np.sum(np.square(k.numpy()))) for k in kernels)
+    penalty = sum(float(loss) for loss in model.losses)
+    assert penalty == pytest.approx(expected, rel=1e-5)
+    assert plain.count_params() == model.count_params()
+    check_model(model, CNN_RULES)  # a penalty is not a layer: the set's rules still hold
+
+
+@pytest.mark.parametrize("l2", [-1e-4, float("nan")])
+def test_cnn_refuses_a_negative_l2(l2):
+    with pytest.raises(ValueError, match="l2 must be 0 or more"):
+        cnn(l2=l2)

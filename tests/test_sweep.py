@@ -1,4 +1,6 @@
-"""VariableDropout and DropoutSweep: one traced model for every rate of a sweep."""
+"""VariableDropout, DropoutSweep and SweepHyperModel: one traced model for a sweep or a search."""
+
+import gc
 
 import keras
 import numpy as np
@@ -7,7 +9,7 @@ from keras import layers
 
 from companion.models import cnn
 from companion.seed import set_seed
-from companion.sweep import DropoutSweep, VariableDropout
+from companion.sweep import DropoutSweep, SweepHyperModel, VariableDropout, frozen_gc
 
 
 def small_cnn(rate: float) -> keras.Sequential:
@@ -121,3 +123,91 @@ def test_sweep_errors():
         DropoutSweep(small_cnn, lambda model: None).start(0.1)
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         DropoutSweep(small_cnn, compile_small).start(1.0)
+
+
+# --- SweepHyperModel: one traced model for a whole keras-tuner search ------------------
+
+
+def declare(hp):
+    return hp.Choice("dropout", (0.0,)), hp.Choice("learning_rate", (1e-2, 1e-3))
+
+
+def compile_at(learning_rate):
+    def compile_model(model):
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+
+    return compile_model
+
+
+def fresh_build(hp):
+    rate, learning_rate = declare(hp)
+    model = small_cnn(rate)
+    compile_at(learning_rate)(model)
+    return model
+
+
+class TraceRecorder(keras.callbacks.Callback):
+    """Keeps each trial's traced train step (a class list: keras-tuner copies callbacks)."""
+
+    seen: list = []
+
+    def on_train_end(self, logs=None):
+        TraceRecorder.seen.append(self.model.train_function)
+
+
+def search(build, directory, project, toy):
+    from companion.tuning import make_tuner, trials_dataframe
+
+    x, y = toy
+    tuner = make_tuner(
+        "grid", build, directory=directory, project=project, seed=4, objective="val_loss"
+    )
+    with frozen_gc():
+        tuner.search(
+            x,
+            y,
+            validation_data=(x, y),
+            epochs=2,
+            batch_size=16,
+            verbose=0,
+            callbacks=[TraceRecorder()],
+        )
+    return trials_dataframe(tuner)
+
+
+def test_sweep_hypermodel_scores_like_fresh_models_with_one_trace(toy, tmp_path):
+    TraceRecorder.seen.clear()
+    hypermodel = SweepHyperModel(small_cnn, compile_at(1e-3), declare)
+    shared = search(hypermodel, tmp_path, "shared", toy)
+    assert len(TraceRecorder.seen) == 2 and TraceRecorder.seen[0] is TraceRecorder.seen[1]
+    assert float(hypermodel.sweep.model.optimizer.learning_rate) == pytest.approx(1e-3)
+    fresh = search(fresh_build, tmp_path, "fresh", toy)
+    assert TraceRecorder.seen[2] is not TraceRecorder.seen[3]  # keras-tuner's way: a new one
+    assert list(shared["learning_rate"]) == list(fresh["learning_rate"]) == [1e-2, 1e-3]
+    np.testing.assert_allclose(shared["score"], fresh["score"], rtol=1e-3)
+
+
+def test_sweep_hypermodel_refuses_a_learning_rate_schedule():
+    import keras_tuner as kt
+
+    def compile_scheduled(model):
+        schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, 10, 0.9)
+        model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
+
+    hypermodel = SweepHyperModel(small_cnn, compile_scheduled, declare)
+    with pytest.raises(ValueError, match="not a schedule"):
+        hypermodel(kt.HyperParameters())
+
+
+def test_frozen_gc_freezes_inside_the_block_only():
+    assert gc.get_freeze_count() == 0
+    with frozen_gc():
+        assert gc.get_freeze_count() > 1000  # TensorFlow alone holds many thousand objects
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), frozen_gc():
+        raise RuntimeError("thawed even so")
+    assert gc.get_freeze_count() == 0

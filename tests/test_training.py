@@ -13,7 +13,7 @@ from keras import layers
 import companion.plots
 from companion.callbacks import TrainingCurves
 from companion.seed import set_seed
-from companion.training import one_hot, train
+from companion.training import correct_predictions, one_hot, train
 
 PNG = b"\x89PNG\r\n\x1a\n"
 COLUMNS = ["epoch", "accuracy", "loss", "squared", "val_accuracy", "val_loss", "val_squared"]
@@ -173,3 +173,22 @@ def test_training_curves_restart_with_each_fit(tmp_path):
     drive(curves, [{"loss": 0.2}])
     assert curves.rows == [{"epoch": 1, "loss": 0.2}]
     assert (tmp_path / "sub" / "c.png").exists()  # the folder is made on demand
+
+
+def test_correct_predictions_splits_one_predict_call_back_into_its_splits():
+    """A fixed linear classifier: item i is class argmax of its own row, so hits are known."""
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(3, use_bias=False)])
+    model.layers[0].set_weights([np.eye(3, dtype="float32")])
+    x = np.eye(3, dtype="float32")[[0, 1, 2, 2, 1]]
+    first, second = correct_predictions(model, (x[:2], [0, 2]), (x[2:], [2, 2, 1]))
+    np.testing.assert_array_equal(first, [True, False])
+    np.testing.assert_array_equal(second, [True, True, True])
+    assert first.dtype == bool and second.mean() == 1.0
+
+
+def test_correct_predictions_refuses_mismatched_or_missing_splits():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(3)])
+    with pytest.raises(ValueError, match="a split has 2 inputs but 3 labels"):
+        correct_predictions(model, (np.zeros((2, 3)), [0, 1, 2]))
+    with pytest.raises(ValueError, match="at least one"):
+        correct_predictions(model)
