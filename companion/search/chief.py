@@ -88,11 +88,28 @@ def report_events(oracle, sink: Callable[[TrialEvent], None]) -> None:
     oracle._display = _event_display(oracle, sink)
 
 
+GATHER_SECONDS = 120.0
+
+
+def _idle_answer(oracle):
+    """A CreateTrial answer that tells a worker to ask again (keras-tuner's IDLE status)."""
+    from keras_tuner.src import protos
+    from keras_tuner.src.engine import trial as trial_module
+
+    idle = trial_module.TrialStatus.IDLE
+    trial = trial_module.Trial(hyperparameters=oracle.hyperparameters.copy(), status=idle)
+    return protos.get_service().CreateTrialResponse(trial=trial.to_proto())
+
+
 class OracleServer:
     """Serves an oracle to workers until every trial is done and every worker told so."""
 
-    def __init__(self, oracle, host: str, port: int) -> None:
+    def __init__(self, oracle, host: str, port: int, *, gather: int = 0) -> None:
         self.oracle, self.host, self.port = oracle, host, port
+        # keras-tuner hands trials to whoever asks first, so a worker that loads faster can
+        # take every trial of a small search (reported upstream as uneven spreading): the
+        # first trials wait until `gather` workers have asked, or GATHER_SECONDS have passed.
+        self.gather = gather
         self._server = None
         self._servicer = None
 
@@ -107,7 +124,18 @@ class OracleServer:
             futures.ThreadPoolExecutor(max_workers=1), options=[("grpc.so_reuseport", 0)]
         )
 
+        gather, asked, first = self.gather, set(), []
+
         class Servicer(OracleServicer):
+            def CreateTrial(self, request, context):  # noqa: N802 - gRPC's method name
+                asked.add(request.tuner_id)
+                if not first:
+                    first.append(time.monotonic())
+                if len(asked) < gather and time.monotonic() - first[0] < GATHER_SECONDS:
+                    time.sleep(0.2)  # the worker asks again at once: not a busy loop here
+                    return _idle_answer(self.oracle)
+                return super().CreateTrial(request, context)
+
             def EndTrial(self, request, context):  # noqa: N802 - gRPC's method name
                 answer = super().EndTrial(request, context)
                 # The oracle saves before it forgets the trial as running, so a chief

@@ -193,7 +193,7 @@ def _serve(tuner, host, port, pool: WorkerPool | None, progress: Progress, *, re
     events: queue.Queue[TrialEvent] = queue.Queue()
     report_events(tuner.oracle, events.put)  # called from gRPC threads: shown from here
     tuner.save()  # as keras-tuner's chief does: a resumed chief reloads from here
-    server = OracleServer(tuner.oracle, host, port)
+    server = OracleServer(tuner.oracle, host, port, gather=len(pool.workers) if pool else 0)
     server.start()
     if remote:
         progress.note(f"chief serving on port {port}: start workers with --chief HOST:{port}")
