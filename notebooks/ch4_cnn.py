@@ -32,6 +32,7 @@ import tempfile
 
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
+from IPython.utils.capture import capture_output
 
 from chapters import ch4_cnn as ch4
 from companion import load_mnist, plot_heatmap, set_seed
@@ -234,7 +235,7 @@ fig = ch4.plot_sweep(sweep)
 # this comparison and of the final model.
 
 # %% tags=["figure"]
-RATE = chosen  # the sweep's choice; or your own above 0, e.g. 0.5
+RATE = chosen  # the sweep's choice; or another of its rates above 0, e.g. 0.5
 regularizers = ch4.compare_regularizers(
     data,
     rate=RATE,
@@ -270,10 +271,13 @@ cnn = ch4.CnnResult(
     epochs=EPOCHS,
     quick=QUICK,
 )
-note = ""
+with capture_output():  # model.summary() inside leaves an empty HTML output otherwise
+    reading = ch4.text_4f(cnn)
+# The report saves the model in its run folder; here it stays in `model`.
+reading = reading.replace("The model is saved as\n`4F_cnn.keras`.", "The model is in `model`.")
 if chosen != RATE:
-    note = (
+    reading = (
         f"*You set the dropout rate to {RATE:g}; the sweep's rule chose {chosen:g}. The "
-        "sweep paragraph below names your rate as the choice.*\n\n"
+        "sweep paragraph below names your rate as the choice.*\n\n" + reading
     )
-display(Markdown(note + ch4.text_4f(cnn)))
+display(Markdown(reading))
