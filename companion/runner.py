@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,6 +182,10 @@ def _quiet_backend(verbose: bool) -> None:
     )
     for noisy in ("absl", "tensorflow"):  # retracing notes etc. are not for students
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
+    if not verbose:
+        # Bayesian optimisation's Gaussian process (scikit-learn) warns when a length scale
+        # reaches its bound: expected on a 2-parameter grid, and nothing a student can act on.
+        warnings.filterwarnings("ignore", message="The optimal value found for dimension")
 
 
 def _start_output(args: argparse.Namespace) -> None:
