@@ -430,34 +430,37 @@ def boundary_figure(runs: Sequence[DemoRun]):
     """One row of boundary snapshots (the epochs of `snapshot_epochs`) per run."""
     import matplotlib.pyplot as plt
 
-    from companion.boundary import plot_boundary
-
     epochs = len(runs[0].history) - 1
     marks = [e for e in snapshot_epochs(epochs)]
     fig, axes = plt.subplots(
         len(runs), len(marks), figsize=(2.4 * len(marks), 2.7 * len(runs)), squeeze=False
     )
     for row, run in zip(axes, runs):
-        d = run.data
         for ax, epoch in zip(row, marks):
-            plot_boundary(
-                run.grids[epoch],
-                d.x_train,
-                d.y_train,
-                x_test=d.x_test,
-                y_test=d.y_test,
-                ax=ax,
-                title=f"{run.label}, seed {run.seed}\nepoch {epoch}",
-            )
+            _run_boundary(ax, run, epoch)
     fig.tight_layout()
     return fig
+
+
+def _run_boundary(ax, run: DemoRun, epoch: int) -> None:
+    """One run's boundary at one epoch, its training and test points on top."""
+    from companion.boundary import plot_boundary
+
+    d = run.data
+    plot_boundary(
+        run.grids[epoch],
+        d.x_train,
+        d.y_train,
+        x_test=d.x_test,
+        y_test=d.y_test,
+        ax=ax,
+        title=f"{run.label}, seed {run.seed}\nepoch {epoch}",
+    )
 
 
 def final_boundary_figure(runs: Sequence[DemoRun]):
     """The last boundary of every run: a row per demo, a column per seed."""
     import matplotlib.pyplot as plt
-
-    from companion.boundary import plot_boundary
 
     demos = list(dict.fromkeys(run.demo for run in runs))
     seeds = sorted({run.seed for run in runs})
@@ -466,16 +469,7 @@ def final_boundary_figure(runs: Sequence[DemoRun]):
     )
     for run in runs:
         ax = axes[demos.index(run.demo), seeds.index(run.seed)]
-        epoch, d = max(run.grids), run.data
-        plot_boundary(
-            run.grids[epoch],
-            d.x_train,
-            d.y_train,
-            x_test=d.x_test,
-            y_test=d.y_test,
-            ax=ax,
-            title=f"{run.label}, seed {run.seed}\nepoch {epoch}",
-        )
+        _run_boundary(ax, run, max(run.grids))
     fig.tight_layout()
     return fig
 
