@@ -135,7 +135,7 @@ def circle_data(ctx: Context, seed_index: int = 0):
 
     def load():
         data = circle(seed_index, ctx.seed)
-        ctx.run.note_data(f"circle, seed {seed_index}", data.description)
+        ctx.folder.note_data(f"circle, seed {seed_index}", data.description)
         return data
 
     return ctx.cached(f"circle-{seed_index}", load)
@@ -783,8 +783,8 @@ def gif_md(ctx: Context, anim, name: str, caption: str) -> str:
     """Save an animation as figures/<name>.gif and return the Markdown that shows it."""
     from companion.boundary import save_gif
 
-    path = save_gif(anim, ctx.run.figures / f"{name}.gif")
-    return f"![{caption}]({path.relative_to(ctx.run.path).as_posix()})\n\n*{caption}*\n"
+    path = save_gif(anim, ctx.folder.figures / f"{name}.gif")
+    return f"![{caption}]({path.relative_to(ctx.folder.path).as_posix()})\n\n*{caption}*\n"
 
 
 def run_1a(ctx: Context) -> Section:
@@ -796,19 +796,19 @@ def run_1a(ctx: Context) -> Section:
         lambda k: circle_data(ctx, k), seeds=seeds, epochs=ctx.epochs(EPOCHS_1A), seed=ctx.seed
     )
     for run in result.runs:
-        ctx.run.save_history(run.history, f"1A_{run.demo.replace('/', '_')}_seed{run.seed}")
-    ctx.run.save_history(result.table, "1A_milestones")
+        ctx.folder.save_table(run.history, f"1A_{run.demo.replace('/', '_')}_seed{run.seed}")
+    ctx.folder.save_table(result.table, "1A_milestones")
     first = [run for run in result.runs if run.seed == seeds[0]]
     figures = {
-        "loss": ctx.run.figure_md(
+        "loss": ctx.folder.figure_md(
             loss_figure(result.runs, train=True), "1A_loss", "1A: loss per epoch, every seed"
         ),
-        "boundaries": ctx.run.figure_md(
+        "boundaries": ctx.folder.figure_md(
             boundary_figure(first),
             "1A_boundaries",
             "1A: the output over [−6, 6]² (orange −1, blue +1; light edge train, dark edge test)",
         ),
-        "final_boundaries": ctx.run.figure_md(
+        "final_boundaries": ctx.folder.figure_md(
             final_boundary_figure(result.runs),
             "1A_final_boundaries",
             "1A: the last boundary of every seed",
@@ -819,7 +819,7 @@ def run_1a(ctx: Context) -> Section:
             "1A_boundaries",
             "1A: the boundaries over the epochs, every seed (animated GIF)",
         ),
-        "neurons": ctx.run.figure_md(
+        "neurons": ctx.folder.figure_md(
             plot_neurons(first[0].neurons, title="random start, end of training"),
             "1A_neurons",
             "1A: each hidden unit's output at the end of the random-start run (seed 0)",
@@ -1250,13 +1250,13 @@ def run_1b(ctx: Context) -> Section:
         lambda k: circle_data(ctx, k), seeds=seeds, epochs=epochs, seed=ctx.seed
     )
     for run in result.runs:
-        ctx.run.save_history(run.history, f"1B_{run.demo.replace('/', '_')}_seed{run.seed}")
-    ctx.run.save_history(result.table, "1B_milestones")
+        ctx.folder.save_table(run.history, f"1B_{run.demo.replace('/', '_')}_seed{run.seed}")
+    ctx.folder.save_table(result.table, "1B_milestones")
     sigmoid = [run for run in result.runs if run.activation == "sigmoid"]
     random = [run for run in result.runs if run.init == "playground"]
     figures = {
-        "loss": ctx.run.figure_md(loss_figure(result.runs), "1B_loss", "1B: test loss, every seed"),
-        "boundaries": ctx.run.figure_md(
+        "loss": ctx.folder.figure_md(loss_figure(result.runs), "1B_loss", "1B: test loss, every seed"),
+        "boundaries": ctx.folder.figure_md(
             boundary_figure([r for r in sigmoid if r.seed == seeds[0]]),
             "1B_boundaries",
             "1B: the sigmoid runs' output over time (seed 0)",
@@ -1267,7 +1267,7 @@ def run_1b(ctx: Context) -> Section:
             "1B_boundaries",
             "1B: the sigmoid runs' boundaries over the epochs, every seed (animated GIF)",
         ),
-        "gradients": ctx.run.figure_md(
+        "gradients": ctx.folder.figure_md(
             gradient_figure(random), "1B_gradients", "1B: gradient norm per layer, random starts"
         ),
     }
@@ -1453,10 +1453,10 @@ def run_1c(ctx: Context) -> Section:
 
     seeds = (0, 1) if ctx.quick else (0, 1, 2, 3, 4)
     result = dying_relu(seeds=seeds, seed=ctx.seed, probe_every=100 if ctx.quick else 50)
-    ctx.run.save_history(result.table, "1C_dying_relu")
-    ctx.run.save_history(result.curves, "1C_dead_fraction_curves")
-    ctx.run.note_data("1C", f"Playground circle, {result.settings['n']} points, 500 per class")
-    figure = ctx.run.figure_md(
+    ctx.folder.save_table(result.table, "1C_dying_relu")
+    ctx.folder.save_table(result.curves, "1C_dead_fraction_curves")
+    ctx.folder.note_data("1C", f"Playground circle, {result.settings['n']} points, 500 per class")
+    figure = ctx.folder.figure_md(
         dying_figure(result), "1C_dead", "1C: dead ReLU share during one pass (grey: half way)"
     )
     keys = ["output", "learning_rate", "order"]
@@ -1676,7 +1676,7 @@ def run_1e(ctx: Context) -> Section:
 
     starts = 4 if ctx.quick else 20
     result = xor_networks(starts=starts, seed=ctx.seed)
-    ctx.run.save_history(pd.concat([result.single_layer, result.two_layer]), "1E_xor_starts")
+    ctx.folder.save_table(pd.concat([result.single_layer, result.two_layer]), "1E_xor_starts")
     single_best = int(result.single_layer["right"].max())
     single_share = float(result.single_layer["all_four_right"].mean())
     shares = (

@@ -99,7 +99,7 @@ def covid_frame(ctx: Context) -> pd.DataFrame:
         else:
             rows = ctx.args.rows or (QUICK_ROWS if ctx.quick else SYNTHETIC_ROWS)
             frame, note = synthetic_covid(rows, seed=ctx.seed), ""
-        ctx.run.note_data("covid", covid_description(frame) + note)
+        ctx.folder.note_data("covid", covid_description(frame) + note)
         return frame
 
     return ctx.cached("covid_frame", load)
@@ -173,7 +173,7 @@ def run_2b(ctx: Context) -> Section:
     data = tabular_data(ctx)
     kept = covid_frame(ctx)
     kept = kept[kept["death_yn"].isin(["Yes", "No"])]
-    figure = ctx.run.figure_md(
+    figure = ctx.folder.figure_md(
         plot_death_rates(kept, title_suffix=tag(ctx)),
         "2B_death_rates",
         f"Death rate by age group and by hosp_yn among rows with death_yn Yes/No{tag(ctx)}",
@@ -387,15 +387,15 @@ def run_2c(ctx: Context) -> Section:
 
     data = tabular_data(ctx)
     net = trained_net(ctx, "one_linear_layer", hidden=(5,))
-    ctx.run.save_history(net.history, "2C_one_linear_layer")
-    curves = ctx.run.figure_md(
+    ctx.folder.save_table(net.history, "2C_one_linear_layer")
+    curves = ctx.folder.figure_md(
         plot_history(net.history, title=f"One linear hidden layer of 5{tag(ctx)}"),
         "2C_curves",
         f"Loss and accuracy per epoch: training ({_train_mix(data)}) and validation "
         f"(the real mix){tag(ctx)}",
     )
     weights = _kernel(net.model, 0).T
-    heatmap = ctx.run.figure_md(
+    heatmap = ctx.folder.figure_md(
         plot_first_layer(weights, data.feature_names, title_suffix=tag(ctx)),
         "2C_weights",
         f"The 5 x {data.input_dim} weights of the linear hidden layer{tag(ctx)}",
@@ -593,17 +593,17 @@ def run_2d(ctx: Context) -> Section:
     two = trained_net(ctx, "two_linear_layers", hidden=(5, 5))
     relu = trained_net(ctx, "two_relu_layers", hidden=(5, 5), relu=True)
     for key, net in (("two_linear_layers", two), ("two_relu_layers", relu)):
-        ctx.run.save_history(net.history, f"2D_{key}")
+        ctx.folder.save_table(net.history, f"2D_{key}")
     demo = collapse_demo(two, relu, data.x_test)
     nets = {"one linear layer (5)": one, "two linear layers (5, 5)": two, "ReLU (5, 5)": relu}
-    curves = ctx.run.figure_md(
+    curves = ctx.folder.figure_md(
         plot_losses(nets, title_suffix=tag(ctx)),
         "2D_losses",
         f"Training and validation loss of the three nets{tag(ctx)}",
     )
     w_one, _ = log_odds_weights(one.model)
     w_two, _ = log_odds_weights(two.model)
-    bars = ctx.run.figure_md(
+    bars = ctx.folder.figure_md(
         plot_log_odds(
             {"one linear layer": w_one, "two linear layers": w_two},
             data.feature_names,

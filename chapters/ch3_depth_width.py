@@ -157,7 +157,7 @@ def mnist(ctx: Context):
             data = trimmed(data, QUICK_SIZES)
             note = " (--quick: the first " + ", ".join(f"{v:,} {k}" for k, v in QUICK_SIZES.items())
             note += ")"
-        ctx.run.note_data("mnist", data.description + note)
+        ctx.folder.note_data("mnist", data.description + note)
         return data
 
     return ctx.cached("mnist", load)
@@ -257,7 +257,7 @@ def run_3a(ctx: Context) -> Section:
         f"| {split} | {c[split]:,} | " + " | ".join(f"{n:,}" for n in facts.per_class[split]) + " |"
         for split in ("train", "val", "test")
     ]
-    figure = ctx.run.figure_md(
+    figure = ctx.folder.figure_md(
         plot_digits_per_class(data, seed=ctx.seed),
         "3A_digits",
         "Eight random training digits of each class",
@@ -584,7 +584,7 @@ def explore(ctx: Context, data, problem: str, epochs: int | None) -> Exploration
     }
     chosen = replace(CHOSEN[problem], epochs=int(epochs)) if epochs else CHOSEN[problem]
     exploration = Exploration(problem, mark_chosen(table, chosen), True, meta, "this run")
-    save_exploration(exploration, ctx.run.histories)
+    save_exploration(exploration, ctx.folder.histories)
     return exploration
 
 
@@ -639,9 +639,9 @@ def run_budget(ctx: Context, problem: str) -> Section:
     result = budget_model(data, problem, seeds=seeds, epochs=epochs)
     result.quick, result.exploration = ctx.quick, exploration
     for r in result.runs:
-        ctx.run.save_history(r.history, f"{problem}_seed{r.seed}")
+        ctx.folder.save_table(r.history, f"{problem}_seed{r.seed}")
     figures = {
-        "runs": ctx.run.figure_md(
+        "runs": ctx.folder.figure_md(
             plot_budget_runs(result),
             f"{problem}_runs",
             f"{problem}: every run's validation curve and test accuracy, with the bars",
@@ -1130,7 +1130,7 @@ def run_study(ctx: Context) -> Section:
         train_size=size,
         tuner_trials=2 if ctx.quick else TUNER_TRIALS,
         tuner_budgets=tuned,
-        tuner_dir=ctx.run.path / "tuner",
+        tuner_dir=ctx.folder.path / "tuner",
         resume=ctx.args.resume,
         shapes=shapes,
         workers=ctx.args.workers,
@@ -1138,11 +1138,11 @@ def run_study(ctx: Context) -> Section:
     )
     result.quick = ctx.quick
     for name, frame in result.histories.items():
-        ctx.run.save_history(frame, name)
-    ctx.run.save_history(result.table, "study_table")
+        ctx.folder.save_table(frame, name)
+    ctx.folder.save_table(result.table, "study_table")
     if not result.trials.empty:
-        ctx.run.save_history(result.trials, "study_tuner_trials")
-    figures = {"study": ctx.run.figure_md(plot_study(result.table, result.trials), *STUDY_FIGURE)}
+        ctx.folder.save_table(result.trials, "study_tuner_trials")
+    figures = {"study": ctx.folder.figure_md(plot_study(result.table, result.trials), *STUDY_FIGURE)}
     results = {
         "study": result.table.to_dict("records"),
         "tuner": result.trials.to_dict("records"),

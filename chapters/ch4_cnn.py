@@ -57,7 +57,7 @@ def mnist(ctx: Context):
 
     def load():
         data = load_mnist(ctx.args.mnist, sample=ctx.quick and ctx.args.mnist is None)
-        ctx.run.note_data("mnist", data.description)
+        ctx.folder.note_data("mnist", data.description)
         return data
 
     return ctx.cached("mnist", load)
@@ -112,7 +112,7 @@ def run_4a(ctx: Context) -> Section:
     fig.suptitle(
         f"Patches ({r.patch}×{r.patch}, stride 1) covering each pixel of a {r.image}×{r.image} image"
     )
-    figure = ctx.run.figure_md(fig, "4A_patch_coverage", "How many 8×8 patches see each pixel")
+    figure = ctx.folder.figure_md(fig, "4A_patch_coverage", "How many 8×8 patches see each pixel")
     n_valid, n_same = (r.image - r.patch + 1) ** 2, r.image**2
     mid = r.image // 2
     real = (r.patch - (r.patch - 1) // 2) ** 2 / r.patch**2  # real pixels in the corner patch
@@ -748,9 +748,9 @@ def run_4d(ctx: Context) -> Section:
         probe_images=1_000 if ctx.quick else 2_000,
         seeds=[ctx.seed + i for i in range(1 if ctx.quick else 3)],
     )
-    ctx.run.save_history(r.table, "4D_pooling_noise")
-    ctx.run.save_history(r.per_seed, "4D_pooling_noise_seeds")
-    figure = ctx.run.figure_md(
+    ctx.folder.save_table(r.table, "4D_pooling_noise")
+    ctx.folder.save_table(r.per_seed, "4D_pooling_noise_seeds")
+    figure = ctx.folder.figure_md(
         plot_pooling_noise(r), "4D_pooling_noise", "Pooling against missing pixels and shifts"
     )
     results = {
@@ -1296,7 +1296,7 @@ def run_4e(ctx: Context) -> Section:
     data = mnist(ctx)
     r = hyperparameter_search(
         data,
-        directory=ctx.run.path / "tuning",
+        directory=ctx.folder.path / "tuning",
         seeds=[ctx.seed + i for i in range(1 if ctx.quick else 3)],
         budget=3 if ctx.quick else 8,
         train_images=1_536 if ctx.quick else 2_048,
@@ -1310,12 +1310,12 @@ def run_4e(ctx: Context) -> Section:
         # trials are reported by the search's own view
         verbose=ctx.args.workers > 0 and not ctx.args.quiet,
     )
-    ctx.run.save_history(r.trials, "4E_trials")
+    ctx.folder.save_table(r.trials, "4E_trials")
     figures = {
-        "search": ctx.run.figure_md(
+        "search": ctx.folder.figure_md(
             plot_search(r), "4E_search", "Best score so far: grid, random and Bayesian search"
         ),
-        "coverage": ctx.run.figure_md(
+        "coverage": ctx.folder.figure_md(
             plot_search_coverage(r), "4E_coverage", "Which combinations each strategy tried"
         ),
     }
@@ -1825,7 +1825,7 @@ def run_4f(ctx: Context) -> Section:
     data = mnist(ctx)
     r = cnn_study(
         data,
-        out=ctx.run.path,
+        out=ctx.folder.path,
         epochs=ctx.epochs(2 if ctx.quick else 10),
         sweep_images=1_024 if ctx.quick else 20_480,
         regularizer_images=1_024 if ctx.quick else 5_120,
@@ -1833,14 +1833,14 @@ def run_4f(ctx: Context) -> Section:
         quick=ctx.quick,
         seed=ctx.seed,
     )
-    r.model.save(ctx.run.path / "4F_cnn.keras")
-    ctx.run.save_history(r.sweep, "4F_dropout_sweep")
-    ctx.run.save_history(r.regularizers.table, "4F_regularizers")
+    r.model.save(ctx.folder.path / "4F_cnn.keras")
+    ctx.folder.save_table(r.sweep, "4F_dropout_sweep")
+    ctx.folder.save_table(r.regularizers.table, "4F_regularizers")
     figures = {
-        "sweep": ctx.run.figure_md(
+        "sweep": ctx.folder.figure_md(
             plot_sweep(r.sweep), "4F_dropout_sweep", "Accuracy after one epoch per dropout rate"
         ),
-        "regularizers": ctx.run.figure_md(
+        "regularizers": ctx.folder.figure_md(
             plot_regularizers(r.regularizers), "4F_regularizers", "Regularisers compared"
         ),
         "curves": "![training curves](figures/4F_cnn_curves.png)\n",

@@ -436,7 +436,7 @@ class RunFolder:
         """Save a figure and return the markdown that embeds it."""
         return f"![{caption}]({self.save_figure(fig, name)})\n\n*{caption}*\n"
 
-    def save_history(self, frame: Any, name: str) -> str:
+    def save_table(self, frame: Any, name: str) -> str:
         """Save a pandas DataFrame as histories/<name>.csv and return its path."""
         self._start_replacing()
         target = self.histories / f"{name}.csv"

@@ -36,7 +36,7 @@ class Problem:
 
     id: str
     title: str
-    run: Callable[[Context], Section]
+    solve: Callable[[Context], Section]
 
 
 @dataclass
@@ -44,8 +44,9 @@ class Context:
     """What a problem gets: the parsed flags, the run folder and a per-process cache."""
 
     args: argparse.Namespace
-    run: Any  # RunFolder; typed loosely so this module stays import-light
+    folder: Any  # RunFolder; typed loosely so this module stays import-light
     cache: dict[str, Any] = field(default_factory=dict)
+    problem: str = ""  # the id of the problem now running (set by the runner)
 
     @property
     def quick(self) -> bool:
@@ -54,6 +55,39 @@ class Context:
     @property
     def seed(self) -> int:
         return int(self.args.seed)
+
+    def seed_for(self, part: str) -> int:
+        """The seed of one stochastic part of the running problem (e.g. "final").
+
+        Derived from the base seed, the problem id and `part` only, so a problem gives
+        the same numbers whether it runs alone (`--only`) or after others.
+        """
+        from companion.seed import derive_seed  # keeps `import companion.runner` light
+
+        return derive_seed(self.seed, f"{self.problem}:{part}")
+
+    def mnist(self, *, flatten: bool = False, quick_sizes: dict[str, int] | None = None):
+        """MNIST for this run, loaded once per process and noted in the run folder.
+
+        `--mnist PATH` (or $COMPANION_MNIST) names the file; `--quick` without one uses
+        the shipped sample, and with one keeps the first `quick_sizes[split]` images.
+        """
+
+        def load():
+            from companion.data.mnist import load_mnist  # numpy only, but not every chapter
+
+            path = getattr(self.args, "mnist", None)
+            data = load_mnist(path, sample=self.quick and path is None)
+            note = ""
+            if self.quick and quick_sizes and not data.is_sample:
+                data = data.subset(**quick_sizes)
+                sizes = ", ".join(f"{n:,} {split}" for split, n in quick_sizes.items())
+                note = f" (--quick: the first {sizes})"
+            self.folder.note_data("mnist", data.description + note)
+            return data
+
+        data = self.cached("mnist", load)
+        return self.cached("mnist-flat", data.flat) if flatten else data
 
     def epochs(self, default: int) -> int:
         """The `--epochs` override, or the problem's own default."""
@@ -282,7 +316,7 @@ def _run_problems(run, title, chosen, args, config) -> int:
             **config,
         }
     )
-    ctx = Context(args=args, run=run)
+    ctx = Context(args=args, folder=run)
     shown = progress.handler()
     _say(args, f"{title} -> {args.out}")
     for note in run.notes:
@@ -297,11 +331,12 @@ def _run_problems(run, title, chosen, args, config) -> int:
             continue
         for note in run.begin(problem.id, replace=not args.resume):
             print(f"  {note}")
+        ctx.problem = problem.id
         set_seed(derive_seed(args.seed, problem.id))
         if shown is not None:
             shown.prefix = f"  {problem.id:<6} "
         start = time.perf_counter()
-        section = problem.run(ctx)
+        section = problem.solve(ctx)
         seconds = time.perf_counter() - start
         if shown is not None:
             shown.end_line()

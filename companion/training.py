@@ -29,10 +29,54 @@ def one_hot(labels, num_classes: int = 10) -> np.ndarray:
     return keras.utils.to_categorical(labels, num_classes).astype("float32")
 
 
+def steps_per_run(examples: int, batch_size: int, epochs: int) -> int:
+    """Gradient steps in a run: batches per epoch (the last one may be short) times epochs."""
+    if min(examples, batch_size, epochs) < 1:
+        raise ValueError(
+            f"examples, batch_size and epochs must be at least 1, got {examples}, "
+            f"{batch_size} and {epochs}"
+        )
+    return int(epochs) * -(-int(examples) // int(batch_size))
+
+
+def cosine_adam(peak: float, steps: int, *, alpha: float = 0.0) -> keras.optimizers.Adam:
+    """Adam whose learning rate falls from `peak` to `alpha * peak` along a cosine.
+
+    `steps` is the whole run's gradient steps (`steps_per_run`), so the rate reaches its
+    floor at the last batch: the schedule chapters 3 and 4 train with.
+    """
+    if peak <= 0:
+        raise ValueError(f"the peak learning rate must be above 0, got {peak}")
+    schedule = keras.optimizers.schedules.CosineDecay(
+        float(peak), decay_steps=max(int(steps), 1), alpha=alpha
+    )
+    return keras.optimizers.Adam(schedule)
+
+
+class _HistoryCsv(keras.callbacks.Callback):
+    """Rewrites `path` after every epoch with the rows `train` returns (so far)."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path, self.rows = path, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.rows.append(dict(logs or {}))
+        frame = history_frame(pd.DataFrame(self.rows))
+        tmp = self.path.with_suffix(".csv.tmp")
+        frame.to_csv(tmp, index=False)
+        tmp.replace(self.path)  # an interrupted run keeps a whole file, never half of one
+
+
+def _is_pipeline(x, y) -> bool:
+    """Whether `x` batches itself (a tf.data.Dataset, a generator, a PyDataset)."""
+    return y is None and not isinstance(x, np.ndarray | list | tuple | dict)
+
+
 def train(
     model: keras.Model,
     x,
-    y,
+    y=None,
     *,
     epochs: int,
     batch_size: int = 32,
@@ -55,9 +99,11 @@ def train(
 
     Args:
         model: the Keras model.
-        x, y: training inputs and targets (arrays or anything `fit` takes).
+        x, y: training inputs and targets as arrays; or `x` alone as a pipeline that
+            batches and shuffles itself (a tf.data.Dataset or a generator of batches),
+            in which case `batch_size` and `shuffle` are left to it.
         epochs: number of epochs (at least 1).
-        batch_size: examples per gradient step.
+        batch_size: examples per gradient step (arrays only).
         validation_data: (x_val, y_val) scored after each epoch.
         optimizer, loss, metrics: passed to `compile`; optimizer=None keeps the model's
             existing compilation.
@@ -74,6 +120,10 @@ def train(
     """
     if int(epochs) < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if _is_pipeline(x, y):
+        batch_size, shuffle = None, False  # the pipeline batches and shuffles itself
+    elif y is None:
+        raise ValueError("train needs targets `y` with array inputs (or a pipeline as `x`)")
     if optimizer is not None:
         model.compile(
             optimizer=optimizer,
@@ -88,7 +138,7 @@ def train(
     if out is not None:
         out = Path(out)
         (out / "histories").mkdir(parents=True, exist_ok=True)
-        standard.append(keras.callbacks.CSVLogger(str(out / "histories" / f"{name}.csv")))
+        standard.append(_HistoryCsv(out / "histories" / f"{name}.csv"))
         if curves:
             standard.append(TrainingCurves(out / "figures" / f"{name}_curves.png", title=name))
         if checkpoint:
@@ -111,10 +161,14 @@ def train(
         class_weight=class_weight,
         verbose=verbose,
     )
-    frame = history_frame(history)
-    if out is not None:
-        frame.to_csv(out / "histories" / f"{name}.csv", index=False)
-    return frame
+    return history_frame(history)
+
+
+def accuracies(model: keras.Model, *splits, batch_size: int = 512) -> list[float]:
+    """The model's accuracy on each (x, labels) split, all scored in one `predict` call."""
+    return [
+        float(right.mean()) for right in correct_predictions(model, *splits, batch_size=batch_size)
+    ]
 
 
 def correct_predictions(model: keras.Model, *splits, batch_size: int = 512) -> list[np.ndarray]:

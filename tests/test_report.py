@@ -132,7 +132,7 @@ def test_figures_and_histories(tmp_path):
     assert (tmp_path / "figures" / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert fig.number not in plt.get_fignums()  # closed, so long runs do not leak figures
     frame = pd.DataFrame({"epoch": [1, 2], "loss": [0.5, 0.25]})
-    assert run.save_history(frame, "fit") == "histories/fit.csv"
+    assert run.save_table(frame, "fit") == "histories/fit.csv"
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "histories" / "fit.csv"), frame)
 
 

@@ -215,7 +215,7 @@ def test_an_atomic_write_that_fails_leaves_the_old_file(tmp_path):
 
 def test_figures_and_histories_are_written_atomically(tmp_path):
     run = folder(tmp_path)
-    run.save_history(pd.DataFrame({"a": [1]}), "old")
+    run.save_table(pd.DataFrame({"a": [1]}), "old")
 
     class Broken:
         def to_csv(self, path, index):
@@ -223,6 +223,6 @@ def test_figures_and_histories_are_written_atomically(tmp_path):
             raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError):
-        run.save_history(Broken(), "old")
+        run.save_table(Broken(), "old")
     assert (tmp_path / "histories" / "old.csv").read_text() == "a\n1\n"
     assert sorted(p.name for p in (tmp_path / "histories").iterdir()) == ["old.csv"]

@@ -186,7 +186,7 @@ if STALL:
 
 
 class Table:
-    """What save_history needs of a DataFrame (pandas takes a second to import)."""
+    """What save_table needs of a DataFrame (pandas takes a second to import)."""
 
     def __init__(self, column):
         self.column = column
@@ -206,10 +206,10 @@ def solve(pid, n_figures, project=False):
         for i in range(n_figures):
             fig, ax = plt.subplots(figsize=(3, 2))
             ax.plot(rng.random(50))
-            md.append(ctx.run.figure_md(fig, f"{pid}_{i}", f"{pid} figure {i}"))
-        ctx.run.save_history(Table(rng.random(200)), f"{pid}_table")
+            md.append(ctx.folder.figure_md(fig, f"{pid}_{i}", f"{pid} figure {i}"))
+        ctx.folder.save_table(Table(rng.random(200)), f"{pid}_table")
         if project:  # written in place, as keras-tuner writes its projects
-            folder = ctx.run.path / "tuning" / f"{pid}_search"
+            folder = ctx.folder.path / "tuning" / f"{pid}_search"
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "oracle.json").write_text("{}")
         return Section("\\n".join(md), {"value": float(rng.random())}, "done")

@@ -220,7 +220,7 @@ def test_a_second_run_into_a_busy_folder_is_refused(tmp_path, capsys):
 
 def test_a_full_disk_inside_a_problem_is_one_line_and_keeps_earlier_results(tmp_path, capsys):
     def fills_the_disk(ctx):
-        raise OSError(errno.ENOSPC, "No space left on device", str(ctx.run.path / "model.keras"))
+        raise OSError(errno.ENOSPC, "No space left on device", str(ctx.folder.path / "model.keras"))
 
     problems = [PROBLEMS[0], Problem("1B", "big", fills_the_disk)]
     assert main(["--out", str(tmp_path)], problems=problems) == 2

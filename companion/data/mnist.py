@@ -13,7 +13,7 @@ import os
 import warnings
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +54,28 @@ class MnistData:
             f"{kind} ({self.source}): {len(self.x_train):,} train, "
             f"{len(self.x_val):,} validation, {len(self.x_test):,} test images"
         )
+
+    def subset(
+        self, train: int | None = None, val: int | None = None, test: int | None = None
+    ) -> MnistData:
+        """The same data with each named split cut to its first `n` images (None: all)."""
+        cut = {}
+        for split, n in (("train", train), ("val", val), ("test", test)):
+            if n is None:
+                continue
+            if int(n) < 1:
+                raise ValueError(f"subset sizes must be at least 1, got {split}={n}")
+            cut[f"x_{split}"] = getattr(self, f"x_{split}")[: int(n)]
+            cut[f"y_{split}"] = getattr(self, f"y_{split}")[: int(n)]
+        return replace(self, **cut)
+
+    def flat(self) -> MnistData:
+        """The same data with each image as a 784-long row (views, no copies)."""
+        rows = {
+            f"x_{s}": getattr(self, f"x_{s}").reshape(len(getattr(self, f"x_{s}")), -1)
+            for s in ("train", "val", "test")
+        }
+        return replace(self, **rows)
 
 
 class SampleFallbackWarning(UserWarning):
