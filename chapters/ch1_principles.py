@@ -1255,7 +1255,9 @@ def run_1b(ctx: Context) -> Section:
     sigmoid = [run for run in result.runs if run.activation == "sigmoid"]
     random = [run for run in result.runs if run.init == "playground"]
     figures = {
-        "loss": ctx.folder.figure_md(loss_figure(result.runs), "1B_loss", "1B: test loss, every seed"),
+        "loss": ctx.folder.figure_md(
+            loss_figure(result.runs), "1B_loss", "1B: test loss, every seed"
+        ),
         "boundaries": ctx.folder.figure_md(
             boundary_figure([r for r in sigmoid if r.seed == seeds[0]]),
             "1B_boundaries",

@@ -1142,7 +1142,9 @@ def run_study(ctx: Context) -> Section:
     ctx.folder.save_table(result.table, "study_table")
     if not result.trials.empty:
         ctx.folder.save_table(result.trials, "study_tuner_trials")
-    figures = {"study": ctx.folder.figure_md(plot_study(result.table, result.trials), *STUDY_FIGURE)}
+    figures = {
+        "study": ctx.folder.figure_md(plot_study(result.table, result.trials), *STUDY_FIGURE)
+    }
     results = {
         "study": result.table.to_dict("records"),
         "tuner": result.trials.to_dict("records"),
