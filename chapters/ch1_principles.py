@@ -143,7 +143,7 @@ def circle_data(ctx: Context, seed_index: int = 0):
 
 def largest_gradient_outside_output_bias(model, x, y) -> float:
     """The largest |gradient| of the loss over every weight except the output bias."""
-    from companion.callbacks import gradient_table
+    from companion.probes import gradient_table
 
     table = gradient_table(model, x, y)
     is_output_bias = (table["layer"] == model.layers[-1].name) & (table["weight"] == "bias")
@@ -182,7 +182,8 @@ def playground_demo(
     import keras
 
     from companion.boundary import neuron_grids
-    from companion.callbacks import DecisionBoundary, GradientNorms, SymmetryMonitor, gradient_table
+    from companion.callbacks import DecisionBoundary, GradientNorms, SymmetryMonitor
+    from companion.probes import gradient_table
     from companion.playground import fast_fit, playground_model, restart_from
 
     settings = {"activation": activation, "init": init, "learning_rate": learning_rate}
@@ -859,9 +860,10 @@ def boundary_spread(model) -> tuple[float, list[float]]:
     straight boundary, more if the units differ), and w.
     """
     from companion.boundary import grid_points
-    from companion.playground import hidden_dense_layers, predict_points
+    from companion.playground import predict_points
+    from companion.probes import dense_layers
 
-    w = np.asarray(hidden_dense_layers(model)[0].kernel)[:, 0].astype(float)
+    w = np.asarray(dense_layers(model, include_output=False)[0].kernel)[:, 0].astype(float)
     if not np.linalg.norm(w) > 0:
         return 0.0, w.tolist()
     normal = (np.array([-w[1], w[0]]) / np.linalg.norm(w)).astype("float32")
@@ -1299,7 +1301,7 @@ def positive_share(model, x) -> float:
 
 def one_pass(model, x, y, *, probe_every: int) -> list[dict[str, float]]:
     """SGD one example at a time through x in order, probing the net as it goes."""
-    from companion.callbacks import dead_fraction
+    from companion.probes import dead_fraction
     from companion.playground import fast_fit
 
     def probe(seen: int) -> dict[str, float]:

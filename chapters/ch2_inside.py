@@ -433,9 +433,9 @@ def _train_mix(data) -> str:
 
 
 def _kernel(model, index: int) -> np.ndarray:
-    from companion.linear import dense_layers
+    from companion.probes import dense_layers
 
-    return np.asarray(dense_layers(model)[index].get_weights()[0])
+    return np.asarray(dense_layers(model, include_output=True)[index].get_weights()[0])
 
 
 def plot_first_layer(weights: np.ndarray, feature_names, *, ax=None, title_suffix: str = ""):
@@ -561,7 +561,8 @@ def collapse_demo(two_layer: NetResult, relu: NetResult, x) -> Collapse:
     shows how far from linear the ReLU makes it.
     """
     from companion.errors import RuleError
-    from companion.linear import collapse_linear, dense_layers, linear_net, multiply_out
+    from companion.linear import collapse_linear, linear_net, multiply_out
+    from companion.probes import dense_layers
 
     collapsed = collapse_linear(two_layer.model)
     diff = _max_diff(two_layer.model, collapsed, x)
@@ -570,10 +571,10 @@ def collapse_demo(two_layer: NetResult, relu: NetResult, x) -> Collapse:
         refusal = ""
     except RuleError as error:
         refusal = str(error)
-    *hidden, output = dense_layers(relu.model)
+    *hidden, output = dense_layers(relu.model, include_output=True)
     matrix, bias = multiply_out(hidden)
     naive = linear_net(matrix.shape[0], hidden=(matrix.shape[1],), name="relu_dropped")
-    first, last = dense_layers(naive)
+    first, last = dense_layers(naive, include_output=True)
     first.set_weights([matrix.astype("float32"), bias.astype("float32")])
     last.set_weights(output.get_weights())
     return Collapse(two_layer, diff, relu, _max_diff(relu.model, naive, x), refusal)

@@ -14,6 +14,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from companion.probes import dense_layers, layer_outputs
+
 PLAYGROUND_COLORS = ("#f59322", "#e8eaeb", "#0877bd")  # −1, 0, +1 as in its heatmap.ts
 TRAIN_EDGE, TEST_EDGE = "#ffffff", "#333333"
 
@@ -53,9 +55,7 @@ def neuron_grids(
     model: keras.Model, *, domain: float = 6.0, resolution: int = 10
 ) -> list[np.ndarray]:
     """Every hidden Dense unit's output on a coarse grid: one (r, r, units) array per layer."""
-    from companion.callbacks import dense_layers, layer_outputs
-
-    hidden = dense_layers(model)
+    hidden = dense_layers(model, include_output=False)
     points = grid_points(domain=domain, resolution=resolution)
     outputs = layer_outputs(model, points, hidden)
     r = int(resolution)
@@ -63,7 +63,7 @@ def neuron_grids(
 
 
 def _axes(ax=None, *, figsize=(4, 4)):
-    from companion.figures import subplots
+    from companion.figures import subplots  # loads matplotlib: on first plot (start-up speed)
 
     if ax is None:
         fig, ax = subplots(figsize=figsize)
@@ -156,7 +156,7 @@ def plot_boundaries(
     discretize: bool = False,
 ):
     """Several boundary grids side by side (e.g. epochs of one run), titled by their keys."""
-    from companion.figures import subplots
+    from companion.figures import subplots  # loads matplotlib: on first plot (start-up speed)
 
     if not grids:
         raise ValueError("no boundary grids to plot; take snapshots first")
@@ -182,7 +182,7 @@ def plot_boundaries(
 
 def plot_neurons(layers_grids, *, axes=None, domain: float = 6.0, title: str = ""):
     """Every hidden unit's output as a thumbnail, one column per layer (the Playground's nodes)."""
-    from companion.figures import subplots
+    from companion.figures import subplots  # loads matplotlib: on first plot (start-up speed)
 
     if not layers_grids:
         raise ValueError("no hidden layers to draw")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import time
-import weakref
 from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
 
-from companion.jupyter import in_notebook
+from companion.boundary import boundary_grid, neuron_grids, plot_boundaries
+from companion.jupyter import in_notebook, show_live
+from companion.plots import metric_pairs, plot_history
+from companion.probes import dead_units, gradient_norms, layer_symmetry
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -56,9 +59,7 @@ class TrainingCurves(keras.callbacks.Callback):
 
     def draw(self) -> None:
         """Draw the curves so far to the PNG (and inline in Jupyter)."""
-        from matplotlib.figure import Figure
-
-        from companion.plots import metric_pairs, plot_history
+        from matplotlib.figure import Figure  # matplotlib loads on the first drawing (start-up)
 
         if not self.rows:
             return
@@ -74,11 +75,7 @@ class TrainingCurves(keras.callbacks.Callback):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fig.savefig(self.path, dpi=100, bbox_inches="tight")
         if notebook:
-            import io
-
-            from IPython.display import Image
-
-            from companion.jupyter import show_live
+            from IPython.display import Image  # only inside a notebook
 
             png = io.BytesIO()
             fig.savefig(png, format="png", dpi=80, bbox_inches="tight")
@@ -86,163 +83,8 @@ class TrainingCurves(keras.callbacks.Callback):
 
 
 # ---------------------------------------------------------------------------------------
-# Measurements of a network's state, and callbacks that record them during training.
-# The functions work on any built Keras model; the callbacks work with `model.fit` and
-# with `companion.playground.fast_fit` (which calls them every few epochs).
-
-
-def _is_relu(layer) -> bool:
-    if isinstance(layer, keras.layers.ReLU):
-        return True
-    activation = getattr(layer, "activation", None)
-    return getattr(activation, "__name__", "") == "relu"
-
-
-_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _compiled(model: keras.Model, key, build):
-    """A per-model cache of compiled probe functions (tracing once, not per call)."""
-    cache = _COMPILED.setdefault(model, {})
-    if key not in cache:
-        cache[key] = build()
-    return cache[key]
-
-
-def layer_outputs(model: keras.Model, x, layers: list) -> dict[str, np.ndarray]:
-    """The outputs of some of a model's layers on inputs x, by layer name."""
-    x = np.asarray(x, dtype="float32")
-    names = tuple(layer.name for layer in layers)
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        probe = _compiled(
-            model,
-            ("outputs", names),
-            lambda: tf.function(_forward_to(model, layers), reduce_retracing=True),
-        )
-        return {name: out.numpy() for name, out in zip(names, probe(tf.constant(x)))}
-    return {n: keras.ops.convert_to_numpy(o) for n, o in zip(names, _forward_to(model, layers)(x))}
-
-
-def _forward_to(model: keras.Model, layers: list):
-    """A function from inputs to the outputs of the given layers."""
-    if isinstance(model, keras.Sequential):
-        wanted = {id(layer) for layer in layers}
-
-        def walk(x):  # walking the stack avoids building a second model
-            found, h = [], x
-            for layer in model.layers:
-                h = layer(h, training=False)
-                if id(layer) in wanted:
-                    found.append(h)
-            return found
-
-        return walk
-    probe = keras.Model(model.inputs, [layer.output for layer in layers])
-
-    def call(x):
-        outputs = probe(x, training=False)
-        return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-
-    return call
-
-
-def relu_layers(model: keras.Model, *, include_output: bool = False) -> list:
-    """The layers whose units are ReLUs (the output layer only if asked)."""
-    found = [layer for layer in model.layers if _is_relu(layer)]
-    if not include_output and found and found[-1] is model.layers[-1]:
-        found = found[:-1]
-    return found
-
-
-def dead_units(model: keras.Model, x, *, include_output: bool = False) -> dict[str, np.ndarray]:
-    """Per ReLU layer, which units output exactly 0 on every input of the probe set x."""
-    chosen = relu_layers(model, include_output=include_output)
-    if not chosen:
-        raise ValueError(f"model {model.name!r} has no hidden ReLU units to check")
-    outputs = layer_outputs(model, x, chosen)
-    return {name: np.all(out.reshape(len(out), -1) <= 0, axis=0) for name, out in outputs.items()}
-
-
-def dead_fraction(model: keras.Model, x, *, include_output: bool = False) -> float:
-    """The share of ReLU units that output 0 on every input of the probe set x."""
-    dead = np.concatenate(list(dead_units(model, x, include_output=include_output).values()))
-    return float(dead.mean())
-
-
-def dense_layers(model: keras.Model, *, include_output: bool = False) -> list:
-    """The model's Dense layers (without the last one unless asked)."""
-    found = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    return found if include_output else found[:-1]
-
-
-def layer_symmetry(model: keras.Model) -> dict[str, float]:
-    """Per hidden Dense layer, the largest difference between two units' incoming weights.
-
-    Each unit's incoming weights are its kernel column and its bias. 0 means every unit
-    of the layer computes the same function; layers of one unit are skipped.
-    """
-    spread = {}
-    for layer in dense_layers(model):
-        if layer.units < 2:
-            continue
-        weights = keras.ops.convert_to_numpy(layer.kernel)
-        if layer.use_bias:
-            weights = np.vstack([weights, keras.ops.convert_to_numpy(layer.bias)[None, :]])
-        spread[layer.name] = float((weights.max(axis=1) - weights.min(axis=1)).max())
-    return spread
-
-
-def symmetry(model: keras.Model) -> float:
-    """The largest `layer_symmetry` over the hidden layers (0.0: no layer has 2 units)."""
-    return max(layer_symmetry(model).values(), default=0.0)
-
-
-def gradient_table(model: keras.Model, x, y) -> pd.DataFrame:
-    """The gradient of the compiled loss on (x, y) at once, one row per weight.
-
-    Columns: layer, weight (kernel or bias), max_abs (largest |gradient|), norm (L2).
-    Needs the TensorFlow backend.
-    """
-    import tensorflow as tf
-
-    if getattr(model, "loss", None) is None:
-        raise ValueError("compile the model with a loss before asking for its gradients")
-
-    def build():
-        @tf.function(reduce_retracing=True)
-        def gradients(x, y):
-            with tf.GradientTape() as tape:
-                y_pred = model(x, training=True)
-                loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
-            return tape.gradient(loss, model.trainable_variables)
-
-        return gradients
-
-    x, y = tf.constant(np.asarray(x, "float32")), tf.constant(np.asarray(y, "float32"))
-    variables = model.trainable_variables
-    grads = _compiled(model, "gradients", build)(x, y)
-    rows = []
-    for variable, grad in zip(variables, grads):
-        g = np.zeros(variable.shape) if grad is None else grad.numpy()
-        layer, _, weight = variable.path.rpartition("/")
-        rows.append(
-            {
-                "layer": layer.rpartition("/")[2] or layer,
-                "weight": weight,
-                "max_abs": float(np.abs(g).max()),
-                "norm": float(np.sqrt((g.astype("float64") ** 2).sum())),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def gradient_norms(model: keras.Model, x, y) -> dict[str, float]:
-    """Per layer, the L2 norm of the loss gradient over its kernel and bias together."""
-    table = gradient_table(model, x, y)
-    squared = (table["norm"] ** 2).groupby(table["layer"], sort=False).sum()
-    return {layer: float(np.sqrt(value)) for layer, value in squared.items()}
+# Callbacks that record a probe (`companion.probes`) during training. They work with
+# `model.fit` and with `companion.fastfit.fast_fit` (which calls them every few epochs).
 
 
 class _Recorder(keras.callbacks.Callback):
@@ -378,8 +220,6 @@ class DecisionBoundary(keras.callbacks.Callback):
 
     def snapshot(self, epoch: int) -> None:
         """Store the output grid (and thumbnails) for this many epochs done."""
-        from companion.boundary import boundary_grid, neuron_grids
-
         self.grids[epoch] = boundary_grid(
             self.model, domain=self.domain, resolution=self.resolution
         )
@@ -399,8 +239,6 @@ class DecisionBoundary(keras.callbacks.Callback):
 
     def plot(self, x_train=None, y_train=None, x_test=None, y_test=None, *, axes=None):
         """The snapshots side by side in the Playground's look; returns the figure."""
-        from companion.boundary import plot_boundaries
-
         grids = {f"epoch {e}": g for e, g in self.grids.items()}
         return plot_boundaries(
             grids, x_train, y_train, x_test=x_test, y_test=y_test, domain=self.domain, axes=axes

@@ -15,6 +15,7 @@ import numpy as np
 from keras import layers
 
 from companion.errors import RuleError
+from companion.probes import dense_layers
 
 
 def linear_net(
@@ -54,7 +55,7 @@ def is_linear_dense(layer: keras.layers.Layer) -> bool:
     return isinstance(layer, layers.Dense) and layer.activation is keras.activations.linear
 
 
-def multiply_out(dense_layers: Sequence[keras.layers.Layer]) -> tuple[np.ndarray, np.ndarray]:
+def multiply_out(denses: Sequence[keras.layers.Layer]) -> tuple[np.ndarray, np.ndarray]:
     """The one matrix W and bias b that the given Dense layers compute, in float64.
 
     Applied in order, layers x -> x W_i + b_i give x W + b with W = W_1 W_2 ... W_k and
@@ -64,10 +65,10 @@ def multiply_out(dense_layers: Sequence[keras.layers.Layer]) -> tuple[np.ndarray
     Raises:
         RuleError: a layer is not a Dense layer with the identity activation.
     """
-    if not dense_layers:
+    if not denses:
         raise ValueError("multiply_out needs at least one Dense layer")
     matrix = bias = None
-    for layer in dense_layers:
+    for layer in denses:
         if not is_linear_dense(layer):
             raise RuleError(
                 f"layer {layer.name!r} ({type(layer).__name__}) is not a Dense layer without "
@@ -81,11 +82,6 @@ def multiply_out(dense_layers: Sequence[keras.layers.Layer]) -> tuple[np.ndarray
         )
         matrix, bias = (kernel, b) if matrix is None else (matrix @ kernel, bias @ kernel + b)
     return matrix, bias
-
-
-def dense_layers(model: keras.Model) -> list[keras.layers.Layer]:
-    """The model's Dense layers, in order."""
-    return [layer for layer in model.layers if isinstance(layer, layers.Dense)]
 
 
 def check_linear(model: keras.Model) -> None:
@@ -110,7 +106,7 @@ def collapse_linear(model: keras.Model, *, name: str = "collapsed") -> keras.Seq
         RuleError: the model has a non-linear layer (a ReLU, a Dense with activation).
     """
     check_linear(model)
-    denses = dense_layers(model)
+    denses = dense_layers(model, include_output=True)
     if len(denses) < 2:
         raise RuleError(f"{model.name} has no hidden layer to collapse")
     *hidden, output = denses
@@ -118,7 +114,7 @@ def collapse_linear(model: keras.Model, *, name: str = "collapsed") -> keras.Seq
     collapsed = linear_net(
         matrix.shape[0], hidden=(matrix.shape[1],), num_classes=output.units, name=name
     )
-    first, last = dense_layers(collapsed)
+    first, last = dense_layers(collapsed, include_output=True)
     first.set_weights([matrix.astype("float32"), bias.astype("float32")])
     last.set_weights([np.asarray(w) for w in output.get_weights()])
     return collapsed
@@ -131,7 +127,7 @@ def log_odds_weights(model: keras.Model) -> tuple[np.ndarray, float]:
     with W, b the whole net multiplied out: a logistic regression in disguise.
     """
     check_linear(model)
-    matrix, bias = multiply_out(dense_layers(model))
+    matrix, bias = multiply_out(dense_layers(model, include_output=True))
     if matrix.shape[1] != 2:
         raise ValueError(f"log-odds need a 2-way output, got {matrix.shape[1]} classes")
     return matrix[:, 1] - matrix[:, 0], float(bias[1] - bias[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import keras
@@ -112,37 +112,6 @@ def _check_cnn_shape(input_shape, filters, kernel_size, padding, dense_units, nu
             )
 
 
-def set_dropout(model: keras.Model, rate: float) -> int:
-    """Set every Dropout layer of a model to `rate`; return how many were changed."""
-    rate = check_rate(rate)
-    changed = 0
-    for layer in model.layers:
-        if isinstance(layer, layers.Dropout):
-            if rate > 0:
-                _give_seed_generator(layer)
-            layer.rate = rate
-            changed += 1
-    # A compiled model keeps its traced train/test/predict functions, which baked in the old
-    # rates; dropping them (as `compile` does) makes the next fit use the new ones.
-    model.train_function = model.test_function = model.predict_function = None
-    return changed
-
-
-def _give_seed_generator(layer: layers.Dropout) -> None:
-    # Keras creates a Dropout's seed generator only when the layer is made with rate > 0,
-    # so a rate-0 layer raised AttributeError the first time it had to drop something.
-    if hasattr(layer, "seed_generator"):
-        return
-    tracker = getattr(layer, "_tracker", None)  # a built layer refuses new state unless unlocked
-    if tracker is not None:
-        tracker.unlock()
-    try:
-        layer.seed_generator = keras.random.SeedGenerator(layer.seed)
-    finally:
-        if tracker is not None:
-            tracker.lock()
-
-
 @dataclass(frozen=True)
 class ModelRules:
     """Rules a model must obey, e.g. those of a problem set.
@@ -155,6 +124,8 @@ class ModelRules:
             only when its rate is above 0: a rate-0 Dropout drops nothing).
         sequential: the model must be a `keras.Sequential`.
         activations: activations allowed inside Dense/Conv2D layers.
+        checks: further rules, checked in order after the others: each takes the model
+            and returns None, or what the model breaks (the error message after the name).
     """
 
     name: str
@@ -163,6 +134,7 @@ class ModelRules:
     required: tuple[str, ...] = ()
     sequential: bool = True
     activations: tuple[str, ...] = ("linear", "relu", "softmax")
+    checks: tuple[Callable[[keras.Model], str | None], ...] = ()
 
 
 CNN_RULES = ModelRules(
@@ -194,37 +166,50 @@ def _acts(layer) -> bool:
 
 def check_model(model: keras.Model, rules: ModelRules) -> None:
     """Raise RuleError naming the first rule the model breaks; return None if it obeys all."""
+    broken = _first_broken(model, rules)
+    if broken:
+        raise RuleError(f"{rules.name}: {broken}")
+
+
+def _first_broken(model: keras.Model, rules: ModelRules) -> str | None:
+    """What the model breaks first, rules in a fixed order; None when it obeys them all."""
     if rules.sequential and not isinstance(model, keras.Sequential):
-        raise RuleError(
-            f"{rules.name}: the model must be a keras.Sequential, got {type(model).__name__}"
-        )
-    kinds = [type(layer).__name__ for layer in model.layers]
-    banned = sorted({k for k in kinds if k not in rules.allowed and k != "InputLayer"})
-    if banned:
-        raise RuleError(
-            f"{rules.name}: layer type {', '.join(banned)} is not allowed; "
-            f"use only {', '.join(rules.allowed)}"
-        )
+        return f"the model must be a keras.Sequential, got {type(model).__name__}"
     for layer in model.layers:
-        activation = getattr(layer, "activation", None)
-        act_name = getattr(activation, "__name__", None)
+        kind = type(layer).__name__
+        if kind not in rules.allowed and kind != "InputLayer":
+            return (
+                f"layer {layer.name!r} is a {kind}, which is not allowed; "
+                f"use only {', '.join(rules.allowed)}"
+            )
+    for layer in model.layers:
+        act_name = activation_name(layer)
         if act_name and act_name not in rules.activations:
-            raise RuleError(
-                f"{rules.name}: layer {layer.name} uses activation {act_name!r}; "
+            return (
+                f"layer {layer.name!r} uses activation {act_name!r}; "
                 f"allowed: {', '.join(rules.activations)}"
             )
+    kinds = [type(layer).__name__ for layer in model.layers]
     for kind in rules.required:
         if kind not in kinds:
-            raise RuleError(f"{rules.name}: the model needs at least one {kind} layer")
+            return f"the model needs at least one {kind} layer"
         if not any(type(layer).__name__ == kind and _acts(layer) for layer in model.layers):
-            raise RuleError(
-                f"{rules.name}: every {kind} layer has rate 0, which drops nothing; "
+            return (
+                f"every {kind} layer has rate 0, which drops nothing; "
                 f"give at least one {kind} layer a rate above 0"
             )
-    if rules.max_params is not None:
-        count = model.count_params()
-        if count > rules.max_params:
-            raise RuleError(
-                f"{rules.name}: the model has {count:,} parameters; "
-                f"the limit is {rules.max_params:,}"
-            )
+    if rules.max_params is not None and model.count_params() > rules.max_params:
+        return (
+            f"the model has {model.count_params():,} parameters; the limit is {rules.max_params:,}"
+        )
+    for check in rules.checks:
+        broken = check(model)
+        if broken:
+            return broken
+    return None
+
+
+def activation_name(layer: keras.layers.Layer) -> str | None:
+    """The name of the activation inside a layer (Dense, Conv2D), or None if it has none."""
+    activation = getattr(layer, "activation", None)
+    return None if activation is None else getattr(activation, "__name__", str(activation))

@@ -14,7 +14,7 @@ import pandas as pd
 
 
 def _axes(ax=None, *, figsize=(5, 4)):
-    from companion.figures import subplots
+    from companion.figures import subplots  # loads matplotlib: on first plot (start-up speed)
 
     if ax is None:
         fig, ax = subplots(figsize=figsize)
@@ -33,7 +33,7 @@ def metric_pairs(columns: Sequence[str]) -> list[tuple[str, str | None]]:
 
 def plot_history(history, *, axes=None, title: str = ""):
     """One panel per metric, training beside validation, from a History/dict/DataFrame."""
-    from companion.figures import subplots
+    from companion.figures import subplots  # loads matplotlib: on first plot (start-up speed)
 
     frame = history_frame(history)
     pairs = metric_pairs(list(frame.columns))
@@ -137,7 +137,7 @@ def plot_lines(
 
 def plot_images(images, labels=None, *, ncols: int = 10, axes=None, cmap="gray"):
     """A grid of images with optional titles."""
-    from companion.figures import subplots
+    from companion.figures import subplots  # loads matplotlib: on first plot (start-up speed)
 
     images = np.asarray(images)
     nrows = int(np.ceil(len(images) / ncols))

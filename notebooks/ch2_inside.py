@@ -33,7 +33,8 @@ import logging
 
 from chapters import ch2_inside as ch2
 from companion import load_covid_csv, plot_history, set_seed, synthetic_covid
-from companion.linear import dense_layers, log_odds_weights
+from companion.linear import log_odds_weights
+from companion.probes import dense_layers
 
 QUICK = True  # True: 20,000 synthetic cases (about a minute in all); False: 400,000
 CSV = None  # or your copy of COVID-19_Case_Surveillance_Public_Use_Data_Subset.csv
@@ -104,7 +105,7 @@ one.scores
 plot_history(one.history, title=f"one linear hidden layer of 5{tag}")
 
 # %% tags=["figure"]
-weights = dense_layers(one.model)[0].get_weights()[0].T  # 5 units x the inputs
+weights = dense_layers(one.model, include_output=True)[0].get_weights()[0].T  # 5 units x the inputs
 fig = ch2.plot_first_layer(weights, data.feature_names, title_suffix=tag)
 
 # %%

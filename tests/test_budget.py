@@ -1,15 +1,17 @@
-"""Hidden-unit counting, the budget rules and their messages, the MLP builder, the hypermodel."""
+"""Hidden-unit counting, the budget rules and their messages, the MLP builder."""
 
-import itertools
+import os
+import subprocess
+import sys
 
 import keras
-import keras_tuner as kt
 import numpy as np
 import pytest
 from keras import layers
 
 from companion.budget import (
-    BudgetHyperModel,
+    BUDGET_RULES,
+    budget_rules,
     check_budget,
     count_hidden_units,
     describe_widths,
@@ -18,7 +20,7 @@ from companion.budget import (
     split_budget,
 )
 from companion.errors import RuleError
-from companion.seed import set_seed
+from companion.models import check_model
 
 
 def sequential(*stack, input_shape=(784,)):
@@ -212,84 +214,32 @@ def test_split_budget_always_spends_the_budget_exactly():
         assert len(widths) == layers_ and min(widths) >= 1 and sum(widths) == units
 
 
-def all_draws(hypermodel):
-    """Every combination of the hypermodel's declared values, as value dicts."""
-    hp = kt.HyperParameters()
-    hypermodel.declare(hp)
-    names = [h.name for h in hp.space]
-    choices = [
-        list(range(h.min_value, h.max_value + 1))
-        if isinstance(h, kt.engine.hyperparameters.Int)
-        else list(h.values)
-        for h in hp.space
-    ]
-    for combo in itertools.product(*choices):
-        yield dict(zip(names, combo))
+# --- one rule engine, and no keras-tuner to count units --------------------------------
 
 
-def test_hypermodel_draws_never_exceed_the_budget():
-    rng = np.random.default_rng(2)
-    checked = 0
-    for _ in range(150):
-        max_units = int(rng.integers(8, 1200))
-        lo = int(rng.integers(1, 4))
-        hi = int(rng.integers(lo, min(8, max_units // 2) + 1))
-        ratios = sorted(set(rng.choice([0.1, 0.3, 0.5, 1.0, 2.0, 4.0], size=3).tolist()))
-        fills = sorted(set(rng.choice([0.5, 0.8, 1.0], size=2).tolist()))
-        hm = BudgetHyperModel(max_units, lo, hi, ratios=ratios, fills=fills)
-        for values in all_draws(hm):
-            widths = hm.widths(values)
-            assert lo <= len(widths) <= hi
-            assert sum(widths) <= max_units and min(widths) >= 1
-            checked += 1
-    assert checked > 1000
+def test_check_budget_is_check_model_with_the_budget_rules():
+    model = mlp([150, 60])
+    rules = budget_rules(250, 2)
+    assert rules.name == BUDGET_RULES.name and rules.allowed == BUDGET_RULES.allowed
+    check_model(model, rules)
+    with pytest.raises(RuleError, match=r"150\+60 = 210 units; the budget is 100 \(remove 110"):
+        check_model(model, budget_rules(100, 2))
+    with pytest.raises(ValueError, match="min_hidden_layers must be 0 or more"):
+        budget_rules(100, -1)
 
 
-def test_hypermodel_builds_compiled_models_within_the_rules():
-    hm = BudgetHyperModel(200, 2, 4, ratios=(1.0, 0.5), dropouts=(0.0, 0.2))
-    for values in list(all_draws(hm))[::3]:
-        hp = kt.HyperParameters()
-        hm.declare(hp)
-        for name, value in values.items():
-            hp.values[name] = value
-        model = hm.build(hp)
-        check_budget(model, 200, min_hidden_layers=2)
-        assert hidden_widths(model) == hm.widths(values)
-        assert model.optimizer is not None
-
-
-def test_hypermodel_refuses_an_impossible_space():
-    with pytest.raises(ValueError, match="cannot fill 4 layers"):
-        BudgetHyperModel(6, 1, 4, fills=(0.5,))
-    with pytest.raises(ValueError, match="min_layers <= max_layers"):
-        BudgetHyperModel(100, 3, 2)
-
-
-def test_a_random_search_trains_only_models_within_budget(tmp_path):
-    from companion.tuning import make_tuner, trials_dataframe
-
-    set_seed(0)
-    rng = np.random.default_rng(0)
-    x = rng.random((32, 784), dtype="float32")
-    y = keras.utils.to_categorical(rng.integers(0, 10, 32), 10)
-    hm = BudgetHyperModel(30, 1, 3, ratios=(1.0, 0.5), dropouts=(0.0,))
-    built = []
-
-    class Recording(BudgetHyperModel):
-        def build(self, hp):
-            model = super().build(hp)
-            built.append(count_hidden_units(model))
-            return model
-
-    tuner = make_tuner(
-        "random",
-        Recording(30, 1, 3, ratios=(1.0, 0.5), dropouts=(0.0,)),
-        directory=tmp_path,
-        project="budget",
-        max_trials=3,
+def test_counting_units_does_not_import_keras_tuner():
+    code = (
+        "import sys, keras\n"
+        "from companion.budget import check_budget, count_hidden_units, mlp\n"
+        "model = mlp([100, 50])\n"
+        "check_budget(model, 200, 2)\n"
+        "print(count_hidden_units(model), 'keras_tuner' in sys.modules)\n"
+        "from companion.budget import BudgetHyperModel\n"
+        "print(BudgetHyperModel.__module__, 'keras_tuner' in sys.modules)\n"
     )
-    tuner.search(x, y, validation_data=(x, y), epochs=1, batch_size=32, verbose=0)
-    frame = trials_dataframe(tuner)
-    assert len(frame) == 3
-    assert built and max(built) <= 30
-    assert all(sum(hm.widths(row)) <= 30 for row in frame.to_dict("records"))
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split() == ["150", "False", "companion.budget_hypermodel", "True"]

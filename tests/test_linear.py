@@ -6,12 +6,17 @@ import pytest
 from companion.errors import RuleError
 from companion.linear import (
     collapse_linear,
-    dense_layers,
     linear_net,
     log_odds_weights,
     multiply_out,
 )
+from companion.probes import dense_layers
 from companion.seed import set_seed
+
+
+def denses(model):
+    """Every Dense layer, the output one included (as multiply_out wants them)."""
+    return dense_layers(model, include_output=True)
 
 
 @pytest.fixture
@@ -22,7 +27,7 @@ def x():
 def randomise(model, seed=0):
     """Give every layer random weights and biases (fresh biases are all zero)."""
     rng = np.random.default_rng(seed)
-    for layer in dense_layers(model):
+    for layer in denses(model):
         layer.set_weights([rng.normal(size=w.shape).astype("float32") for w in layer.weights])
 
 
@@ -42,8 +47,8 @@ def test_multiply_out_matches_the_algebra():
     set_seed(1)
     model = linear_net(4, hidden=(3, 2))
     randomise(model, 1)
-    (w1, b1), (w2, b2), _ = (layer.get_weights() for layer in dense_layers(model))
-    matrix, bias = multiply_out(dense_layers(model)[:2])
+    (w1, b1), (w2, b2), _ = (layer.get_weights() for layer in denses(model))
+    matrix, bias = multiply_out(denses(model)[:2])
     assert np.allclose(matrix, w1.astype(float) @ w2)
     assert np.allclose(bias, b1.astype(float) @ w2 + b2)
 
@@ -53,7 +58,7 @@ def test_collapse_gives_the_same_predictions(x):
     deep = linear_net(9, hidden=(5, 5, 4))
     randomise(deep, 2)
     flat = collapse_linear(deep)
-    assert len(dense_layers(flat)) == 2 and dense_layers(flat)[0].units == 4
+    assert len(denses(flat)) == 2 and denses(flat)[0].units == 4
     a, b = deep.predict(x, verbose=0), flat.predict(x, verbose=0)
     assert np.max(np.abs(a - b)) < 1e-5
     assert np.ptp(a[:, 1]) > 0.5  # not a trivial constant output
@@ -65,10 +70,10 @@ def test_a_relu_breaks_the_collapse(x):
     randomise(relu, 3)
     with pytest.raises(RuleError, match="'relu_1' \\(ReLU\\) is not linear"):
         collapse_linear(relu)
-    matrix, bias = multiply_out(dense_layers(relu)[:2])  # the ReLUs ignored
+    matrix, bias = multiply_out(denses(relu)[:2])  # the ReLUs ignored
     twin = linear_net(9, hidden=(5,))
-    dense_layers(twin)[0].set_weights([matrix.astype("float32"), bias.astype("float32")])
-    dense_layers(twin)[1].set_weights(dense_layers(relu)[2].get_weights())
+    denses(twin)[0].set_weights([matrix.astype("float32"), bias.astype("float32")])
+    denses(twin)[1].set_weights(denses(relu)[2].get_weights())
     diff = np.abs(relu.predict(x, verbose=0) - twin.predict(x, verbose=0)).max()
     assert diff > 0.1
 

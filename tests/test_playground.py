@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from companion.data.playground import (
+    _GENERATORS,
     feature_columns,
-    generate,
     ordered_dataset,
     playground_dataset,
 )
@@ -13,6 +13,11 @@ from companion.data.playground import (
 
 def radius(x):
     return np.hypot(x[:, 0], x[:, 1])
+
+
+def generate(name, n, noise, *, seed):
+    """A generator's raw output, in generation order (positives first where it has classes)."""
+    return _GENERATORS[name](np.random.default_rng(seed), n, noise)
 
 
 # ----------------------------------------------------------------------------- data
@@ -187,73 +192,6 @@ def test_reinitialize_draws_new_weights_and_keeps_the_rate():
 # ----------------------------------------------------------------------------- fast loop
 
 
-@pytest.mark.parametrize("n_train", [250, 247])  # 247: a last, smaller batch as in fit
-def test_fast_fit_matches_plain_fit(n_train):
-    from companion.playground import fast_fit, model_loss, playground_model
-    from companion.seed import set_seed
-
-    data = playground_dataset("circle", 500, seed=9)
-    x, y = data.x_train[:n_train], data.y_train[:n_train]
-    set_seed(1)
-    fast = playground_model(activation="sigmoid")
-    set_seed(1)
-    plain = playground_model(activation="sigmoid")
-    history = fast_fit(fast, x, y, epochs=6, validation_data=(data.x_test, data.y_test))
-    plain.fit(x, y, epochs=6, batch_size=10, shuffle=False, verbose=0)
-    for a, b in zip(fast.weights, plain.weights):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=0, atol=1e-6)
-    assert list(history.columns) == ["epoch", "loss", "val_loss"]
-    assert len(history) == 7 and history["epoch"].iloc[-1] == 6
-    assert history["loss"].iloc[-1] == pytest.approx(model_loss(plain, x, y), abs=1e-6)
-    assert history["val_loss"].iloc[-1] == pytest.approx(
-        model_loss(plain, data.x_test, data.y_test), abs=1e-6
-    )
-
-
-def test_fast_fit_stops_for_callbacks_and_early_stop():
-    import keras
-
-    from companion.playground import fast_fit, playground_model
-
-    data = playground_dataset("gauss", 100, seed=10)
-    model = playground_model()
-    seen = []
-
-    class Spy(keras.callbacks.Callback):
-        at_epochs = (3,)
-        every = 5
-
-        def on_epoch_end(self, epoch, logs=None):
-            seen.append((epoch + 1, sorted(logs)))
-            if epoch + 1 == 10:
-                self.model.stop_training = True
-
-    history = fast_fit(model, data.x_train, data.y_train, epochs=20, callbacks=[Spy()])
-    assert [e for e, _ in seen] == [3, 5, 10]
-    assert seen[0][1] == ["loss"]
-    assert len(history) == 11  # epoch 0 and ten epochs, then stopped
-
-
-def test_fast_fit_refuses_an_uncompiled_model():
-    from companion.playground import fast_fit, playground_model
-
-    with pytest.raises(ValueError, match="compile the model"):
-        fast_fit(playground_model(compile=False), np.zeros((4, 2)), np.zeros(4), epochs=1)
-
-
-def test_settle_epoch():
-    from companion.playground import settle_epoch
-
-    curve = np.r_[np.linspace(1.0, 0.1, 11), np.full(20, 0.1)]
-    assert settle_epoch(curve) == 10
-    bumpy = curve.copy()
-    bumpy[25] = 0.2  # leaves the band late: settles only after it
-    assert settle_epoch(bumpy) == 26
-    assert settle_epoch(np.full(5, 0.5) + 1e-7 * np.arange(5)) == 0  # flat: the floor
-    with pytest.raises(ValueError):
-        settle_epoch([])
-
-
 def test_classification_accuracy_for_each_label_style():
     import keras
 
@@ -268,54 +206,9 @@ def test_classification_accuracy_for_each_label_style():
     assert classification_accuracy(two, x, [1, 0, 1, 0]) == 1.0
 
 
-def test_settled_epoch_calls_a_late_settle_not_settled():
-    from companion.playground import settled_epoch
-
-    curve = np.r_[np.linspace(1.0, 0.1, 11), np.full(90, 0.1)]  # still from epoch 10 of 100
-    assert settled_epoch(curve) == 10
-    late = np.r_[np.linspace(1.0, 0.1, 96), np.full(5, 0.1)]  # reaches its value at epoch 95
-    assert settled_epoch(late, hold=0.1) is None
-    assert settled_epoch(late, hold=0.0) == 95
-    with pytest.raises(ValueError, match=r"hold must be in \[0, 1\)"):
-        settled_epoch(curve, hold=1.0)
-
-
-def test_first_epoch_below_and_plateau_exit():
-    from companion.playground import constant_guess_loss, first_epoch_below, plateau_exit
-
-    curve = [0.5, 0.5, 0.46, 0.44, 0.04, 0.01]
-    assert first_epoch_below(curve, 0.05) == 4
-    assert first_epoch_below(curve, 0.001) is None
-    plateau = constant_guess_loss([1, -1, 1, -1], [1, 1, -1, -1])  # mean 0: ½·1
-    assert plateau == pytest.approx(0.5)
-    assert plateau_exit(curve, plateau) == 3  # first below 0.45
-    assert plateau_exit([0.5] * 4, plateau) is None
-    assert constant_guess_loss([1, 1, 1, -1], [1, -1]) == pytest.approx(0.5 * (0.25 + 2.25) / 2)
-    with pytest.raises(ValueError, match="drop must be in"):
-        plateau_exit(curve, plateau, drop=0)
-    with pytest.raises(ValueError, match="non-empty"):
-        constant_guess_loss([], [1])
-
-
-def test_seed_spread_counts_misses_as_beyond_every_number():
-    from companion.playground import seed_spread
-
-    assert seed_spread([30, 10, 20]) == {
-        "min": 10,
-        "median": 20,
-        "max": 30,
-        "reached": 3,
-        "seeds": 3,
-    }
-    spread = seed_spread([30, None, float("nan")])
-    assert spread["min"] == 30 and spread["median"] is None and spread["max"] is None
-    assert spread["reached"] == 1
-    with pytest.raises(ValueError, match="at least one"):
-        seed_spread([])
-
-
 def test_restart_from_copies_the_start_and_clears_the_optimizer():
-    from companion.playground import fast_fit, playground_model, restart_from
+    from companion.fastfit import fast_fit
+    from companion.playground import playground_model, restart_from
 
     circle = playground_dataset("circle", 100, seed=4)
     trainer = playground_model((4, 2), activation="sigmoid", seed=1)

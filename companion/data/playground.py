@@ -176,19 +176,6 @@ def resolve_seed(seed: int | None) -> int:
     return int(np.random.randint(0, 2**31 - 1)) if seed is None else int(seed)
 
 
-def generate(
-    name: str, n: int = 500, noise: float = 0.0, seed: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The generator's raw output, in generation order (positives first where it has classes).
-
-    Returns:
-        Points (n, 2) and labels or targets (n,), float64.
-    """
-    _check(name, n, noise, 0.5, "pm1")
-    rng = np.random.default_rng(resolve_seed(seed))
-    return _GENERATORS[name](rng, int(n), float(noise))
-
-
 def playground_dataset(
     name: str,
     n: int = 500,
