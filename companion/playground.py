@@ -17,7 +17,8 @@ import keras
 import numpy as np
 from keras import layers
 
-# Kept importable from here, where chapter 1, its notebook and the package export find them.
+# fast_fit and the curve readers stay importable from here (chapter 1, its notebook and the
+# package export import them so).
 from companion.curves import constant_guess_loss as constant_guess_loss
 from companion.curves import first_epoch_below as first_epoch_below
 from companion.curves import plateau_exit as plateau_exit

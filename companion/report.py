@@ -1,7 +1,8 @@
 """Markdown for reports; the run folder itself lives in `companion.runfolder`.
 
-`RunFolder`, `write_json`, `read_json` and `to_jsonable` are re-exported here, so
-`from companion.report import RunFolder` keeps working.
+`RunFolder` (`companion.runfolder`) and `write_json`, `read_json`, `to_jsonable`
+(`companion.atomicfiles`) are re-exported here, so `from companion.report import
+RunFolder` keeps working.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from companion.runfolder import RunFolder, read_json, to_jsonable, write_json
+from companion.atomicfiles import read_json, to_jsonable, write_json
+from companion.runfolder import RunFolder
 
 __all__ = ["RunFolder", "markdown_table", "read_json", "to_jsonable", "write_json"]
 

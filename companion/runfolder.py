@@ -16,129 +16,37 @@ A run folder is the user's work. What this module promises:
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
-import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import numpy as np
-
+from companion.atomicfiles import (
+    read_json,
+    replace_atomically,
+    to_jsonable,
+    write_json,
+    write_text,
+)
 from companion.errors import CompanionError
 from companion.folderlock import LOCK_NAME, FolderLock
+from companion.runfiles import (
+    CONFIG,
+    FIGURES,
+    HISTORIES,
+    LAYOUT,
+    REPORT,
+    SECTIONS,
+    SUMMARY,
+    aside_path,
+    scan,
+    unit_of,
+)
+from companion.runreport import PROVENANCE, report_text
 
-# 2: summary.json has "layout", "files" and "provenance"; 1: the layout before it (no key).
-LAYOUT = 2
-SUMMARY, CONFIG, REPORT, SECTIONS = "summary.json", "config.json", "report.md", "sections"
-FIGURES, HISTORIES = "figures", "histories"
-ASIDE = ".old-"  # marks a folder moved aside: `R.old-20250101-120000`
-# Settings that make one problem's results differ from another's; the report flags a mix.
-PROVENANCE = ("seed", "quick")
 # A file's time stamp may be coarser than the clock: attribute a little generously.
 _CLOCK_SLACK_NS = 2_000_000_000
-
-
-def to_jsonable(value: Any) -> Any:
-    """Turn numpy scalars/arrays, paths and dataclass-like values into plain JSON types."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_jsonable(dataclasses.asdict(value))
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return to_jsonable(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # JSON has no NaN/inf; null says "no value"
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
-def _temporary(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
-def replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Run `write(tmp)` on a temporary file beside `path`, then rename it into place."""
-    tmp = _temporary(path)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())  # the bytes reach the disk before the name does
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write a text file atomically: a crash leaves the old file or the new one."""
-    replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically, so a crash mid-write never leaves a broken file."""
-    write_text(path, json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
-
-
-def read_json(path: Path) -> Any:
-    """Read a JSON file, or None if it does not exist."""
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-
-
-def aside_path(path: Path) -> Path:
-    """A free name beside `path` for moving it aside: `<name>.old-<YYYYmmdd-HHMMSS>`."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target, n = path.with_name(f"{path.name}{ASIDE}{stamp}"), 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}{ASIDE}{stamp}-{n}")
-    return target
-
-
-def _unit(relative: PurePosixPath) -> str:
-    """What a problem owns: a top-level file, or an entry one level inside a folder."""
-    return "/".join(relative.parts[:2])
-
-
-def _scan(root: Path) -> dict[str, tuple[int, int, int]]:
-    """Each unit of the folder's outputs: (file count, total bytes, newest mtime in ns)."""
-    units: dict[str, tuple[int, int, int]] = {}
-    for folder, dirs, files in os.walk(root):
-        here = PurePosixPath(Path(folder).relative_to(root).as_posix())
-        # Our bookkeeping, hidden files (locks, temporaries) and folders moved aside.
-        dirs[:] = [d for d in dirs if not _skipped(here / d)]
-        # Folders below the top count too: a file added or removed changes their mtime.
-        entries = [*files, *(dirs if here.parts else [])]
-        for name in entries:
-            relative = here / name
-            if _skipped(relative):
-                continue
-            try:
-                stat = os.stat(Path(folder) / name)
-            except FileNotFoundError:
-                continue
-            is_file = name in files
-            count, size, newest = units.get(_unit(relative), (0, 0, 0))
-            units[_unit(relative)] = (
-                count + is_file,
-                size + (stat.st_size if is_file else 0),
-                max(newest, stat.st_mtime_ns),
-            )
-    return units
-
-
-def _skipped(relative: PurePosixPath) -> bool:
-    parts = relative.parts
-    if len(parts) == 1 and parts[0] in (SUMMARY, CONFIG, REPORT, SECTIONS):
-        return True
-    return any(p.startswith(".") or ASIDE in p for p in parts)
 
 
 class RunFolder:
@@ -313,7 +221,7 @@ class RunFolder:
         files = self.summary["files"].setdefault(problem, [])
         files.extend(
             unit
-            for unit, (_, _, newest) in _scan(self.path).items()
+            for unit, (_, _, newest) in scan(self.path).items()
             if unit not in claimed and newest >= since
         )
 
@@ -340,7 +248,7 @@ class RunFolder:
             if self._legacy:  # a folder from before files were recorded: its tuner projects
                 folders += [
                     u
-                    for u in _scan(self.path)
+                    for u in scan(self.path)
                     if u not in others and (self.path / u / "oracle.json").exists()
                 ]
             for unit in sorted(set(folders)):
@@ -351,7 +259,7 @@ class RunFolder:
             self._old_files = set(files[problem])
         self.summary["running"] = {"problem": problem, "since_ns": time.time_ns()}
         write_json(self.path / SUMMARY, self.summary)
-        self._before = _scan(self.path)
+        self._before = scan(self.path)
         return notes
 
     def _start_replacing(self) -> None:
@@ -372,7 +280,7 @@ class RunFolder:
         old = set(self.summary["files"].get(problem, []))
         stale: set[str] = set()
         if problem == self._running:
-            after = _scan(self.path)
+            after = scan(self.path)
             units |= {u for u, sig in after.items() if self._before.get(u) != sig}
             if self._replacing:  # the earlier answer's figures and tables this one did not redo
                 others = self._claimed(but=problem)
@@ -420,7 +328,7 @@ class RunFolder:
 
     def save_figure(self, fig: Any, name: str, *, dpi: int = 110) -> str:
         """Save a matplotlib figure as figures/<name>.png, close it, return its path."""
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # only a run that saves figures loads it
 
         self._start_replacing()
         target = self.figures / f"{name}.png"
@@ -445,44 +353,12 @@ class RunFolder:
 
     def _wrote(self, target: Path) -> str:
         relative = target.relative_to(self.path).as_posix()
-        self._written.add(_unit(PurePosixPath(relative)))
+        self._written.add(unit_of(PurePosixPath(relative)))
         return relative
 
     def _write_report(self) -> None:
-        lines = [f"# {self.title}\n"]
-        for key, label in (("seed", "Seed"), ("quick", "Quick mode")):
-            if key in self.config:
-                lines.append(f"- {label}: `{self.config[key]}`")
-        for name, description in self.config.get("data", {}).items():
-            lines.append(f"- Data ({name}): {description}")
-        mixed = self._kept_with_other_settings()
-        if mixed:
-            lines.append(f"- Kept from earlier runs with other settings: {mixed}")
-        lines.append("")
-        listed = self.summary["problems"]
-        for problem in [*self.order, *(p for p in listed if p not in self.order)]:
-            section = self.sections / f"{problem}.md"
-            if problem in listed and section.exists():
-                lines.append(section.read_text(encoding="utf-8"))
-        missing = [p for p in self.order if p not in listed]
-        if missing:
-            lines.append(f"*Not run in this folder yet: {', '.join(missing)}.*\n")
-        write_text(self.path / REPORT, "\n".join(lines))
-
-    def _kept_with_other_settings(self) -> str:
-        notes = []
-        for problem in self.order:
-            if problem not in self.summary["problems"]:
-                continue
-            made = self.summary["provenance"].get(problem, {})
-            other = [
-                f"{key} `{made[key]}`"
-                for key in PROVENANCE
-                if key in made and key in self.config and made[key] != self.config[key]
-            ]
-            if other:
-                notes.append(f"{problem} ({', '.join(other)})")
-        return "; ".join(notes)
+        text = report_text(self.title, self.order, self.config, self.summary, self.sections)
+        write_text(self.path / REPORT, text)
 
     # ------------------------------------------------------------------ closing
 

@@ -8,7 +8,8 @@ What bites students, and what this module does about it:
 - a Float without a step silently becoming 10 grid values: refused in a grid;
 - a grid far bigger than intended: its size is checked before anything trains;
 - seed=0 silently meaning "a random seed" to keras-tuner: 0 is a seed like any other;
-- no table of results: `trials_dataframe` gives one, with seconds and worker per trial;
+- no table of results: `trials_dataframe` (`companion.trials`) gives one, with seconds
+  and worker per trial;
 - bookkeeping in one shared file that every trial rewrites (entries lost with several
   workers): each trial's seconds and worker travel with its own metrics instead, which the
   oracle (the chief, in a distributed search) alone writes into that trial's trial.json.
@@ -17,7 +18,6 @@ What bites students, and what this module does about it:
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import math
 import os
@@ -29,26 +29,22 @@ from typing import Any
 import keras
 import keras_tuner as kt
 import numpy as np
-import pandas as pd
 from keras_tuner.src.distribute.oracle_client import OracleClient
 
 from companion.errors import CompanionError
 from companion.progress import handler, trial_done
 from companion.seed import derive_seed, set_seed
+from companion.trials import SECONDS_METRIC, WORKER_METRIC, worker_number
+
+# The results of a search as tables live in `companion.trials`; kept importable from here,
+# where chapter 4, companion.search and the package export find them.
+from companion.trials import best_so_far as best_so_far
+from companion.trials import plot_grid_heatmap as plot_grid_heatmap
+from companion.trials import trial_seconds as trial_seconds
+from companion.trials import trial_worker as trial_worker
+from companion.trials import trials_dataframe as trials_dataframe
 
 log = logging.getLogger(__name__)
-
-# Per-trial bookkeeping, reported with the trial's metrics (numbers only, as gRPC carries).
-SECONDS_METRIC = "trial_seconds"
-WORKER_METRIC = "trial_worker"
-# Earlier versions kept every trial's seconds in this one project-wide file.
-TIMES_FILE = "trial_seconds.json"
-
-
-def worker_number(tuner_id: str) -> float:
-    """The K of a worker id 'tunerK' (keras-tuner's naming); NaN for other ids."""
-    digits = tuner_id.removeprefix("tuner")
-    return float(digits) if digits.isdigit() else math.nan
 
 
 def is_distributed_worker() -> bool:
@@ -337,84 +333,3 @@ def make_tuner(
         # already guarantees enough distinct combinations exist.
         tuner.oracle._max_collisions = 10_000
     return tuner
-
-
-def _trial_order(trial_id: str) -> tuple[int, str]:
-    return (int(trial_id), trial_id) if trial_id.isdigit() else (10**9, trial_id)
-
-
-def _last(trial, name: str) -> float:
-    metrics = trial.metrics
-    return float(metrics.get_last_value(name)) if metrics.exists(name) else math.nan
-
-
-def trial_seconds(trial: kt.engine.trial.Trial) -> float:
-    """How long a finished trial took (NaN if it never reported)."""
-    return _last(trial, SECONDS_METRIC)
-
-
-def trial_worker(trial: kt.engine.trial.Trial) -> str:
-    """Which worker ran a finished trial ('tuner0', 'tuner1', …; '' if unknown)."""
-    number = _last(trial, WORKER_METRIC)
-    return "" if math.isnan(number) else f"tuner{int(number)}"
-
-
-def trials_dataframe(tuner: kt.Tuner) -> pd.DataFrame:
-    """One row per trial: trial_id, each hyperparameter, score, best_step, status, seconds,
-    worker (which keras-tuner worker ran it: 'tuner0', 'tuner1', …)."""
-    path = Path(tuner.project_dir) / TIMES_FILE
-    old_times = json.loads(path.read_text()) if path.exists() else {}
-    rows = []
-    for trial_id in sorted(tuner.oracle.trials, key=_trial_order):
-        trial = tuner.oracle.trials[trial_id]
-        seconds = trial_seconds(trial)
-        rows.append(
-            {
-                "trial_id": trial_id,
-                **trial.hyperparameters.values,
-                "score": np.nan if trial.score is None else float(trial.score),
-                "best_step": trial.best_step,
-                "status": str(trial.status),
-                "seconds": old_times.get(trial_id, np.nan) if math.isnan(seconds) else seconds,
-                "worker": trial_worker(trial),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def best_so_far(frame: pd.DataFrame, *, direction: str = "max") -> pd.DataFrame:
-    """Add `trial` (1, 2, …), `elapsed` seconds and the running best `best_score`."""
-    out = frame.reset_index(drop=True).copy()
-    out["trial"] = np.arange(1, len(out) + 1)
-    out["elapsed"] = out["seconds"].fillna(0).cumsum()
-    score = out["score"].astype(float)
-    filled = score.fillna(-np.inf if direction == "max" else np.inf)
-    out["best_score"] = filled.cummax() if direction == "max" else filled.cummin()
-    out.loc[~np.isfinite(out["best_score"]), "best_score"] = np.nan
-    return out
-
-
-def plot_grid_heatmap(
-    frame: pd.DataFrame,
-    x: str,
-    y: str,
-    *,
-    score: str = "score",
-    ax=None,
-    fmt: str = "{:.3f}",
-    title: str = "",
-):
-    """Scores of a two-parameter grid as a heatmap (untried cells left blank)."""
-    from companion.plots import plot_heatmap
-
-    table = frame.pivot_table(index=y, columns=x, values=score, aggfunc="max")
-    fig = plot_heatmap(
-        table.values,
-        ax=ax,
-        fmt=fmt,
-        xlabels=list(table.columns),
-        ylabels=list(table.index),
-        title=title or f"{score} by {y} × {x}",
-    )
-    (ax or fig.axes[0]).set(xlabel=x, ylabel=y)
-    return fig

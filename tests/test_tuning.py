@@ -80,6 +80,8 @@ def test_unknown_kind_and_contradictory_flags(tmp_path):
         make_tuner("grid", build, directory=tmp_path, project="p", overwrite=True, resume=True)
 
 
+# A grid oracle that stopped skipping tried points would search forever: fail by name instead.
+@pytest.mark.timeout(60)
 def test_grid_runs_whole_grid_and_tabulates(tmp_path, data):
     tuner = make_tuner("grid", build, directory=tmp_path, project="g", seed=1)
     search(tuner, data)
@@ -117,6 +119,7 @@ def test_random_search_on_small_space_uses_its_whole_budget(tmp_path, data):
     assert len({(u, d) for u, d in zip(frame.units, frame.dropout)}) == 6
 
 
+@pytest.mark.timeout(90)
 def test_existing_project_needs_resume_or_overwrite_and_resume_continues(tmp_path, data):
     tuner = make_tuner("grid", build, directory=tmp_path, project="p", max_trials=3)
     search(tuner, data)
