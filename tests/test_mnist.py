@@ -406,3 +406,26 @@ def test_sample_digits_are_recognisable_by_nearest_centroid(mnist_sample):
     distances = ((x_test[:, None, :] - centroids[None]) ** 2).sum(axis=-1)
     accuracy = (distances.argmin(axis=1) == d.y_test).mean()
     assert 0.72 < accuracy < 0.9
+
+
+def test_subset_keeps_the_first_images_of_the_splits_it_names(mnist_sample):
+    small = mnist_sample.subset(train=10, test=3)
+    assert (len(small.x_train), len(small.x_val), len(small.x_test)) == (
+        10,
+        len(mnist_sample.x_val),
+        3,
+    )
+    np.testing.assert_array_equal(small.x_train, mnist_sample.x_train[:10])
+    np.testing.assert_array_equal(small.y_test, mnist_sample.y_test[:3])
+    assert small.source == mnist_sample.source and small.is_sample
+    assert "10 train" in small.description
+    with pytest.raises(ValueError, match="subset sizes must be at least 1, got val=0"):
+        mnist_sample.subset(val=0)
+
+
+def test_flat_rows_are_views_of_the_images(mnist_sample):
+    flat = mnist_sample.subset(train=5).flat()
+    assert flat.x_train.shape == (5, 784) and flat.x_test.shape[1] == 784
+    np.testing.assert_array_equal(flat.x_train[2], mnist_sample.x_train[2].ravel())
+    assert np.shares_memory(flat.x_train, mnist_sample.x_train)  # no copy of 60,000 images
+    np.testing.assert_array_equal(flat.y_val, mnist_sample.y_val)

@@ -10,10 +10,18 @@ import pandas as pd
 import pytest
 from keras import layers
 
+import companion.callbacks
 import companion.plots
 from companion.callbacks import TrainingCurves
 from companion.seed import set_seed
-from companion.training import correct_predictions, one_hot, train
+from companion.training import (
+    accuracies,
+    correct_predictions,
+    cosine_adam,
+    one_hot,
+    steps_per_run,
+    train,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 COLUMNS = ["epoch", "accuracy", "loss", "squared", "val_accuracy", "val_loss", "val_squared"]
@@ -56,7 +64,7 @@ def trained(tmp_path_factory):
     )
     spy = Spy()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(companion.plots, "plot_history", spy)
+        patch.setattr(companion.callbacks, "plot_history", spy)
         frame = train(
             model,
             x,
@@ -91,8 +99,88 @@ def test_train_returns_one_row_per_epoch(trained):
 
 
 def test_train_writes_the_history_csv(trained):
+    # Written epoch by epoch by a callback during fit; the frame comes from fit's History.
     csv = pd.read_csv(trained["out"] / "histories" / "blobs.csv")
     pd.testing.assert_frame_equal(csv, trained["frame"], check_dtype=False)
+    assert not list((trained["out"] / "histories").glob("*.tmp"))
+
+
+def tiny_model():
+    set_seed(0)
+    return keras.Sequential(
+        [
+            keras.Input((6,)),
+            layers.Dense(4, activation="relu"),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
+
+
+def test_an_interrupted_train_keeps_the_epochs_it_finished_in_its_csv(tmp_path):
+    class CtrlC(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    x, y, _, _ = blobs()
+    with pytest.raises(KeyboardInterrupt):
+        train(
+            tiny_model(),
+            x,
+            y,
+            epochs=4,
+            out=tmp_path,
+            name="cut",
+            curves=False,
+            callbacks=[CtrlC()],
+        )
+    csv = pd.read_csv(tmp_path / "histories" / "cut.csv")
+    assert csv["epoch"].tolist() == [1, 2] and {"loss", "accuracy", "seconds"} <= set(csv.columns)
+
+
+def test_train_takes_a_dataset_that_batches_itself():
+    import tensorflow as tf
+
+    x, y, xv, yv = blobs()
+    batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)  # 64 rows: 4 batches
+    model = tiny_model()
+    frame = train(model, batches, epochs=2, validation_data=(xv, yv), batch_size=999)
+    assert frame["epoch"].tolist() == [1, 2] and "val_accuracy" in frame.columns
+    assert int(model.optimizer.iterations) == 8  # the dataset's batches, not batch_size's
+
+
+def test_train_with_arrays_needs_targets():
+    x, _, _, _ = blobs()
+    model = tiny_model()
+    with pytest.raises(ValueError, match="train needs targets `y` with array inputs"):
+        train(model, x, epochs=1)
+    assert not model.compiled
+
+
+@pytest.mark.parametrize(
+    ("examples", "batch_size", "epochs", "steps"), [(100, 32, 3, 12), (96, 32, 1, 3), (5, 10, 2, 2)]
+)
+def test_steps_per_run_counts_the_short_last_batch(examples, batch_size, epochs, steps):
+    assert steps_per_run(examples, batch_size, epochs) == steps
+
+
+def test_steps_per_run_refuses_empty_runs():
+    with pytest.raises(ValueError, match="must be at least 1, got 0, 32 and 3"):
+        steps_per_run(0, 32, 3)
+
+
+def test_cosine_adam_falls_from_the_peak_to_alpha_times_the_peak():
+    optimizer = cosine_adam(0.01, 100, alpha=0.1)
+    assert isinstance(optimizer, keras.optimizers.Adam)
+    assert float(optimizer.learning_rate) == pytest.approx(0.01)
+    optimizer.iterations.assign(50)
+    assert float(optimizer.learning_rate) == pytest.approx(0.01 * (0.1 + 0.9 * 0.5), rel=1e-4)
+    optimizer.iterations.assign(100)
+    assert float(optimizer.learning_rate) == pytest.approx(0.001, rel=1e-4)
+    optimizer.iterations.assign(500)  # past the end: it stays at the floor
+    assert float(optimizer.learning_rate) == pytest.approx(0.001, rel=1e-4)
+    with pytest.raises(ValueError, match="peak learning rate must be above 0, got 0"):
+        cosine_adam(0, 100)
 
 
 def test_train_draws_the_curves_by_metric_name(trained):
@@ -146,7 +234,7 @@ def drive(curves, logs_per_epoch):
 
 def test_training_curves_pair_custom_metrics_and_redraw_every_n(tmp_path, monkeypatch):
     spy = Spy()
-    monkeypatch.setattr(companion.plots, "plot_history", spy)
+    monkeypatch.setattr(companion.callbacks, "plot_history", spy)
     curves = TrainingCurves(tmp_path / "c.png", every=2, title="custom")
     logs = {"loss": 1.0, "hit_rate": 0.5, "val_hit_rate": 0.4, "val_loss": 1.2, "seconds": 0.1}
     curves.set_params({"epochs": 3})
@@ -184,6 +272,17 @@ def test_correct_predictions_splits_one_predict_call_back_into_its_splits():
     np.testing.assert_array_equal(first, [True, False])
     np.testing.assert_array_equal(second, [True, True, True])
     assert first.dtype == bool and second.mean() == 1.0
+
+
+def test_accuracies_are_the_share_right_per_split_from_one_predict(monkeypatch):
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(3, use_bias=False)])
+    model.layers[0].set_weights([np.eye(3, dtype="float32")])
+    calls = []
+    predict = model.predict
+    monkeypatch.setattr(model, "predict", lambda *a, **k: calls.append(1) or predict(*a, **k))
+    x = np.eye(3, dtype="float32")[[0, 1, 2, 2]]
+    assert accuracies(model, (x[:2], [0, 0]), (x, [0, 1, 2, 2])) == [0.5, 1.0]
+    assert len(calls) == 1
 
 
 def test_correct_predictions_refuses_mismatched_or_missing_splits():
