@@ -5,7 +5,9 @@ The companion path is the chapter's own `train_recipe` (budget check, shifted ba
 path builds the same model and feeds it the same batches with a bare `compile` + `fit`
 (steps_per_execution=1, no callbacks but a timer). Each is run `--repeats` times,
 alternating, and the fastest steady-state epoch (the first, which traces, is dropped)
-of each is kept. The last line printed is one JSON object.
+of each is kept. The last line printed is one JSON object: companion_s, keras_s (the
+fastest steady epoch of each path) and ratio (= companion_s / keras_s, as in every
+benchmark here: below 1 is faster).
 
     python benchmarks/bench_mlp.py                      # the shipped sample
     python benchmarks/bench_mlp.py --mnist mnist.npz --problem 3D --epochs 3
@@ -82,10 +84,10 @@ def main(argv=None) -> int:
     recipe = CHOSEN[args.problem]
     companion, plain = [], []
     for repeat in range(args.repeats):
-        run = train_recipe(
+        net = train_recipe(
             data, recipe, seed=repeat, budget=BUDGETS[args.problem], epochs=args.epochs, test=False
         )
-        companion.append(min(run.history["seconds"].iloc[1:]))
+        companion.append(min(net.history["seconds"].iloc[1:]))
         plain.append(min(plain_epoch_seconds(data, recipe, epochs=args.epochs, seed=repeat)[1:]))
     result = {
         "problem": args.problem,

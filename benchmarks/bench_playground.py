@@ -47,7 +47,8 @@ def main(argv=None) -> int:
 
     from companion.data.playground import playground_dataset
     from companion.env import library_versions
-    from companion.playground import fast_fit, model_loss
+    from companion.fastfit import fast_fit
+    from companion.probes import model_loss
     from companion.seed import set_seed
 
     set_seed(args.seed)
