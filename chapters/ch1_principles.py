@@ -183,8 +183,8 @@ def playground_demo(
 
     from companion.boundary import neuron_grids
     from companion.callbacks import DecisionBoundary, GradientNorms, SymmetryMonitor
-    from companion.probes import gradient_table
     from companion.playground import fast_fit, playground_model, restart_from
+    from companion.probes import gradient_table
 
     settings = {"activation": activation, "init": init, "learning_rate": learning_rate}
     start = playground_model(hidden, seed=seed, compile=False, **settings)
@@ -1301,8 +1301,8 @@ def positive_share(model, x) -> float:
 
 def one_pass(model, x, y, *, probe_every: int) -> list[dict[str, float]]:
     """SGD one example at a time through x in order, probing the net as it goes."""
-    from companion.probes import dead_fraction
     from companion.playground import fast_fit
+    from companion.probes import dead_fraction
 
     def probe(seen: int) -> dict[str, float]:
         return {

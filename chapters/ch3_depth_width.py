@@ -684,14 +684,14 @@ def budget_title(budget: Budget) -> str:
 
 def rules_text(budget: Budget) -> str:
     """The set's rules for a budget, read off the budget and `companion.mlp`'s checker."""
-    from companion.budget import ALLOWED_ACTIVATIONS, ALLOWED_LAYERS
+    from companion.budget import BUDGET_RULES
 
     n = budget.min_layers
     layers = f"at least {n} hidden layer" + ("s" if n != 1 else "")
-    kinds = ", ".join(ALLOWED_LAYERS[:-1]) + f" and {ALLOWED_LAYERS[-1]}"
+    kinds = ", ".join(BUDGET_RULES.allowed[:-1]) + f" and {BUDGET_RULES.allowed[-1]}"
     return (
         f"Rules: at most {budget.max_units} hidden units in {layers}; only {kinds} layers "
-        f"(activations: {', '.join(ALLOWED_ACTIVATIONS)}); categorical cross-entropy; inputs "
+        f"(activations: {', '.join(BUDGET_RULES.activations)}); categorical cross-entropy; inputs "
         "divided by 255. `check_budget` verified every model before training."
     )
 
