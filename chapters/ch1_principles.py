@@ -1597,12 +1597,6 @@ class XorNetworks:
     two_layer: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
 
-    def success_share(self, frame: pd.DataFrame, **where) -> float:
-        part = frame
-        for key, value in where.items():
-            part = part[part[key] == value]
-        return float(part["all_four_right"].mean())
-
 
 def xor_handbuilt() -> LogicNetwork:
     """The two-layer ReLU net for XOR: h1 = x1 AND NOT x2, h2 = x2 AND NOT x1, out = OR."""
