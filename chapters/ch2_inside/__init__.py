@@ -13,7 +13,8 @@ One module per problem: `versions` (2A), `cases` (2B), `linear_net` (2C), `colla
 (2D). Each holds a compute function (what the notebook calls), `text_XX(result,
 figures)` for its Markdown and `run_XX(ctx)` tying them to the run folder. Each net is
 seeded by `ctx.seed_for(its name)`; the cases and their split belong to 2B and the
-one-layer net to 2C, so a later problem reuses them with their owner's seed.
+one-layer net to 2C, so a later problem reuses them with their owner's seed. Keras
+loads only inside the functions that build or train a net, so `--help` is fast.
 
     python -m chapters.ch2_inside --quick
     python -m chapters.ch2_inside --csv COVID-19_Case_Surveillance_Public_Use_Data_Subset.csv

@@ -8,11 +8,13 @@ from linear the kink takes it. Every comparison in the text is chosen by the num
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from chapters.ch2_inside.cases import data_line, tag
 from chapters.ch2_inside.linear_net import NetResult, one_layer_net, scores_table, trained_net
+from companion.errors import RuleError
 from companion.runner import Context, Section
 from companion.tabular_plots import plot_feature_bars, plot_loss_curves
 
@@ -37,6 +39,21 @@ class Collapse:
             "ReLU (5, 5)": self.relu,
         }
 
+    def summary(self) -> dict[str, Any]:
+        """The numbers summary.json keeps: the two-layer net's, then the others'."""
+        two = self.two_layer
+        log_odds = two.log_odds().round(5)
+        return {
+            **two.summary(),
+            "collapse_max_abs_diff": self.collapsed_max_abs_diff,
+            "one_layer_final_loss": self.one_layer.final_loss,
+            "one_layer_final_val_loss": self.one_layer.final_val_loss,
+            "relu": self.relu.summary(),
+            "relu_collapse_max_abs_diff": self.relu_collapse_max_abs_diff,
+            "log_odds_weights": dict(zip(two.data.feature_names, log_odds)),
+            "synthetic": bool(two.data.source.get("synthetic")),
+        }
+
 
 def collapse_demo(one: NetResult, two: NetResult, relu: NetResult, x=None) -> Collapse:
     """Problem 2D: collapse the two-layer linear net to one layer and compare predictions.
@@ -45,8 +62,7 @@ def collapse_demo(one: NetResult, two: NetResult, relu: NetResult, x=None) -> Co
     shows how far from linear the ReLU makes it. `x`: the rows to compare on (default:
     the test split).
     """
-    from companion.errors import RuleError
-    from companion.linear import collapse_linear, linear_net
+    from companion.linear import collapse_linear, linear_net  # Keras: loaded when needed
 
     x = two.data.x_test if x is None else x
     diff = _max_diff(two.model, collapse_linear(two.model), x)
@@ -92,11 +108,8 @@ def run_2d(ctx: Context) -> Section:
     )
     for key, net in (("two_linear_layers", two), ("two_relu_layers", relu)):
         ctx.folder.save_table(net.history, f"2D_{key}")
-    demo, suffix, names = (
-        collapse_demo(one, two, relu),
-        tag(two.data.source),
-        two.data.feature_names,
-    )
+    demo = collapse_demo(one, two, relu)
+    suffix = tag(two.data.source)
     log_odds = {"one linear layer": one.log_odds(), "two linear layers": two.log_odds()}
     figures = {
         "losses": ctx.folder.figure_md(
@@ -110,7 +123,7 @@ def run_2d(ctx: Context) -> Section:
         "log_odds": ctx.folder.figure_md(
             plot_feature_bars(
                 log_odds,
-                names,
+                two.data.feature_names,
                 ylabel="log-odds per s.d.",
                 title=f"The nets multiplied out into one linear map{suffix}",
             ),
@@ -118,22 +131,17 @@ def run_2d(ctx: Context) -> Section:
             f"Both linear nets multiplied out: weight on the log-odds of death per input{suffix}",
         ),
     }
-    results = {
-        **two.summary(),
-        "collapse_max_abs_diff": demo.collapsed_max_abs_diff,
-        "one_layer_final_loss": one.final_loss,
-        "one_layer_final_val_loss": one.final_val_loss,
-        "relu": relu.summary(),
-        "relu_collapse_max_abs_diff": demo.relu_collapse_max_abs_diff,
-        "log_odds_weights": dict(zip(names, log_odds["two linear layers"].round(5))),
-        "synthetic": bool(two.data.source.get("synthetic")),
-    }
-    headline = (
+    return Section(text_2d(demo, figures), demo.summary(), _headline(demo))
+
+
+def _headline(demo: Collapse) -> str:
+    one, two = demo.one_layer, demo.two_layer
+    return (
         f"val loss 1 layer {one.final_val_loss:.4f} vs 2 layers {two.final_val_loss:.4f}; "
         f"collapse diff {demo.collapsed_max_abs_diff:.1e}; ReLU diff "
-        f"{demo.relu_collapse_max_abs_diff:.2f}" + (" (synthetic)" if suffix else "")
+        f"{demo.relu_collapse_max_abs_diff:.2f}"
+        + (" (synthetic)" if two.data.source.get("synthetic") else "")
     )
-    return Section(text_2d(demo, figures), results, headline)
 
 
 def _collapse_text(demo: Collapse) -> str:

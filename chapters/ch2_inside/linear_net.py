@@ -19,6 +19,7 @@ from companion.plots import plot_history
 from companion.report import markdown_table
 from companion.runner import Context, Section
 from companion.scores import binary_scores, cross_entropy
+from companion.seed import set_seed
 from companion.tabular import TabularData
 from companion.tabular_plots import plot_weight_matrix
 
@@ -52,7 +53,7 @@ class NetResult:
 
     def log_odds(self) -> np.ndarray:
         """For a linear net: its weight on the log-odds of death per input (see `linear`)."""
-        from companion.linear import log_odds_weights
+        from companion.linear import log_odds_weights  # Keras: loaded when needed
 
         return log_odds_weights(self.model)[0]
 
@@ -74,10 +75,9 @@ def train_linear_net(
     the cross-entropy of the softmax (sparse: the labels stay 0/1). The net seeds itself
     from `seed`, so it starts the same whatever was trained before it.
     """
-    import keras
+    import keras  # Keras and the modules built on it load when a net is trained
 
     from companion.linear import linear_net
-    from companion.seed import set_seed
     from companion.training import train
 
     set_seed(seed)

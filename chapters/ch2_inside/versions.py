@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from companion.env import backend_report, library_versions
 from companion.report import markdown_table
 from companion.runner import Context, Section
 
@@ -19,8 +20,6 @@ class Environment:
 
 def environment() -> Environment:
     """Problem 2A: the versions of Python and the libraries, the backend and its devices."""
-    from companion.env import backend_report, library_versions
-
     report = backend_report()
     return Environment(
         library_versions(), str(report["keras_backend"]), list(report.get("devices", []))
