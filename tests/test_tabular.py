@@ -151,7 +151,14 @@ def test_pipeline_options(many):
     numeric = prepare_covid(many, dates="numeric")
     assert numeric.input_dim == 11 and "onset_dt" in numeric.feature_names
     onehot = prepare_covid(many, encoding="onehot")
-    assert 7 <= onehot.input_dim <= 12 and "hosp_yn=Yes" in onehot.feature_names
+    # A column per level but the reference (the first), Missing merged into Unknown; no race.
+    assert onehot.feature_names == [
+        "current_status=Probable Case",
+        "sex=Male",
+        "sex=Unknown",
+        "age_group",
+        *[f"{c}={v}" for c in ("hosp_yn", "icu_yn", "medcond_yn") for v in ("Unknown", "Yes")],
+    ]
     weighted = prepare_covid(many, balance="weights")
     assert weighted.class_weight[1] > 10 * weighted.class_weight[0]
     assert len(weighted.y_train) == weighted.rows_after_steps()["split: train"]
