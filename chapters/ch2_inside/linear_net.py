@@ -49,13 +49,14 @@ class NetResult:
 
     def first_layer_weights(self) -> np.ndarray:
         """The first hidden layer's weights, units x inputs."""
-        return np.asarray(self.model.get_layer("hidden_1").get_weights()[0]).T
+        return np.asarray(self.model.get_layer("hidden_1").kernel).T  # kernel: inputs x units
 
     def log_odds(self) -> np.ndarray:
         """For a linear net: its weight on the log-odds of death per input (see `linear`)."""
         from companion.linear import log_odds_weights  # Keras: loaded when needed
 
-        return log_odds_weights(self.model)[0]
+        weights, _intercept = log_odds_weights(self.model)
+        return weights
 
 
 def train_linear_net(
@@ -95,7 +96,7 @@ def train_linear_net(
         steps_per_execution=32,  # fewer Python round trips per epoch; same maths
     )
     p_test = model.predict(data.x_test, batch_size=4096, verbose=0)
-    scores = binary_scores(data.y_test, p_test[:, 1])
+    scores = binary_scores(data.y_test, p_test[:, 1])  # softmax column 1: P(death)
     scores["test_loss"] = cross_entropy(data.y_test, p_test)
     settings = {
         "hidden": list(hidden),
@@ -150,7 +151,6 @@ def text_2c(net: NetResult, figures: dict[str, str] | None = None) -> str:
 
 def run_2c(ctx: Context) -> Section:
     """Problem 2C: train the one-linear-layer net; its curves, scores and weights."""
-
     net = one_layer_net(ctx)
     data, suffix = net.data, tag(net.data.source)
     ctx.folder.save_table(net.history, "2C_one_linear_layer")
