@@ -6,9 +6,9 @@ records the rows and columns after each step, as problem 2B asks:
     drop unknown outcomes -> dates -> categoricals -> split -> rebalance train -> standardise
 
 Everything learnt from data (the scaler's means and spreads, the undersampling) uses
-the training split only, so validation and test scores are honest. The scores at the
-end (`binary_scores`) put accuracy next to the majority-class baseline, because on a
-97:3 problem "always No" is already 97 % accurate.
+the training split only, so validation and test scores are honest. The scores live in
+`companion.scores` (re-exported here): they put accuracy next to the majority-class
+baseline, because on a 97:3 problem "always No" is already 97 % accurate.
 """
 
 from __future__ import annotations
@@ -29,6 +29,23 @@ from companion.data.covid import (
     TARGET,
 )
 from companion.errors import CompanionError, DataError
+from companion.scores import balanced_accuracy, binary_scores, cross_entropy, roc_auc
+
+__all__ = [  # the scores are re-exported: they were first defined here
+    "TabularData",
+    "balanced_accuracy",
+    "binary_scores",
+    "class_weights",
+    "cross_entropy",
+    "drop_unknown_target",
+    "encode_categoricals",
+    "encode_dates",
+    "prepare_covid",
+    "roc_auc",
+    "split_frame",
+    "standardise",
+    "undersample",
+]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +73,7 @@ class TabularData:
     scale: np.ndarray
     class_weight: dict[int, float] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)  # the frame's attrs: file, synthetic?
 
     @property
     def input_dim(self) -> int:
@@ -281,6 +299,7 @@ def prepare_covid(
     if features is None:
         features = INPUT_CATEGORICALS if encoding == "factorize" else ONEHOT_DEFAULT
     steps: list[dict[str, Any]] = []
+    source = frame.attrs  # kept before any step can drop it
 
     def record(step: str, table: pd.DataFrame, note: str = "") -> None:
         steps.append({"step": step, "rows": len(table), "columns": table.shape[1], "note": note})
@@ -330,6 +349,7 @@ def prepare_covid(
             "test_size": test_size,
             "seed": seed,
         },
+        source=dict(source),
     )
 
 
@@ -341,52 +361,3 @@ def _check_inputs(names: Sequence[str], inputs: tuple[int, int]) -> None:
             f"{high}: choose fewer features, drop the dates (--dates drop) or factorize "
             "(--encoding factorize)"
         )
-
-
-# ----------------------------------------------------------------------------- scores
-
-
-def roc_auc(y_true, scores) -> float:
-    """Area under the ROC curve: the chance a random positive outscores a random negative.
-
-    Computed from ranks (the Mann-Whitney U statistic), ties counting one half.
-    """
-    y_true = np.asarray(y_true).astype(bool).ravel()
-    scores = np.asarray(scores, dtype="float64").ravel()
-    if y_true.shape != scores.shape:
-        raise ValueError(f"{len(y_true)} labels but {len(scores)} scores")
-    n_pos, n_neg = int(y_true.sum()), int((~y_true).sum())
-    if n_pos == 0 or n_neg == 0:
-        raise ValueError("ROC AUC needs both classes among the labels")
-    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    mean_rank = ends - (counts - 1) / 2.0  # ranks 1..n, averaged over ties
-    rank_sum = mean_rank[inverse][y_true].sum()
-    return float((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
-
-
-def balanced_accuracy(y_true, y_pred) -> float:
-    """The mean of the recall of each class present (0.5 for a constant guess)."""
-    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
-    recalls = [np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]
-    return float(np.mean(recalls))
-
-
-def binary_scores(y_true, p_yes, *, threshold: float = 0.5) -> dict[str, float]:
-    """Accuracy, the majority-class baseline, balanced accuracy, ROC AUC and recall of Yes.
-
-    The ROC AUC is NaN (null in JSON) when the labels hold only one class.
-    """
-    y_true = np.asarray(y_true).astype("int64").ravel()
-    p_yes = np.asarray(p_yes, dtype="float64").ravel()
-    y_pred = (p_yes >= threshold).astype("int64")
-    majority = int(np.bincount(y_true, minlength=2).argmax())
-    both = len(np.unique(y_true)) == 2  # a tiny test split may hold no deaths at all
-    return {
-        "test_accuracy": float(np.mean(y_pred == y_true)),
-        "baseline_accuracy": float(np.mean(y_true == majority)),
-        "balanced_accuracy": balanced_accuracy(y_true, y_pred),
-        "roc_auc": roc_auc(y_true, p_yes) if both else float("nan"),
-        "recall_yes": float(np.mean(y_pred[y_true == 1] == 1)) if (y_true == 1).any() else None,
-        "predicted_yes": float(np.mean(y_pred)),
-    }

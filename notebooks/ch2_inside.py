@@ -33,8 +33,14 @@ import logging
 
 from chapters import ch2_inside as ch2
 from companion import load_covid_csv, plot_history, set_seed, synthetic_covid
-from companion.linear import log_odds_weights
-from companion.probes import dense_layers
+from companion.data.covid import LEVELS, sample_cases
+from companion.tabular import prepare_covid
+from companion.tabular_plots import (
+    plot_feature_bars,
+    plot_loss_curves,
+    plot_outcome_rates,
+    plot_weight_matrix,
+)
 
 QUICK = True  # True: 20,000 synthetic cases (about a minute in all); False: 400,000
 CSV = None  # or your copy of COVID-19_Case_Surveillance_Public_Use_Data_Subset.csv
@@ -61,12 +67,12 @@ env.versions
 # %%
 if CSV:
     frame = load_covid_csv(CSV)
-    if QUICK and len(frame) > 20_000:
-        frame = frame.sample(20_000, random_state=SEED)
+    if QUICK:
+        frame = sample_cases(frame, 20_000, seed=SEED)  # keeps the file's name and marker
 else:
     frame = synthetic_covid(20_000 if QUICK else 400_000, seed=SEED)
 # Try dates="numeric", encoding="onehot", balance="weights" or "none", another ratio.
-data = ch2.preprocess(
+data = prepare_covid(
     frame, dates="drop", encoding="factorize", balance="undersample", ratio=5.0, seed=SEED
 )
 data.steps
@@ -74,7 +80,13 @@ data.steps
 # %% tags=["figure"]
 known = frame[frame["death_yn"].isin(["Yes", "No"])]
 tag = " [SYNTHETIC data]" if frame.attrs.get("synthetic") else ""
-fig = ch2.plot_death_rates(known, title_suffix=tag)
+fig = plot_outcome_rates(
+    known,
+    ("age_group", "hosp_yn"),
+    levels=LEVELS,
+    ylabel="deaths (%)",
+    title=f"Death rate among cases with a known outcome{tag}",
+)
 
 # %%
 print(
@@ -105,8 +117,8 @@ one.scores
 plot_history(one.history, title=f"one linear hidden layer of 5{tag}")
 
 # %% tags=["figure"]
-weights = dense_layers(one.model, include_output=True)[0].get_weights()[0].T  # 5 units x the inputs
-fig = ch2.plot_first_layer(weights, data.feature_names, title_suffix=tag)
+weights = one.first_layer_weights()  # 5 units x the inputs
+fig = plot_weight_matrix(weights, data.feature_names, title=f"first-layer weights{tag}")
 
 # %%
 s = one.scores
@@ -130,14 +142,13 @@ two = ch2.train_linear_net(
 relu = ch2.train_linear_net(
     data, hidden=(5, 5), relu=True, epochs=EPOCHS, learning_rate=LEARNING_RATE, seed=SEED
 )
-collapse = ch2.collapse_demo(two, relu, data.x_test)
-nets = {"one linear layer (5)": one, "two linear layers (5, 5)": two, "ReLU (5, 5)": relu}
-fig = ch2.plot_losses(nets, title_suffix=tag)
+collapse = ch2.collapse_demo(one, two, relu)  # compared on the test split
+histories = {name: net.history for name, net in collapse.nets.items()}
+fig = plot_loss_curves(histories, title=f"one vs two linear hidden layers, and a ReLU net{tag}")
 
 # %% tags=["figure"]
-log_odds = {"one linear layer": log_odds_weights(one.model)[0]}
-log_odds["two linear layers"] = log_odds_weights(two.model)[0]
-fig = ch2.plot_log_odds(log_odds, data.feature_names, title_suffix=tag)
+log_odds = {"one linear layer": one.log_odds(), "two linear layers": two.log_odds()}
+fig = plot_feature_bars(log_odds, data.feature_names, ylabel="log-odds per s.d.")
 
 # %%
 gap = abs(one.final_val_loss - two.final_val_loss)

@@ -1,20 +1,29 @@
-"""Chapter 2 end to end: --quick on synthetic data, --csv on the fixture, a bad CSV."""
+"""Chapter 2: --quick end to end, --csv on the fixture, a bad CSV, seeds, text chosen by numbers."""
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
+import keras
+import numpy as np
 import pytest
 
 from chapters import ch2_inside
+from chapters.ch2_inside import linear_net
+from companion.data.covid import synthetic_covid
+from companion.tabular import INPUT_CATEGORICALS, prepare_covid
 
 FIXTURE = Path(__file__).resolve().parents[1] / "companion" / "data" / "covid_fixture.csv"
 SCORE_KEYS = {"test_accuracy", "balanced_accuracy", "roc_auc", "final_loss", "baseline_accuracy"}
 
 
+QUICK = ["--quick", "--rows", "12000", "--epochs", "8"]  # enough for 2D at several seeds
+
+
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("ch2")
-    code = ch2_inside.main(["--quick", "--rows", "8000", "--epochs", "8", "--out", str(out)])
+    code = ch2_inside.main([*QUICK, "--out", str(out)])
     return code, out, json.loads((out / "summary.json").read_text())
 
 
@@ -24,8 +33,8 @@ def test_quick_run_writes_every_problem(quick_run):
     problems = summary["problems"]
     assert set(problems) == {"2A", "2B", "2C", "2D"}
     assert problems["2A"]["versions"]["keras"].startswith("3.")
-    assert problems["2B"]["rows_after_step"]["loaded"] == 8000
-    assert 7 <= len(problems["2B"]["features"]) <= 12
+    assert problems["2B"]["rows_after_step"]["loaded"] == 12000
+    assert problems["2B"]["features"] == list(INPUT_CATEGORICALS)  # factorized: one code each
     for problem in ("2C", "2D"):
         assert not SCORE_KEYS - set(problems[problem]), problem
     for figure in ("2B_death_rates", "2C_curves", "2C_weights", "2D_losses", "2D_log_odds"):
@@ -92,3 +101,90 @@ def test_bad_csv_is_one_clear_error(tmp_path, capsys):
     error = capsys.readouterr().err.strip()
     assert "lacks the column(s) cdc_case_earliest_dt, pos_spec_dt" in error
     assert len(error.splitlines()) == 1
+
+
+def test_a_problem_gives_the_same_numbers_whatever_ran_before(quick_run, tmp_path):
+    # Alone, 2D trains 2C's one-layer net itself: with 2C's seed it is the same net, and
+    # 2D's own nets do not depend on what 2A-2C drew before them.
+    out = tmp_path / "alone"
+    assert ch2_inside.main([*QUICK, "--only", "2D", "--out", str(out)]) == 0
+    alone = json.loads((out / "summary.json").read_text())["problems"]["2D"]
+    after = quick_run[2]["problems"]
+    assert alone["one_layer_final_loss"] == pytest.approx(after["2C"]["final_loss"], rel=1e-6)
+    for key in ("final_loss", "final_val_loss", "roc_auc", "collapse_max_abs_diff"):
+        assert alone[key] == pytest.approx(after["2D"][key], rel=1e-6, abs=1e-9), key
+    assert alone["relu"]["final_loss"] == pytest.approx(after["2D"]["relu"]["final_loss"], rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    return prepare_covid(synthetic_covid(3000, seed=5), seed=5)
+
+
+def test_a_net_seeds_itself(small_data):
+    first = ch2_inside.train_linear_net(small_data, epochs=1, seed=3)
+    np.random.default_rng().random(10)  # draws that must not matter
+    keras.random.normal((4,))
+    ch2_inside.train_linear_net(small_data, epochs=1, seed=99)
+    again = ch2_inside.train_linear_net(small_data, epochs=1, seed=3)
+    assert again.final_loss == pytest.approx(first.final_loss, rel=1e-6)
+    np.testing.assert_allclose(again.first_layer_weights(), first.first_layer_weights())
+    other = ch2_inside.train_linear_net(small_data, epochs=1, seed=4)
+    assert not np.allclose(other.first_layer_weights(), first.first_layer_weights())
+    assert first.first_layer_weights().shape == (5, small_data.input_dim)
+
+
+# --- every comparison in the text follows the numbers (fake nets, no training) ---------
+
+
+def fake_net(val_loss, *, loss=None, accuracy=0.95, baseline=0.97, deaths=50):
+    scores = {
+        "test_loss": val_loss,
+        "test_accuracy": accuracy,
+        "baseline_accuracy": baseline,
+        "balanced_accuracy": 0.8,
+        "roc_auc": 0.9,
+        "recall_yes": 0.6,
+        "predicted_yes": 0.05,
+    }
+    settings = {"hidden": [5], "relu": False, "epochs": 20, "batch_size": 32}
+    settings.update(learning_rate=1e-3, train_rows=900, test_rows=1000, test_deaths=deaths)
+    data = SimpleNamespace(source={}, input_dim=7, y_test=np.zeros(1000))
+    loss = val_loss + 0.1 if loss is None else loss
+    return linear_net.NetResult(None, None, scores, loss, val_loss, settings, data)
+
+
+def demo_text(one, two, relu):
+    return ch2_inside.text_2d(ch2_inside.Collapse(one, two, relu, 2e-7, 0.9, "refused"))
+
+
+@pytest.mark.parametrize(
+    ("relu_val_loss", "finding"),
+    [
+        (0.100, "0.0200 below the better linear net's, more than twice"),
+        (0.140, "0.0200 above the better linear net's: the extra freedom did not pay"),
+        (0.121, "within the 0.0020 by which the two linear nets differ"),
+    ],
+)
+def test_the_relu_finding_follows_the_losses(relu_val_loss, finding):
+    text = demo_text(fake_net(0.120), fake_net(0.122), fake_net(relu_val_loss))
+    assert finding in text
+    others = ("more than twice", "did not pay", "within the 0.0020")
+    assert sum(other in text for other in others) == 1  # one finding, not two
+
+
+def test_the_match_finding_follows_the_losses():
+    close = demo_text(fake_net(0.12, loss=0.200), fake_net(0.12, loss=0.205), fake_net(0.12))
+    assert "**Why the losses match.**" in close and "2.4% apart" in close
+    apart = demo_text(fake_net(0.12, loss=0.200), fake_net(0.12, loss=0.300), fake_net(0.12))
+    assert "**The losses should match, and here they do not yet.**" in apart
+    assert "33.3% apart" in apart and "Why the losses match" not in apart
+
+
+def test_the_accuracy_verdict_follows_the_baseline():
+    below = linear_net._verdict(fake_net(0.1, accuracy=0.95, baseline=0.97))
+    assert "2.00 points below the 97.00% of always answering No" in below
+    above = linear_net._verdict(fake_net(0.1, accuracy=0.98, baseline=0.97))
+    assert "beats always answering No (97.00%) by 1.00 points" in above
+    assert "mostly noise" not in above
+    assert "With only 12 deaths" in linear_net._verdict(fake_net(0.1, deaths=12))

@@ -15,6 +15,7 @@ from companion.data.covid import (
     YN_COLUMNS,
     YN_LEVELS,
     load_covid_csv,
+    sample_cases,
     synthetic_covid,
     write_covid_csv,
 )
@@ -213,3 +214,13 @@ def test_synthetic_unknown_and_missing_shares(big_synthetic):
     later = big_synthetic["cdc_report_dt"] >= big_synthetic["cdc_case_earliest_dt"]
     assert later[big_synthetic["cdc_report_dt"].notna()].all()
     assert np.isin(big_synthetic["sex"].unique(), ["Female", "Male", "Unknown", "Missing"]).all()
+
+
+def test_sample_cases_keeps_the_marker(fixture_frame):
+    sample = sample_cases(fixture_frame, 100, seed=2)
+    assert len(sample) == 100 and sample.index.is_unique
+    assert set(sample.index) <= set(fixture_frame.index)
+    assert sample.attrs["synthetic"] is True and sample.attrs["marker"].startswith("SYNTHETIC")
+    assert list(sample.index) == list(sample_cases(fixture_frame, 100, seed=2).index)
+    assert list(sample.index) != list(sample_cases(fixture_frame, 100, seed=3).index)
+    assert sample_cases(fixture_frame, 1_000, seed=2) is fixture_frame  # fewer rows: all of them

@@ -1,6 +1,5 @@
 """Each preprocessing step's rows and columns, the pipeline's table, and the scores."""
 
-import itertools
 from pathlib import Path
 
 import numpy as np
@@ -10,14 +9,11 @@ import pytest
 from companion.data.covid import load_covid_csv, synthetic_covid
 from companion.errors import DataError
 from companion.tabular import (
-    balanced_accuracy,
-    binary_scores,
     class_weights,
     drop_unknown_target,
     encode_categoricals,
     encode_dates,
     prepare_covid,
-    roc_auc,
     split_frame,
     standardise,
     undersample,
@@ -147,13 +143,22 @@ def test_pipeline_table_counts_rows_at_each_step(cases):
     assert data.input_dim == 7 and len(data.feature_names) == 7
     assert len(data.y_test) == rows["split: test"] and data.x_test.shape == (38, 7)
     assert np.allclose(data.x_train.mean(axis=0), 0, atol=1e-5)
+    # The data's origin travels with the arrays, so a report can say it is synthetic.
+    assert data.source["synthetic"] is True and data.source["source"] == str(FIXTURE)
 
 
 def test_pipeline_options(many):
     numeric = prepare_covid(many, dates="numeric")
     assert numeric.input_dim == 11 and "onset_dt" in numeric.feature_names
     onehot = prepare_covid(many, encoding="onehot")
-    assert 7 <= onehot.input_dim <= 12 and "hosp_yn=Yes" in onehot.feature_names
+    # A column per level but the reference (the first), Missing merged into Unknown; no race.
+    assert onehot.feature_names == [
+        "current_status=Probable Case",
+        "sex=Male",
+        "sex=Unknown",
+        "age_group",
+        *[f"{c}={v}" for c in ("hosp_yn", "icu_yn", "medcond_yn") for v in ("Unknown", "Yes")],
+    ]
     weighted = prepare_covid(many, balance="weights")
     assert weighted.class_weight[1] > 10 * weighted.class_weight[0]
     assert len(weighted.y_train) == weighted.rows_after_steps()["split: train"]
@@ -161,34 +166,3 @@ def test_pipeline_options(many):
         prepare_covid(many, encoding="onehot", dates="numeric")
     with pytest.raises(ValueError, match="balance must be"):
         prepare_covid(many, balance="smote")
-
-
-def test_roc_auc_by_hand():
-    # Pairs (positive, negative): 0.35>0.1 yes, 0.35>0.4 no, 0.8>both yes: 3 of 4.
-    assert roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == pytest.approx(0.75)
-    # A tie counts one half: 0.5>0.2 (1) and 0.5=0.5 (1/2) over 2 pairs.
-    assert roc_auc([0, 0, 1], [0.2, 0.5, 0.5]) == pytest.approx(0.75)
-    assert roc_auc([0, 1], [0.5, 0.5]) == pytest.approx(0.5)
-    assert roc_auc([0, 0, 1], [0.1, 0.2, 0.9]) == 1.0
-    assert roc_auc([1, 1, 0], [0.1, 0.2, 0.9]) == 0.0
-    with pytest.raises(ValueError, match="both classes"):
-        roc_auc([1, 1], [0.1, 0.2])
-
-
-def test_roc_auc_matches_counting_pairs():
-    rng = np.random.default_rng(0)
-    labels = rng.random(60) < 0.3
-    scores = np.round(rng.random(60), 1)  # many ties
-    pos, neg = scores[labels], scores[~labels]
-    wins = sum((p > n) + 0.5 * (p == n) for p, n in itertools.product(pos, neg))
-    assert roc_auc(labels, scores) == pytest.approx(wins / (len(pos) * len(neg)))
-
-
-def test_balanced_accuracy_and_baseline():
-    y = np.array([0] * 97 + [1] * 3)
-    assert balanced_accuracy(y, np.zeros(100)) == 0.5
-    scores = binary_scores(y, np.zeros(100))
-    assert scores["test_accuracy"] == scores["baseline_accuracy"] == 0.97
-    assert scores["recall_yes"] == 0.0 and scores["roc_auc"] == 0.5
-    perfect = binary_scores(y, y * 0.9)
-    assert perfect["balanced_accuracy"] == 1.0 and perfect["roc_auc"] == 1.0

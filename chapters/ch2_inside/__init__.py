@@ -1,0 +1,140 @@
+"""Chapter 2: inside a neural network: linear nets on COVID-19 case data (problem 2, 2023).
+
+2A reports the versions and devices; 2B prepares the CDC case data with pandas; 2C trains
+a net with one linear hidden layer of 5 and draws its weights; 2D shows, by numbers, that
+a second linear layer adds nothing, and what a ReLU changes.
+
+The CDC file cannot be downloaded here: pass it with `--csv PATH`. Without it the
+chapter uses synthetic cases in the same layout, and says so in every section and figure;
+so does a `--csv` file marked synthetic (a leading `# SYNTHETIC ...` line, as the shipped
+`companion/data/covid_fixture.csv` has).
+
+One module per problem: `versions` (2A), `cases` (2B), `linear_net` (2C), `collapse`
+(2D). Each holds a compute function (what the notebook calls), `text_XX(result,
+figures)` for its Markdown and `run_XX(ctx)` tying them to the run folder. Each net is
+seeded by `ctx.seed_for(its name)`; the cases and their split belong to 2B and the
+one-layer net to 2C, so a later problem reuses them with their owner's seed. Keras
+loads only inside the functions that build or train a net, so `--help` is fast.
+
+    python -m chapters.ch2_inside --quick
+    python -m chapters.ch2_inside --csv COVID-19_Case_Surveillance_Public_Use_Data_Subset.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from chapters.ch2_inside.cases import (
+    QUICK_ROWS,
+    SYNTHETIC_ROWS,
+    covid_cases,
+    data_line,
+    run_2b,
+    seed_of,
+    tabular_data,
+    tag,
+    text_2b,
+)
+from chapters.ch2_inside.collapse import Collapse, collapse_demo, run_2d, text_2d
+from chapters.ch2_inside.linear_net import (
+    EPOCHS,
+    NetResult,
+    run_2c,
+    scores_table,
+    text_2c,
+    train_linear_net,
+)
+from chapters.ch2_inside.versions import Environment, environment, run_2a, text_2a
+from companion.runner import Problem, positive_int, run_chapter
+
+CHAPTER = "ch2_inside"
+TITLE = "Chapter 2: Inside a neural network (linear nets on COVID-19 case data)"
+
+__all__ = [
+    "CHAPTER",
+    "EPOCHS",
+    "PROBLEMS",
+    "QUICK_ROWS",
+    "SYNTHETIC_ROWS",
+    "TITLE",
+    "Collapse",
+    "Environment",
+    "NetResult",
+    "add_arguments",
+    "collapse_demo",
+    "covid_cases",
+    "data_line",
+    "environment",
+    "main",
+    "run_2a",
+    "run_2b",
+    "run_2c",
+    "run_2d",
+    "scores_table",
+    "seed_of",
+    "tabular_data",
+    "tag",
+    "text_2a",
+    "text_2b",
+    "text_2c",
+    "text_2d",
+    "train_linear_net",
+]
+
+PROBLEMS = [
+    Problem("2A", "Installation: versions and devices", run_2a),
+    Problem("2B", "The data: preprocessing with pandas", run_2b),
+    Problem("2C", "A linear neural network", run_2c),
+    Problem("2D", "A two-layer linear neural network", run_2d),
+]
+
+
+def positive_float(text: str) -> float:
+    """An argparse type for the undersampling ratio."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """This chapter's own flags: the data file and the preprocessing options."""
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        default=None,
+        help="the CDC COVID-19 case surveillance CSV (default: synthetic cases, labelled so)",
+    )
+    parser.add_argument(
+        "--rows",
+        type=positive_int,
+        default=None,
+        help=f"synthetic cases to make (default {SYNTHETIC_ROWS:,}; {QUICK_ROWS:,} with --quick)",
+    )
+    parser.add_argument("--dates", choices=("drop", "numeric"), default="drop")
+    parser.add_argument("--encoding", choices=("factorize", "onehot"), default="factorize")
+    parser.add_argument(
+        "--balance", choices=("undersample", "weights", "none"), default="undersample"
+    )
+    parser.add_argument(
+        "--ratio",
+        type=positive_float,
+        default=5.0,
+        help="survivors kept per death when undersampling (default 5, as the staff did)",
+    )
+
+
+def main(argv=None) -> int:
+    """Run chapter 2 from the command line; return the exit code."""
+    return run_chapter(
+        CHAPTER,
+        TITLE,
+        PROBLEMS,
+        argv,
+        description=__doc__.splitlines()[0],
+        add_arguments=add_arguments,
+    )
