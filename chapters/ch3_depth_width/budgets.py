@@ -282,10 +282,11 @@ def evidence_text(result: BudgetResult) -> list[str]:
             "table that runs without `--explore` quote."
         )
     else:
+        date = m.get("date", "an unrecorded date")
+        command = m.get("command", "an unrecorded command")
         head = (
             f"**Why this net** (*quoted, not measured by this run*: `{e.source}`, explored on "
-            f"{m.get('date', 'an unrecorded date')} by `{m.get('command', 'an unrecorded command')}`"
-            f"): the candidates, {how}. Rerun them with `--explore`."
+            f"{date} by `{command}`): the candidates, {how}. Rerun them with `--explore`."
         )
     paragraphs = [head, candidates_table(e.table).strip(), " ".join(choice_text(e.table))]
     if e.measured and result.quick:

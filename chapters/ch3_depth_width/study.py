@@ -330,10 +330,11 @@ def text_study(result: StudyResult, figures: Mapping[str, str] | None = None) ->
     )
     paragraphs = [
         "Each budget is spent in several ways with the same short recipe "
-        f"({study_recipe_text(result)}), each shape trained with {plural(result.seeds, 'seed')} and "
-        "scored on the **validation** split. Training is short on purpose, so that every "
-        "shape gets the same small budget of work: the table ranks ways to spend units, while "
-        "the fully trained nets of 3B-3D show what each budget reaches.",
+        f"({study_recipe_text(result)}), each shape trained with "
+        f"{plural(result.seeds, 'seed')} and scored on the **validation** split. Training "
+        "is short on purpose, so that every shape gets the same small budget of work: the "
+        "table ranks ways to spend units, while the fully trained nets of 3B-3D show what "
+        "each budget reaches.",
         markdown_table(shown).strip(),
         "\n".join(study_findings(t)),
     ]
