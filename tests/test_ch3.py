@@ -25,6 +25,11 @@ def test_data_facts_are_read_off_the_arrays():
     assert sum(facts.per_class["test"]) == 2_000
     assert 0.7 < facts.zero_fraction < 0.9  # most of an MNIST digit is background
     assert facts.flat_shape == [8_000, 784]
+    lines = ch3.text_3a(facts).splitlines()
+    table = lines[lines.index("| split | images | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 |") :]
+    assert table[1] == "|" + "---|" * 12  # the header rule every Markdown table needs
+    assert table[2].startswith("| train | 6,667 | ") and table[4].startswith("| test | 2,000 | ")
+    assert "28 × 28 pixels" in lines[0]
 
 
 STUDY_COLUMNS = ["budget", "widths", "depth", "params", "val_median", "val_min", "val_max"]
@@ -280,7 +285,7 @@ def test_explore_retrains_the_candidates_and_writes_their_table(tmp_path):
     entry = json.loads((tmp_path / "summary.json").read_text())["problems"]["3B"]
     rows = entry["candidates"]["rows"]
     assert entry["candidates"]["measured"] is True and len(rows) == len(ch3.CANDIDATES["3B"])
-    assert sum(r["chosen"] for r in rows) == 1 and all(0.1 < r["val_accuracy"] < 1 for r in rows)
+    assert sum(r["chosen"] for r in rows) == 1 and all(0.4 < r["val_accuracy"] < 0.95 for r in rows)
     meta = json.loads((tmp_path / "histories" / "3B_candidates.json").read_text())
     assert meta["command"].endswith("--quick --explore --only 3B")
     assert meta["train_images"] == 6_667

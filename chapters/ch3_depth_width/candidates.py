@@ -21,6 +21,7 @@ from chapters.ch3_depth_width.settings import (
     CHOSEN,
     EXPLORED,
 )
+from companion.env import library_versions
 from companion.recipe import Recipe, TrainedNet, train_recipe
 from companion.report import markdown_table, write_json
 
@@ -85,8 +86,6 @@ def explore(
     data, problem: str, *, seed: int, epochs: int | None = None, command: str = ""
 ) -> Exploration:
     """`--explore`: train `problem`'s candidates and record when, how and on what data."""
-    from companion.env import library_versions
-
     start = time.perf_counter()
     table = explore_candidates(data, problem, seed=seed, epochs=epochs)
     meta = {
