@@ -38,12 +38,18 @@ from dataclasses import replace
 from IPython.display import Markdown, display
 
 from chapters import ch3_depth_width as ch3
-from companion import load_mnist, set_seed
+from companion import load_mnist
 from companion.seed import derive_seed
 
 QUICK = True  # True: the shipped sample and 1-epoch training (under a minute); False: the set's
-SEED = 0  # the base seed: every run's seed below is derived from it, as the chapter does
-set_seed(SEED)
+SEED = 0  # the base seed: every seed below is derived from it, as the chapter does
+
+
+def seed_for(problem: str, part: str) -> int:
+    """The seed the chapter gives one part of a problem, so the numbers match its report."""
+    return derive_seed(SEED, f"{problem}:{part}")
+
+
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in the outputs
 # Full MNIST: load_mnist() looks for $COMPANION_MNIST, then Keras' cache or download.
 data = load_mnist(flatten=True, sample=QUICK)
@@ -57,18 +63,10 @@ print(data.description)
 
 # %% tags=["figure"]
 facts = ch3.data_facts(data)
-fig = ch3.plot_digits_per_class(data, seed=SEED)
+fig = ch3.plot_digits_per_class(data, seed=seed_for("3A", "digits"))
 
 # %%
-c = facts.counts
-print(
-    f"Each image is {facts.height} x {facts.width} pixels; an entry is a grey level from "
-    f"{facts.pixel_min} (background) to {facts.pixel_max} (full ink), "
-    f"{facts.zero_fraction:.0%} of them 0. Training images: {c['train'] + c['val']:,} "
-    f"({c['train']:,} to train on, {c['val']:,} held out for validation); test images: "
-    f"{c['test']:,}. Flattened, the training inputs are {tuple(facts.flat_shape)} and the "
-    f"one-hot labels {tuple(facts.one_hot_shape)}.\n" + ch3.balance_text(facts.per_class["train"])
-)
+display(Markdown(ch3.text_3a(facts)))  # the reading, as the chapter's report writes it
 
 # %% [markdown]
 # ## 3B. At most 100 hidden units
@@ -87,8 +85,8 @@ EPOCHS = ch3.QUICK_EPOCHS if QUICK else None  # None: each recipe's own (20)
 
 
 def seeds(problem: str) -> tuple[int, ...]:
-    """The chapter's seeds for a problem's runs, so the numbers match its report."""
-    return tuple(derive_seed(SEED, f"{problem}-{i}") for i in range(N_SEEDS))
+    """The chapter's seeds for a problem's nets, one per training run."""
+    return tuple(seed_for(problem, f"seed-{i}") for i in range(N_SEEDS))
 
 
 RECIPE_3B = replace(ch3.CHOSEN["3B"], dropout=0.1)  # try dropout=0.0, or widths=(120,)
@@ -114,9 +112,7 @@ display(Markdown(ch3.text_3b(result_3b)))
 
 # %%
 EXPLORE_EPOCHS = EPOCHS  # None: the candidates' own 20 epochs
-mine = ch3.explore_candidates(
-    data, "3B", seed=derive_seed(SEED, "3B-explore"), epochs=EXPLORE_EPOCHS
-)
+mine = ch3.explore_candidates(data, "3B", seed=seed_for("3B", "explore"), epochs=EXPLORE_EPOCHS)
 chosen = replace(ch3.CHOSEN["3B"], epochs=EXPLORE_EPOCHS or ch3.CHOSEN["3B"].epochs)
 reading = " ".join(ch3.choice_text(ch3.mark_chosen(mine, chosen)))  # the chapter's rule
 if QUICK:
@@ -185,11 +181,12 @@ with tempfile.TemporaryDirectory() as search_dir:  # the searches' keras-tuner p
     study = ch3.depth_width_study(
         data,
         budgets=BUDGETS,
-        seeds=tuple(derive_seed(SEED, f"study-{i}") for i in range(STUDY_SEEDS)),
+        seeds=tuple(seed_for("study", f"seed-{i}") for i in range(STUDY_SEEDS)),
         epochs=STUDY_EPOCHS,
         train_size=TRAIN_IMAGES,
         tuner_trials=TUNER_TRIALS,
         tuner_dir=search_dir,
+        tuner_seed=seed_for("study", "tuner"),
         shapes=SHAPES,
         workers=WORKERS,
     )

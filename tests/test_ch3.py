@@ -6,6 +6,13 @@ import pandas as pd
 import pytest
 
 from chapters import ch3_depth_width as ch3
+from companion.seed import derive_seed
+
+
+def mlp_params(widths, inputs=784, classes=10):
+    """Weights and biases of a 784-input MLP with these hidden widths and a 10-way output."""
+    sizes = [inputs, *widths, classes]
+    return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
 def test_data_facts_are_read_off_the_arrays():
@@ -18,14 +25,11 @@ def test_data_facts_are_read_off_the_arrays():
     assert sum(facts.per_class["test"]) == 2_000
     assert 0.7 < facts.zero_fraction < 0.9  # most of an MNIST digit is background
     assert facts.flat_shape == [8_000, 784]
-
-
-def test_trimmed_cuts_each_split():
-    from companion.data.mnist import load_mnist
-
-    data = ch3.trimmed(load_mnist(sample=True, flatten=True), {"train": 100, "test": 50})
-    assert (len(data.x_train), len(data.y_train), len(data.x_test)) == (100, 100, 50)
-    assert len(data.x_val) == 1_333
+    lines = ch3.text_3a(facts).splitlines()
+    table = lines[lines.index("| split | images | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 |") :]
+    assert table[1] == "|" + "---|" * 12  # the header rule every Markdown table needs
+    assert table[2].startswith("| train | 6,667 | ") and table[4].startswith("| test | 2,000 | ")
+    assert "28 × 28 pixels" in lines[0]
 
 
 STUDY_COLUMNS = ["budget", "widths", "depth", "params", "val_median", "val_min", "val_max"]
@@ -139,8 +143,8 @@ def test_shape_text_ranks_shapes_by_their_numbers():
 
 
 def budget_result(exploration, *, train_images=50_000):
-    runs = [
-        ch3.Run(
+    nets = [
+        ch3.TrainedNet(
             seed=s,
             history=pd.DataFrame(),
             val_accuracy=v,
@@ -154,7 +158,7 @@ def budget_result(exploration, *, train_images=50_000):
         "3D",
         ch3.BUDGETS["3D"],
         ch3.CHOSEN["3D"],
-        runs,
+        nets,
         train_images,
         10_000,
         exploration=exploration,
@@ -186,13 +190,19 @@ def test_budget_text_marks_a_quoted_table_as_quoted():
     assert "No exploration is stored" in ch3.text_3d(budget_result(None))
 
 
-def test_candidates_fit_their_budgets_with_two_shapes_each():
+def test_candidates_pass_the_budget_check_with_two_shapes_each():
+    from companion.budget import check_budget, mlp
+    from companion.errors import RuleError
+
     for problem, recipes in ch3.CANDIDATES.items():
         budget = ch3.BUDGETS[problem]
         assert ch3.CHOSEN[problem] in recipes
         assert len({r.widths for r in recipes}) >= 2
-        for r in recipes:
-            assert sum(r.widths) <= budget.max_units and len(r.widths) >= budget.min_layers
+        for r in recipes:  # the models the chapter builds obey the set's rules
+            check_budget(mlp(r.widths), budget.max_units, budget.min_layers)
+        wider = (*ch3.CHOSEN[problem].widths[:-1], ch3.CHOSEN[problem].widths[-1] + 1)
+        with pytest.raises(RuleError, match="the budget is"):  # each spends its whole budget
+            check_budget(mlp(wider), budget.max_units, budget.min_layers)
 
 
 def test_the_stored_exploration_backs_every_chosen_recipe():
@@ -230,11 +240,12 @@ def test_quick_run_writes_every_problem(tmp_path):
     for pid in ("3B", "3C", "3D"):
         entry = problems[pid]
         budget = ch3.BUDGETS[pid]
-        for key in ("widths", "hidden_units", "hidden_layers", "params", "runs"):
-            assert key in entry
-        assert entry["hidden_units"] == sum(entry["widths"]) <= budget.max_units
-        assert entry["hidden_layers"] >= budget.min_layers
-        assert len(entry["runs"]) == ch3.SEEDS
+        widths = list(ch3.CHOSEN[pid].widths)
+        assert (entry["widths"], entry["hidden_layers"]) == (widths, len(widths))
+        assert entry["params"] == mlp_params(widths)  # the net trained is the recipe's
+        # each seed comes from the problem id and the base seed (0), by the one rule
+        assert entry["seeds"] == [derive_seed(0, f"{pid}:seed-{i}") for i in range(ch3.SEEDS)]
+        assert len(entry["runs"]) == len(entry["val_runs"]) == ch3.SEEDS
         assert entry["test_accuracy"] == pytest.approx(sorted(entry["runs"])[1])
         assert entry["pass_rate"] == pytest.approx(
             sum(a >= budget.set_bar for a in entry["runs"]) / ch3.SEEDS
@@ -253,6 +264,12 @@ def test_quick_run_writes_every_problem(tmp_path):
     assert report.count("*quoted, not measured by this run*") == 3
     assert problems["3C"]["candidates"]["measured"] is False
     assert (tmp_path / "figures" / "3A_digits.png").exists()
+    # 3C alone gives the numbers it gave after 3A and 3B: no seed depends on what ran before
+    alone = tmp_path / "alone"
+    assert ch3.main(["--quick", "--only", "3C", "--out", str(alone)]) == 0
+    again = json.loads((alone / "summary.json").read_text())["problems"]["3C"]
+    assert again["runs"] == pytest.approx(problems["3C"]["runs"], abs=1e-6)
+    assert again["val_runs"] == pytest.approx(problems["3C"]["val_runs"], abs=1e-6)
 
 
 def test_a_missing_mnist_file_is_one_line_and_exit_2(tmp_path, capsys):
@@ -268,7 +285,7 @@ def test_explore_retrains_the_candidates_and_writes_their_table(tmp_path):
     entry = json.loads((tmp_path / "summary.json").read_text())["problems"]["3B"]
     rows = entry["candidates"]["rows"]
     assert entry["candidates"]["measured"] is True and len(rows) == len(ch3.CANDIDATES["3B"])
-    assert sum(r["chosen"] for r in rows) == 1 and all(0.1 < r["val_accuracy"] < 1 for r in rows)
+    assert sum(r["chosen"] for r in rows) == 1 and all(0.4 < r["val_accuracy"] < 0.95 for r in rows)
     meta = json.loads((tmp_path / "histories" / "3B_candidates.json").read_text())
     assert meta["command"].endswith("--quick --explore --only 3B")
     assert meta["train_images"] == 6_667

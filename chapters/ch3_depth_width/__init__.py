@@ -1,0 +1,179 @@
+"""Chapter 3: depth vs width, fully connected nets on MNIST under hidden-unit budgets.
+
+3A reads the data's facts off the arrays. 3B, 3C and 3D train the chosen net for each
+budget (at most 100 units; 200 units in 2+ layers; 1000 units in 3+ layers) with several
+seeds and report every net, the median and the pass rate. The study then asks how a
+budget is best spent, one wide layer or several narrow ones, with several seeds per
+shape and a keras-tuner search whose every draw fits the budget.
+
+Architectures, dropout and epochs were chosen on the validation split; the test set is
+used only for the final figures of 3B-3D. The candidates they were chosen from are
+retrained by `--explore` (one seed each, validation only); without it, the report quotes
+the table an earlier full-MNIST exploration stored in chapters/data/, with its date,
+command and data.
+
+    python -m chapters.ch3_depth_width --quick
+    python -m chapters.ch3_depth_width --mnist mnist.npz
+    python -m chapters.ch3_depth_width --mnist mnist.npz --explore --only 3B,3C,3D
+
+The modules: `settings` (budgets, chosen recipes, candidates), `digits` (3A), `budgets`
+(3B-3D), `candidates` (the evidence for each choice), `study`. Each problem's seeds come
+from `ctx.seed_for(part)`. Keras, TensorFlow, keras-tuner and matplotlib are imported
+inside the functions that need them, so `--help` answers without loading them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from chapters.ch3_depth_width.budgets import (
+    BudgetResult,
+    budget_model,
+    budget_text,
+    headline,
+    plot_budget_runs,
+    rules_text,
+    run_3b,
+    run_3c,
+    run_3d,
+    text_3b,
+    text_3c,
+    text_3d,
+)
+from chapters.ch3_depth_width.candidates import (
+    Exploration,
+    candidates_table,
+    choice_text,
+    explore,
+    explore_candidates,
+    mark_chosen,
+    save_exploration,
+    shape_text,
+    stored_exploration,
+)
+from chapters.ch3_depth_width.digits import (
+    DataFacts,
+    balance_text,
+    data_facts,
+    plot_digits_per_class,
+    run_3a,
+    text_3a,
+)
+from chapters.ch3_depth_width.settings import (
+    BUDGETS,
+    CANDIDATES,
+    CHOICE_TOLERANCE,
+    CHOSEN,
+    QUICK_EPOCHS,
+    QUICK_SIZES,
+    QUICK_STUDY_TRAIN,
+    SEEDS,
+    STUDY_BUDGETS,
+    STUDY_EPOCHS,
+    STUDY_SEEDS,
+    STUDY_TRAIN,
+    TUNER_TRIALS,
+    Budget,
+    budget_title,
+)
+from chapters.ch3_depth_width.study import (
+    StudyResult,
+    depth_width_study,
+    plot_study,
+    run_study,
+    study_findings,
+    study_shapes,
+    text_study,
+    tuner_vs_study,
+)
+from companion.recipe import Recipe, TrainedNet, train_recipe
+from companion.runner import Problem, run_chapter
+from companion.search.cli import add_workers_flag
+
+CHAPTER = "ch3_depth_width"
+TITLE = "Chapter 3: Depth vs width on MNIST under hidden-unit budgets"
+
+PROBLEMS = [
+    Problem("3A", "The data", run_3a),
+    Problem("3B", budget_title(BUDGETS["3B"]), run_3b),
+    Problem("3C", budget_title(BUDGETS["3C"]), run_3c),
+    Problem("3D", budget_title(BUDGETS["3D"]), run_3d),
+    Problem("study", "Depth vs width: how to spend a budget", run_study),
+]
+
+__all__ = [  # what the notebook, the tests and benchmarks/bench_mlp.py use
+    "BUDGETS",
+    "CANDIDATES",
+    "CHOICE_TOLERANCE",
+    "CHOSEN",
+    "PROBLEMS",
+    "QUICK_EPOCHS",
+    "QUICK_SIZES",
+    "QUICK_STUDY_TRAIN",
+    "SEEDS",
+    "STUDY_BUDGETS",
+    "STUDY_EPOCHS",
+    "STUDY_SEEDS",
+    "STUDY_TRAIN",
+    "TUNER_TRIALS",
+    "Budget",
+    "BudgetResult",
+    "DataFacts",
+    "Exploration",
+    "Recipe",
+    "StudyResult",
+    "TrainedNet",
+    "balance_text",
+    "budget_model",
+    "budget_text",
+    "candidates_table",
+    "choice_text",
+    "data_facts",
+    "depth_width_study",
+    "explore",
+    "explore_candidates",
+    "headline",
+    "main",
+    "mark_chosen",
+    "plot_budget_runs",
+    "plot_digits_per_class",
+    "plot_study",
+    "rules_text",
+    "save_exploration",
+    "shape_text",
+    "stored_exploration",
+    "study_findings",
+    "study_shapes",
+    "text_3a",
+    "text_3b",
+    "text_3c",
+    "text_3d",
+    "text_study",
+    "train_recipe",
+    "tuner_vs_study",
+]
+
+
+def main(argv=None) -> int:
+    """Run chapter 3 and write its run folder."""
+    return run_chapter(
+        CHAPTER,
+        TITLE,
+        PROBLEMS,
+        argv,
+        description=__doc__.splitlines()[0],
+        uses_mnist=True,
+        add_arguments=add_arguments,
+        config={"chosen": {k: asdict(v) for k, v in CHOSEN.items()}},
+    )
+
+
+def add_arguments(parser) -> None:
+    """Chapter 3's own flags: --workers (for the study's searches) and --explore."""
+    add_workers_flag(parser)
+    parser.add_argument(
+        "--explore",
+        action="store_true",
+        help="3B-3D: also retrain the candidate recipes (one seed each) and report their "
+        "measured table instead of the stored one; writes histories/<id>_candidates.csv/.json",
+    )

@@ -1,0 +1,321 @@
+"""Problems 3B-3D: the chosen net for each budget, trained with several seeds, scored on test,
+with the evidence for the choice (the candidates' table, measured or quoted)."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chapters.ch3_depth_width.candidates import (
+    Exploration,
+    candidates_table,
+    choice_text,
+    explore,
+    explore_command,
+    save_exploration,
+    stored_exploration,
+)
+from chapters.ch3_depth_width.settings import (
+    BUDGETS,
+    CHOSEN,
+    QUICK_EPOCHS,
+    QUICK_SIZES,
+    SEEDS,
+    Budget,
+    plural,
+)
+from companion.recipe import Recipe, TrainedNet, train_recipe
+from companion.report import markdown_table
+from companion.runner import Context, Section
+
+
+@dataclass
+class BudgetResult:
+    """A chosen net trained with several seeds, scored on the test set."""
+
+    problem: str
+    budget: Budget
+    recipe: Recipe
+    nets: list[TrainedNet] = field(default_factory=list)  # one per seed
+    train_images: int = 0
+    val_images: int = 0
+    quick: bool = False
+    exploration: Exploration | None = None
+
+    @property
+    def test_accuracies(self) -> list[float]:
+        return [net.test_accuracy for net in self.nets]
+
+    @property
+    def median(self) -> float:
+        return float(statistics.median(self.test_accuracies))
+
+    @property
+    def pass_rate(self) -> float:
+        """The share of nets at or above the set's bar (the set passes it above one half)."""
+        return float(np.mean([acc >= self.budget.set_bar for acc in self.test_accuracies]))
+
+    def summary(self) -> dict[str, Any]:
+        """The numbers summary.json keeps."""
+        widths = list(self.recipe.widths)
+        out = {
+            "widths": widths,
+            "hidden_units": sum(widths),
+            "hidden_layers": len(widths),
+            "params": self.nets[0].params,
+            "seeds": [net.seed for net in self.nets],
+            "runs": self.test_accuracies,
+            "val_runs": [net.val_accuracy for net in self.nets],
+            "test_accuracy": self.median,
+            "pass_rate": self.pass_rate,
+            "passes_set_rule": self.pass_rate > 0.5,
+            "set_bar": self.budget.set_bar,
+            "our_bar": self.budget.our_bar,
+            "meets_our_bar": self.median >= self.budget.our_bar,
+            "epoch_seconds": float(np.median([net.epoch_seconds for net in self.nets])),
+            "recipe": asdict(self.recipe),
+        }
+        if self.exploration is not None:
+            e = self.exploration
+            out["candidates"] = {
+                "measured": e.measured,
+                "source": e.source,
+                "meta": e.meta,
+                "rows": e.table.to_dict("records"),
+            }
+        return out
+
+
+def budget_model(
+    data,
+    problem: str,
+    *,
+    recipe: Recipe | None = None,
+    seeds: tuple[int, ...] = (0, 1, 2),
+    epochs: int | None = None,
+) -> BudgetResult:
+    """Problems 3B-3D: train the chosen net of `problem` once per seed; score each on test."""
+    budget, recipe = BUDGETS[problem], recipe or CHOSEN[problem]
+    if epochs:
+        recipe = replace(recipe, epochs=int(epochs))
+    nets = [train_recipe(data, recipe, seed=seed, budget=budget) for seed in seeds]
+    return BudgetResult(problem, budget, recipe, nets, len(data.x_train), len(data.x_val))
+
+
+def plot_budget_runs(result: BudgetResult, *, axes=None):
+    """Left: validation accuracy per epoch, one line per seed. Right: test accuracy per seed."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from companion.budget import describe_widths
+
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.6, 1]})
+    left, right = axes
+    for i, net in enumerate(result.nets, 1):
+        label = f"run {i} (seed {net.seed})"
+        left.plot(net.history["epoch"], net.history["val_accuracy"], marker=".", label=label)
+    left.set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy per epoch")
+    left.xaxis.set_major_locator(MaxNLocator(integer=True))
+    left.grid(alpha=0.3)
+    left.legend(fontsize=8, loc="lower right")
+    b, accs = result.budget, result.test_accuracies
+    xs = np.arange(1, len(accs) + 1)
+    right.scatter(xs, accs, color="C0", zorder=3, label="test accuracy")
+    right.axhline(result.median, color="C0", lw=1, label=f"median {result.median:.4f}")
+    right.axhline(b.set_bar, color="C3", ls="--", lw=1, label=f"set's bar {b.set_bar:.3f}")
+    right.axhline(b.our_bar, color="C2", ls=":", lw=1.5, label=f"our bar {b.our_bar:.3f}")
+    right.set_xticks(xs, [f"run {i}" for i in xs])
+    right.set_xlim(0.5, len(xs) + 0.5)
+    right.set(ylabel="test accuracy", title="Test accuracy per run")
+    right.set_ylim(min([*accs, b.set_bar]) - 0.002, max([*accs, b.our_bar]) + 0.002)
+    right.grid(alpha=0.3)
+    right.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    fig = left.figure
+    fig.suptitle(f"{result.problem}: {describe_widths(list(result.recipe.widths))}")
+    fig.tight_layout()
+    return fig
+
+
+def run_budget(ctx: Context, problem: str) -> Section:
+    """One of 3B-3D: (with --explore) its candidates, then the chosen net over seeds."""
+    data = ctx.mnist(flatten=True, quick_sizes=QUICK_SIZES)
+    epochs = ctx.epochs(QUICK_EPOCHS if ctx.quick else None)
+    if ctx.args.explore:
+        exploration = explore(
+            data,
+            problem,
+            seed=ctx.seed_for("explore"),
+            epochs=epochs,
+            command=explore_command(ctx.args, problem),
+        )
+        save_exploration(exploration, ctx.folder.histories)
+    else:
+        exploration = stored_exploration(problem)
+    seeds = tuple(ctx.seed_for(f"seed-{i}") for i in range(SEEDS))
+    result = budget_model(data, problem, seeds=seeds, epochs=epochs)
+    result.quick, result.exploration = ctx.quick, exploration
+    for net in result.nets:
+        ctx.folder.save_table(net.history, f"{problem}_seed{net.seed}")
+    figure = ctx.folder.figure_md(
+        plot_budget_runs(result),
+        f"{problem}_runs",
+        f"{problem}: every run's validation curve and test accuracy, with the bars",
+    )
+    return Section(budget_text(result, {"runs": figure}), result.summary(), headline(result))
+
+
+def run_3b(ctx: Context) -> Section:
+    """Problem 3B: the best net of at most 100 hidden units."""
+    return run_budget(ctx, "3B")
+
+
+def run_3c(ctx: Context) -> Section:
+    """Problem 3C: the best net of at most 200 hidden units in at least 2 layers."""
+    return run_budget(ctx, "3C")
+
+
+def run_3d(ctx: Context) -> Section:
+    """Problem 3D: the best net of at most 1000 hidden units in at least 3 layers."""
+    return run_budget(ctx, "3D")
+
+
+def headline(result: BudgetResult) -> str:
+    """The one line the command prints for 3B-3D."""
+    accs = ", ".join(f"{a:.4f}" for a in result.test_accuracies)
+    mark = "meets" if result.median >= result.budget.our_bar else "MISSES"
+    return (
+        f"{'+'.join(map(str, result.recipe.widths))}: test {accs}; median "
+        f"{result.median:.4f} {mark} our bar {result.budget.our_bar}; "
+        f"pass rate {result.pass_rate:.0%} at {result.budget.set_bar}"
+    )
+
+
+def rules_text(budget: Budget) -> str:
+    """The set's rules for a budget, read off the budget and `companion.budget`'s checker."""
+    from companion.budget import BUDGET_RULES
+
+    n = budget.min_layers
+    layers = f"at least {n} hidden layer" + ("s" if n != 1 else "")
+    kinds = ", ".join(BUDGET_RULES.allowed[:-1]) + f" and {BUDGET_RULES.allowed[-1]}"
+    return (
+        f"Rules: at most {budget.max_units} hidden units in {layers}; only {kinds} layers "
+        f"(activations: {', '.join(BUDGET_RULES.activations)}); categorical cross-entropy; inputs "
+        "divided by 255. `check_budget` verified every model before training."
+    )
+
+
+def budget_text(result: BudgetResult, figures: Mapping[str, str] | None = None) -> str:
+    """The report section for one of 3B-3D: the net, every run, the verdicts, the evidence."""
+    b, r = result.budget, result.recipe
+    table = pd.DataFrame(
+        {
+            "seed": [net.seed for net in result.nets],
+            "validation accuracy": [f"{net.val_accuracy:.4f}" for net in result.nets],
+            "test accuracy": [f"{a:.4f}" for a in result.test_accuracies],
+            "reaches the set's bar": [
+                "yes" if a >= b.set_bar else "no" for a in result.test_accuracies
+            ],
+        }
+    )
+    verdict_set = (
+        f"It reaches the set's bar of {b.set_bar} in {result.pass_rate:.0%} of its runs, so "
+        + (
+            "it **passes** by the set's rule (more than half)."
+            if result.pass_rate > 0.5
+            else "it **fails** the set's rule (more than half of the runs)."
+        )
+    )
+    verdict_ours = f"The median test accuracy, {result.median:.4f}, " + (
+        f"**meets** our bar of {b.our_bar}."
+        if result.median >= b.our_bar
+        else f"**misses** our bar of {b.our_bar} by {b.our_bar - result.median:.4f}."
+    )
+    paragraphs = [
+        rules_text(b),
+        f"The net: **{r.describe()}** ({sum(r.widths)} hidden units in "
+        f"{plural(len(r.widths), 'layer')}, {result.nets[0].params:,} parameters), trained "
+        f"with {plural(len(result.nets), 'seed')} on {result.train_images:,} images and "
+        "scored once on the test set:",
+        markdown_table(table).strip(),
+        f"{verdict_set} {verdict_ours}",
+    ]
+    if result.quick:
+        paragraphs.append(
+            f"*Quick mode: {plural(r.epochs, 'epoch')} on {result.train_images:,} training "
+            "images, so these accuracies are far below what the full run reaches; they show "
+            "the method, not the answer.*"
+        )
+    if figures and "runs" in figures:
+        paragraphs.append(figures["runs"].strip())
+    paragraphs += evidence_text(result)
+    return "\n\n".join(paragraphs) + "\n"
+
+
+text_3b = text_3c = text_3d = budget_text  # one text serves the three budgets
+
+
+def evidence_text(result: BudgetResult) -> list[str]:
+    """Why this net: the candidates' table, marked measured or quoted, and what it says."""
+    e = result.exploration
+    if e is None:
+        return [
+            f"**Why this net.** No exploration is stored for {result.problem} "
+            f"(chapters/data/{result.problem}_candidates.csv is missing): rerun the "
+            "candidates with `--explore`."
+        ]
+    m = e.meta
+    how = (
+        f"trained once each (seed {m.get('seed')}) on {m.get('data', 'unrecorded data')} and "
+        "scored on the validation split only (the test set played no part)"
+    )
+    if e.measured:
+        head = (
+            f"**Why this net** (measured by this run, `--explore`): the candidates, {how}. "
+            f"Their table is in `histories/{e.problem}_candidates.csv`, with its date, command "
+            "and data in the `.json` beside it; copy both to `chapters/data/` to make it the "
+            "table that runs without `--explore` quote."
+        )
+    else:
+        date = m.get("date", "an unrecorded date")
+        command = m.get("command", "an unrecorded command")
+        head = (
+            f"**Why this net** (*quoted, not measured by this run*: `{e.source}`, explored on "
+            f"{date} by `{command}`): the candidates, {how}. Rerun them with `--explore`."
+        )
+    paragraphs = [head, candidates_table(e.table).strip(), " ".join(choice_text(e.table))]
+    if e.measured and result.quick:
+        paragraphs.append(
+            "*Quick mode: the candidates had the quick run's epochs and data, so this ranking "
+            "says nothing about the full recipes.*"
+        )
+    return paragraphs + agreement_text(result)
+
+
+def agreement_text(result: BudgetResult) -> list[str]:
+    """This run's chosen net against the quoted score for it, when the data are alike."""
+    e = result.exploration
+    if e is None or e.measured or not e.table["chosen"].any():
+        return []
+    sizes = (e.meta.get("train_images"), e.meta.get("val_images"))
+    if sizes != (result.train_images, result.val_images):
+        return [
+            f"This run's data ({result.train_images:,} training, {result.val_images:,} "
+            "validation images) differ from the exploration's, so its validation scores "
+            "are not comparable with the quoted ones."
+        ]
+    quoted = float(e.table.loc[e.table["chosen"].idxmax(), "val_accuracy"])
+    vals = [net.val_accuracy for net in result.nets]
+    lo, hi = min(vals), max(vals)
+    where = "within" if lo <= quoted <= hi else ("above" if quoted > hi else "below")
+    return [
+        f"This run's {plural(len(vals), 'seed')} of the chosen net reach {lo:.4f} to {hi:.4f} "
+        f"on validation (a spread of {hi - lo:.4f}); the quoted {quoted:.4f} lies {where} "
+        "that range. Differences between candidates smaller than such a spread are within "
+        "seed noise."
+    ]

@@ -1,0 +1,217 @@
+"""The candidates 3B-3D's recipes were chosen from: retrained (`--explore`) or quoted from
+the stored full-MNIST exploration, and the sentences that say whether they back the choice."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from chapters.ch3_depth_width.settings import (
+    BUDGETS,
+    CANDIDATES,
+    CHOICE_TOLERANCE,
+    CHOSEN,
+    EXPLORED,
+)
+from companion.env import library_versions
+from companion.recipe import Recipe, TrainedNet, train_recipe
+from companion.report import markdown_table, write_json
+
+
+@dataclass
+class Exploration:
+    """The candidates' validation scores for one problem, and where they come from.
+
+    `measured`: this run trained them (`--explore`); otherwise they are quoted from a
+    stored exploration, and `meta` says when, by which command and on which data.
+    """
+
+    problem: str
+    table: pd.DataFrame  # one row per candidate; "chosen" marks the chapter's recipe
+    measured: bool
+    meta: dict[str, Any]
+    source: str  # "this run", or the stored file
+
+
+def explore_candidates(
+    data,
+    problem: str,
+    *,
+    seed: int = 0,
+    epochs: int | None = None,
+    candidates: tuple[Recipe, ...] | None = None,
+) -> pd.DataFrame:
+    """Train each candidate recipe of `problem` once and score it on the validation split.
+
+    Every candidate gets the same seed, so they differ by recipe only; each is checked
+    against the budget; the test set plays no part. `epochs` overrides every candidate's.
+    """
+    rows = []
+    for recipe in candidates or CANDIDATES[problem]:
+        if epochs:
+            recipe = replace(recipe, epochs=int(epochs))
+        net = train_recipe(data, recipe, seed=seed, budget=BUDGETS[problem], test=False)
+        rows.append(candidate_row(problem, recipe, net))
+    return pd.DataFrame(rows)
+
+
+def candidate_row(problem: str, recipe: Recipe, net: TrainedNet) -> dict[str, Any]:
+    """One row of a candidates table: the recipe's settings and its net's scores."""
+    return {
+        "problem": problem,
+        **recipe.row(),
+        "hidden_units": sum(recipe.widths),
+        "params": net.params,
+        "seed": net.seed,
+        "val_accuracy": net.val_accuracy,
+        "epoch_seconds": net.epoch_seconds,
+    }
+
+
+def mark_chosen(table: pd.DataFrame, recipe: Recipe) -> pd.DataFrame:
+    """The table with a "chosen" column: True on the row that is `recipe`."""
+    rows = table.to_dict("records")
+    return table.assign(chosen=[Recipe.from_row(row) == recipe for row in rows])
+
+
+def explore(
+    data, problem: str, *, seed: int, epochs: int | None = None, command: str = ""
+) -> Exploration:
+    """`--explore`: train `problem`'s candidates and record when, how and on what data."""
+    start = time.perf_counter()
+    table = explore_candidates(data, problem, seed=seed, epochs=epochs)
+    meta = {
+        "problem": problem,
+        "date": datetime.now().isoformat(timespec="minutes"),
+        "command": command,
+        "data": data.description.replace(data.source, Path(data.source).name),  # no local path
+        "train_images": len(data.x_train),
+        "val_images": len(data.x_val),
+        "seed": seed,
+        "runs_per_candidate": 1,
+        "seconds": round(time.perf_counter() - start, 1),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+        "versions": library_versions(),
+    }
+    chosen = replace(CHOSEN[problem], epochs=int(epochs)) if epochs else CHOSEN[problem]
+    return Exploration(problem, mark_chosen(table, chosen), True, meta, "this run")
+
+
+def explore_command(args, problem: str) -> str:
+    """The command that reruns `problem`'s exploration with this run's settings."""
+    parts = ["python -m chapters.ch3_depth_width"]
+    if getattr(args, "mnist", None):
+        parts.append("--mnist $MNIST")
+    if args.quick:
+        parts.append("--quick")
+    if args.seed:
+        parts.append(f"--seed {args.seed}")
+    if args.epochs:
+        parts.append(f"--epochs {args.epochs}")
+    return " ".join([*parts, "--explore", f"--only {problem}"])
+
+
+def save_exploration(exploration: Exploration, folder: Path) -> Path:
+    """Write <problem>_candidates.csv and, beside it, .json with its date, command, data."""
+    target = Path(folder) / f"{exploration.problem}_candidates.csv"
+    exploration.table.drop(columns="chosen", errors="ignore").to_csv(target, index=False)
+    write_json(target.with_suffix(".json"), exploration.meta)
+    return target
+
+
+def stored_exploration(problem: str, folder: Path = EXPLORED) -> Exploration | None:
+    """The exploration stored for `problem` (None if there is none), marked as quoted."""
+    target = Path(folder) / f"{problem}_candidates.csv"
+    if not target.exists():
+        return None
+    meta_file = target.with_suffix(".json")
+    meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    table = mark_chosen(pd.read_csv(target), CHOSEN[problem])
+    source = f"chapters/data/{target.name}" if Path(folder) == EXPLORED else str(target)
+    return Exploration(problem, table, False, meta, source)
+
+
+def candidates_table(table: pd.DataFrame) -> str:
+    """The candidates as a Markdown table, best first, the chosen one marked."""
+    rows = table.sort_values("val_accuracy", ascending=False).to_dict("records")
+    shown = pd.DataFrame(
+        {
+            "candidate": [Recipe.from_row(row).describe() for row in rows],
+            "parameters": [f"{int(row['params']):,}" for row in rows],
+            "validation accuracy": [f"{row['val_accuracy']:.4f}" for row in rows],
+            "s/epoch": [f"{row['epoch_seconds']:.1f}" for row in rows],
+            "chosen": ["**chosen**" if row.get("chosen") else "" for row in rows],
+        }
+    )
+    return markdown_table(shown)
+
+
+def choice_text(table: pd.DataFrame, tolerance: float = CHOICE_TOLERANCE) -> list[str]:
+    """Sentences on whether the candidates' scores support the chosen recipe, and on shape.
+
+    The choice rule is the highest validation accuracy; gaps within `tolerance` are named
+    as too close for one run each to rank.
+    """
+    score = table["val_accuracy"]
+    best = table.loc[score.idxmax()]
+    if not table["chosen"].any():
+        verdict = (
+            "The chapter's recipe is not among these candidates, so they do not test it: "
+            "rerun `--explore`."
+        )
+        return [verdict, shape_text(table, tolerance)]
+    chosen = table.loc[table["chosen"].idxmax()]
+    gap = float(best["val_accuracy"] - chosen["val_accuracy"])
+    if chosen.name == best.name:
+        verdict = (
+            f"The chosen recipe scored highest ({chosen['val_accuracy']:.4f}), as the choice "
+            "rule asks"
+        )
+        others = table.drop(index=best.name)
+        runner = others.loc[others["val_accuracy"].idxmax()] if len(others) else None
+        if runner is not None and best["val_accuracy"] - runner["val_accuracy"] <= tolerance:
+            verdict += (
+                f"; the runner-up, {Recipe.from_row(runner).describe()} "
+                f"({runner['val_accuracy']:.4f}), is within {tolerance} of it, too close for "
+                "one run each to rank"
+            )
+        verdict += "."
+    elif gap <= tolerance:
+        verdict = (
+            f"The chosen recipe ({chosen['val_accuracy']:.4f}) is within {tolerance} of the "
+            f"best, {Recipe.from_row(best).describe()} ({best['val_accuracy']:.4f}): one run "
+            "each cannot separate them, but the choice rule (highest validation accuracy) "
+            "would pick the best."
+        )
+    else:
+        verdict = (
+            f"**These scores do not support the choice**: {Recipe.from_row(best).describe()} "
+            f"scored {best['val_accuracy']:.4f}, {gap:.4f} above the chosen recipe "
+            f"({chosen['val_accuracy']:.4f}), more than one run each can blur ({tolerance})."
+        )
+    return [verdict, shape_text(table, tolerance)]
+
+
+def shape_text(table: pd.DataFrame, tolerance: float = CHOICE_TOLERANCE) -> str:
+    """A sentence ranking the candidates' shapes, each by its best recipe."""
+    shapes = table.groupby("widths", sort=False)["val_accuracy"].max().sort_values(ascending=False)
+    if len(shapes) < 2:
+        return f"Only one shape was tried ({', '.join(map(str, shapes.index))})."
+    listed = ", ".join(f"{w}: {a:.4f}" for w, a in shapes.items())
+    (top, first), (second, runner) = list(shapes.items())[:2]
+    if first - runner <= tolerance:
+        ranking = (
+            f"{top} and {second} are within {tolerance} of each other, too close for one "
+            "run each to rank"
+        )
+    else:
+        ranking = f"{top} scores highest, {first - runner:.4f} above {second}"
+    return f"By shape (each shape's best recipe): {listed}; {ranking}."
