@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from companion.augment import shifted_batches
+from companion.augment import drop_pixels, perturbations, shift, shift_name, shifted_batches
 
 
 def blob_images(n: int = 6) -> np.ndarray:
@@ -62,3 +62,53 @@ def test_shifted_batches_errors():
         shifted_batches(x, np.arange(6), image_shape=(32, 32))
     with pytest.raises(ValueError, match=r"x must be \(n, pixels\)"):
         shifted_batches(np.zeros((2, 3, 4, 5, 6)), np.arange(2))
+
+
+# --- fixed perturbations of test images -------------------------------------------------
+
+
+def test_shift_moves_pixels_and_fills_the_border_with_zeros():
+    x = blob_images()[..., None]
+    moved = shift(x, down=1, right=2)
+    np.testing.assert_array_equal(moved[:, 1:, 2:], x[:, :-1, :-2])
+    assert not moved[:, :1].any() and not moved[:, :, :2].any()
+    np.testing.assert_array_equal(shift(shift(x, right=1), right=-1), x)  # blobs stay inside
+    assert not shift(x, down=28).any()  # moved out of the frame
+    with pytest.raises(ValueError, match="shift needs images"):
+        shift(np.zeros((2, 784)), right=1)
+
+
+def test_drop_pixels_zeroes_about_that_fraction():
+    x = np.ones((50, 28, 28), dtype="float32")
+    dropped = drop_pixels(x, 0.1, np.random.default_rng(0))
+    assert dropped.dtype == x.dtype
+    assert np.mean(dropped == 0) == pytest.approx(0.1, abs=0.005)
+    assert np.all((dropped == 0) | (dropped == 1))
+    with pytest.raises(ValueError, match=r"fraction must be in \[0, 1\], got 1.5"):
+        drop_pixels(x, 1.5, np.random.default_rng(0))
+
+
+def test_perturbations_are_named_and_seeded():
+    x = blob_images()[..., None]
+    first = perturbations(x, seed=4)
+    assert list(first) == [
+        "clean",
+        "drop 5% of pixels",
+        "drop 10% of pixels",
+        "shift 1 px right",
+        "shift 1 px down",
+        "shift 1 px diagonally",
+        "shift 2 px right",
+    ]
+    np.testing.assert_array_equal(first["shift 2 px right"], shift(x, right=2))
+    np.testing.assert_array_equal(
+        first["drop 10% of pixels"], perturbations(x, seed=4)["drop 10% of pixels"]
+    )
+    other = perturbations(x, seed=5)["drop 10% of pixels"]
+    assert not np.array_equal(first["drop 10% of pixels"], other)
+    assert list(perturbations(x, seed=0, drops=(), shifts=((3, 0),))) == [
+        "clean",
+        "shift 3 px down",
+    ]
+    with pytest.raises(ValueError, match=r"got \(1, 2\)"):
+        shift_name(1, 2)

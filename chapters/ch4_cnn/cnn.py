@@ -156,7 +156,9 @@ def compare_regularizers(
         setting_seed = derive_seed(seed, name)
         set_seed(setting_seed)  # the fresh weights and the dropout masks
         model = models.model(name)
-        batches = shifted_batches(x, one_hot(labels), max_shift=0, seed=setting_seed)
+        batches = shifted_batches(
+            x, one_hot(labels), batch_size=BATCH_SIZE, max_shift=0, seed=setting_seed
+        )
         history = train(model, batches, epochs=epochs, optimizer=None, curves=False)
         train_hits, val_hits = correct_predictions(model, (x, labels), (data.x_val, data.y_val))
         val_correct[name] = val_hits
