@@ -140,7 +140,8 @@ def score_rates(
         rate_seed = derive_seed(seed, f"rate-{rate}")
         set_seed(rate_seed)  # the fresh weights and the dropout masks
         model = sweep.start(rate)
-        train(model, batches(rate_seed), epochs=epochs, optimizer=None, curves=False)
+        name = f"rate {rate:g}"  # what progress lines call this training
+        train(model, batches(rate_seed), epochs=epochs, optimizer=None, curves=False, name=name)
         hits = correct_predictions(model, *splits.values())
         row = {f"{name}_accuracy": float(h.mean()) for name, h in zip(splits, hits)}
         rows.append({"rate": float(rate), **row})

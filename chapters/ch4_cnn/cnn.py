@@ -159,7 +159,7 @@ def compare_regularizers(
         batches = shifted_batches(
             x, one_hot(labels), batch_size=BATCH_SIZE, max_shift=0, seed=setting_seed
         )
-        history = train(model, batches, epochs=epochs, optimizer=None, curves=False)
+        history = train(model, batches, epochs=epochs, optimizer=None, curves=False, name=name)
         train_hits, val_hits = correct_predictions(model, (x, labels), (data.x_val, data.y_val))
         val_correct[name] = val_hits
         rows.append(
