@@ -16,7 +16,7 @@ from companion.augment import perturbations
 from companion.data.mnist import load_mnist
 from companion.models import CNN_RULES, check_model
 from companion.seed import derive_seed, set_seed
-from companion.stats import paired_difference
+from companion.stats import Difference, paired_difference
 from companion.sweep import choose_rate
 
 
@@ -255,7 +255,7 @@ def noise_result(advantage: float, half_width: float, *, pooled_smaller: bool):
         }
         if name != "clean":
             low, high = advantage - half_width, advantage + half_width
-            d = ch4_cnn.Difference(advantage, low, high, 1000)
+            d = Difference(advantage, low, high, 1000)
             seeds = [advantage - 0.001, advantage + 0.001]
             row |= {
                 "pooling advantage": advantage,
@@ -266,7 +266,7 @@ def noise_result(advantage: float, half_width: float, *, pooled_smaller: bool):
                 "verdict": ch4_cnn.robustness_verdict(d, seeds),
             }
         rows.append(row)
-    clean = ch4_cnn.Difference(0.0, -0.002, 0.002, 1000)
+    clean = Difference(0.0, -0.002, 0.002, 1000)
     return ch4_cnn.NoiseResult(
         pd.DataFrame(rows), pd.DataFrame(), clean, {"pooling": 1, "strided": 1}, 10, 1000, 2, [0, 1]
     )
@@ -304,7 +304,7 @@ def test_4d_text_says_pooling_helped_when_it_did():
     ],
 )
 def test_robustness_verdict_needs_interval_and_every_seed(advantage, low, high, seeds, verdict):
-    d = ch4_cnn.Difference(advantage, low, high, 100)
+    d = Difference(advantage, low, high, 100)
     assert ch4_cnn.robustness_verdict(d, seeds) == verdict
 
 
