@@ -396,12 +396,14 @@ def test_noise_tables_pair_the_models_image_by_image():
     pooled = np.ones((2, 2, n))  # (seed, perturbation, image): right everywhere
     strided = np.ones((2, 2, n))
     strided[:, 1, : n // 5] = 0.0
-    changes = [{"clean": (0.0, 0.0), "shift": (0.4, 0.3)}] * 2
+    before, after = ch4_cnn.noise.FEATURE_CHANGES
+    changes = [{"clean": {before: 0.0, after: 0.0}, "shift": {before: 0.4, after: 0.3}}] * 2
     table, per_seed = ch4_cnn.noise_tables(["clean", "shift"], pooled, strided, changes, seeds)
     shifted = table.set_index("perturbation").loc["shift"]
     assert shifted["pooling advantage"] == pytest.approx(0.2)
     assert shifted["CI low"] > 0.15 and shifted["verdict"] == "pooling helps"
     assert shifted["seed min"] == shifted["seed max"] == pytest.approx(0.2)
     assert shifted["accuracy, strided model"] == pytest.approx(0.8)
+    assert (shifted[before], shifted[after]) == pytest.approx((0.4, 0.3))
     assert len(per_seed) == 4 and set(per_seed["seed"]) == {0, 1}
     assert np.isnan(table.set_index("perturbation").loc["clean", "pooling advantage"])

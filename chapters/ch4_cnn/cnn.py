@@ -1,7 +1,8 @@
 """4F: the chapter's CNN under the set's rules: its dropout sweep, regularisers and final model.
 
 Compute functions first (what a notebook calls), then the figures, the report's text, the
-summary entry and `run_4f`. Keras and TensorFlow load inside the functions that build and train, so `--help` stays fast.
+summary entry and `run_4f`. Keras and TensorFlow load inside the functions that build and
+train, so `--help` stays fast.
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ class RegularizerResult:
     def best(self) -> tuple[str, str, Difference]:
         """(best, runner-up, best − runner-up on validation)."""
         ranked = self.table.sort_values("val_accuracy", ascending=False)["name"].tolist()
-        return ranked[0], ranked[1], self.versus(ranked[0], ranked[1])
+        best, second = ranked[:2]
+        return best, second, self.versus(best, second)
 
 
 def compare_regularizers(

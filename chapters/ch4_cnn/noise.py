@@ -58,10 +58,10 @@ class NoiseResult:
 
 
 # 4D's table: what each perturbation did to the features and to each model's accuracy
+FEATURE_CHANGES = ["feature change, no pooling", "feature change, after max pooling"]
 MEASURES = [
     "perturbation",
-    "feature change, no pooling",
-    "feature change, after max pooling",
+    *FEATURE_CHANGES,
     "accuracy, pooling model",
     "accuracy, strided model",
 ]
@@ -76,8 +76,11 @@ def robustness_verdict(difference: Difference, per_seed: Sequence[float]) -> str
     return "within noise"
 
 
-def feature_changes(conv, perturbed: dict[str, np.ndarray], probe: int) -> dict[str, tuple]:
-    """Relative change of a conv layer's ReLU output, without and after 2×2 max pooling."""
+def feature_changes(
+    conv, perturbed: dict[str, np.ndarray], probe: int
+) -> dict[str, dict[str, float]]:
+    """Per perturbation, the relative change of a conv layer's ReLU output, as read directly
+    ("feature change, no pooling") and after 2×2 max pooling ("…, after max pooling")."""
     import keras
 
     relu_pool = keras.Sequential([keras.layers.ReLU(), keras.layers.MaxPooling2D(2)])
@@ -86,10 +89,12 @@ def feature_changes(conv, perturbed: dict[str, np.ndarray], probe: int) -> dict[
     out = {}
     for name, xp in perturbed.items():
         raw = np.asarray(conv(xp[:probe]))
-        out[name] = (
-            _relative_change(np.maximum(raw, 0), base),
-            _relative_change(np.asarray(relu_pool(raw)), base_pooled),
-        )
+        out[name] = {
+            "feature change, no pooling": _relative_change(np.maximum(raw, 0), base),
+            "feature change, after max pooling": _relative_change(
+                np.asarray(relu_pool(raw)), base_pooled
+            ),
+        }
     return out
 
 
@@ -143,7 +148,7 @@ def noise_tables(
     names: list[str],
     pooled: np.ndarray,
     strided: np.ndarray,
-    changes: list[dict[str, tuple]],
+    changes: list[dict[str, dict[str, float]]],
     seeds: Sequence[int],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """4D's table (means over seeds, pooling's advantage, verdict) and its per-seed table.
@@ -160,8 +165,7 @@ def noise_tables(
     for i, name in enumerate(names):
         row = {
             "perturbation": name,
-            "feature change, no pooling": float(np.mean([c[name][0] for c in changes])),
-            "feature change, after max pooling": float(np.mean([c[name][1] for c in changes])),
+            **{key: float(np.mean([c[name][key] for c in changes])) for key in FEATURE_CHANGES},
             "accuracy, pooling model": float(accuracy_p[:, i].mean()),
             "accuracy, strided model": float(accuracy_s[:, i].mean()),
         }
@@ -189,10 +193,10 @@ def noise_tables(
 
 
 def _relative_change(a: np.ndarray, b: np.ndarray) -> float:
-    flat = (a - b).reshape(len(a), -1), b.reshape(len(b), -1)
-    return float(
-        np.mean(np.linalg.norm(flat[0], axis=1) / (np.linalg.norm(flat[1], axis=1) + 1e-12))
-    )
+    """Mean over images of ‖a − b‖ / ‖b‖."""
+    change = np.linalg.norm((a - b).reshape(len(a), -1), axis=1)
+    size = np.linalg.norm(b.reshape(len(b), -1), axis=1)
+    return float(np.mean(change / (size + 1e-12)))
 
 
 def plot_pooling_noise(r: NoiseResult, *, axes=None):
@@ -202,7 +206,7 @@ def plot_pooling_noise(r: NoiseResult, *, axes=None):
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(17, 4.4))
     t = r.table.set_index("perturbation")
-    t[["feature change, no pooling", "feature change, after max pooling"]].plot.barh(ax=axes[0])
+    t[FEATURE_CHANGES].plot.barh(ax=axes[0])
     axes[0].set(title="relative change of conv features", xlabel="‖f(x') − f(x)‖ / ‖f(x)‖")
     accuracy = t[["accuracy, pooling model", "accuracy, strided model"]]
     accuracy.plot.barh(ax=axes[1])
