@@ -121,6 +121,11 @@ def test_saved_model_obeys_the_sets_rules(quick_run):
 
 
 def test_same_seed_same_summary_and_only_matches(quick_run, tmp_path):
+    """4D alone, after the whole chapter drew its randomness in this process, scores as before.
+
+    Its seeds come from the base seed and the problem id only (`ctx.seed_for`), so the
+    numbers match to float precision, not merely within noise.
+    """
     _, summary = quick_run
     out = tmp_path / "again"
     assert ch4_cnn.main(["--quick", "--out", str(out), "--seed", "3", "--only", "4d"]) == 0
@@ -128,7 +133,7 @@ def test_same_seed_same_summary_and_only_matches(quick_run, tmp_path):
     for first, second in zip(summary["problems"]["4D"]["table"], again):
         for key, value in first.items():
             if isinstance(value, float):
-                assert second[key] == pytest.approx(value, abs=0.02), key
+                assert second[key] == pytest.approx(value, abs=1e-3), key
 
 
 def test_final_model_depends_on_its_seed_alone():
