@@ -36,7 +36,9 @@ def shifted_batches(
         y: targets (e.g. one-hot rows).
         batch_size: images per batch.
         max_shift: the largest shift in pixels, up/down and left/right.
-        seed: seeds the shuffling and the shifts.
+        seed: seeds the shuffling and the shifts (with TensorFlow's global seed, as
+            every TensorFlow op seed does: call `companion.seed.set_seed` first for the
+            same batches whatever ran before).
         image_shape: (height, width) of one flat image (ignored for image-shaped x).
     """
     import tensorflow as tf
