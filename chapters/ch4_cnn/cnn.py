@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from chapters.ch4_cnn.words import join
+from companion.augment import shifted_batches
 from companion.plots import plot_lines
 from companion.regularizers import REGULARIZERS, RegularizedModels
 from companion.report import markdown_table
 from companion.runner import Context, Section
-from companion.seed import set_seed
+from companion.seed import derive_seed, set_seed
 from companion.stats import Difference, paired_difference
 
 # The set's bar for 4F's test accuracy, and ours.
@@ -85,7 +86,6 @@ def dropout_sweep(
     Each rate starts from its own fresh, seeded weights; one traced model serves all rates
     (`companion.sweep.DropoutSweep`), which saves a trace (about 2 s) per rate.
     """
-    from companion.augment import shifted_batches
     from companion.sweep import DropoutSweep, score_rates
     from companion.training import one_hot, steps_per_run
 
@@ -144,8 +144,6 @@ def compare_regularizers(
     Training uses unshifted images, so the regulariser is the only difference between
     the runs; each setting starts from its own weights, seeded from `seed` and its name.
     """
-    from companion.augment import shifted_batches
-    from companion.seed import derive_seed
     from companion.training import correct_predictions, one_hot, steps_per_run, train
 
     x, labels = data.x_train[:train_images], data.y_train[:train_images]
@@ -190,7 +188,6 @@ def final_cnn(
     `seed` alone sets the starting weights, the dropout masks and the shifts: the model
     does not depend on what ran before it.
     """
-    from companion.augment import shifted_batches
     from companion.training import one_hot, steps_per_run, train
 
     set_seed(seed)
