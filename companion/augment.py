@@ -1,6 +1,17 @@
-"""Augmentation in the input pipeline: random pixel shifts, so models keep only their layers."""
+"""Pixel perturbations: random shifts in the input pipeline, and fixed ones for testing robustness.
+
+`shifted_batches` augments training data in a tf.data pipeline, so models keep only their
+layers; `shift`, `drop_pixels` and `perturbations` make perturbed copies of test images.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+# (down, right) pixel moves -> the words a report uses for them
+_DIRECTIONS = {(1, 0): "down", (0, 1): "right", (1, 1): "diagonally"}
 
 
 def shifted_batches(
@@ -25,7 +36,9 @@ def shifted_batches(
         y: targets (e.g. one-hot rows).
         batch_size: images per batch.
         max_shift: the largest shift in pixels, up/down and left/right.
-        seed: seeds the shuffling and the shifts.
+        seed: seeds the shuffling and the shifts (with TensorFlow's global seed, as
+            every TensorFlow op seed does: call `companion.seed.set_seed` first for the
+            same batches whatever ran before).
         image_shape: (height, width) of one flat image (ignored for image-shaped x).
     """
     import tensorflow as tf
@@ -72,3 +85,59 @@ def shifted_batches(
         keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         data = tf.data.Dataset.zip((data, keys)).map(shift, num_parallel_calls=tf.data.AUTOTUNE)
     return data.prefetch(tf.data.AUTOTUNE)
+
+
+def shift(x: np.ndarray, down: int = 0, right: int = 0) -> np.ndarray:
+    """Images (n, height, width[, channels]) moved by whole pixels; the uncovered border is 0."""
+    if x.ndim < 3:
+        raise ValueError(f"shift needs images (n, height, width[, channels]), got shape {x.shape}")
+    out = np.zeros_like(x)
+    h, w = x.shape[1:3]
+    if abs(down) >= h or abs(right) >= w:
+        return out  # moved out of the frame entirely
+    out[:, max(down, 0) : h + min(down, 0), max(right, 0) : w + min(right, 0)] = x[
+        :, max(-down, 0) : h - max(down, 0), max(-right, 0) : w - max(right, 0)
+    ]
+    return out
+
+
+def drop_pixels(x: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """A copy of `x` with each pixel set to 0 with probability `fraction` ("missing pixels")."""
+    if not 0.0 <= float(fraction) <= 1.0:
+        raise ValueError(f"fraction must be in [0, 1], got {fraction}")
+    return np.where(rng.random(x.shape) < fraction, 0.0, x).astype(x.dtype)
+
+
+def shift_name(down: int, right: int) -> str:
+    """How a report names a move, e.g. "shift 2 px right" (moves down and/or right only)."""
+    size = max(down, right)
+    direction = _DIRECTIONS.get((int(down > 0), int(right > 0)))
+    if direction is None or min(down, right) < 0 or (down and right and down != right):
+        raise ValueError(
+            f"name moves down, right or diagonally by a positive amount, got ({down}, {right})"
+        )
+    return f"shift {size} px {direction}"
+
+
+def perturbations(
+    x: np.ndarray,
+    *,
+    seed: int,
+    drops: Sequence[float] = (0.05, 0.10),
+    shifts: Sequence[tuple[int, int]] = ((0, 1), (1, 0), (1, 1), (0, 2)),
+) -> dict[str, np.ndarray]:
+    """Named perturbed copies of images, "clean" first: missing pixels, then shifts.
+
+    Args:
+        x: images (n, height, width[, channels]).
+        seed: seeds which pixels go missing.
+        drops: fractions of pixels set to 0, one copy each ("drop 5% of pixels").
+        shifts: (down, right) moves, one copy each ("shift 1 px right").
+    """
+    rng = np.random.default_rng(seed)
+    out = {"clean": x}
+    for fraction in drops:
+        out[f"drop {fraction:.0%} of pixels"] = drop_pixels(x, fraction, rng)
+    for down, right in shifts:
+        out[shift_name(down, right)] = shift(x, down=down, right=right)
+    return out

@@ -5,13 +5,16 @@ from __future__ import annotations
 import contextlib
 import gc
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import keras
 import numpy as np
+import pandas as pd
 from keras import layers, ops
 
 from companion.models import check_rate
+from companion.seed import derive_seed, set_seed
+from companion.training import correct_predictions, train
 
 
 class VariableDropout(layers.Dropout):
@@ -104,6 +107,61 @@ class DropoutSweep:
         model.optimizer.build(model.trainable_variables)
         self._optimizer_start = [ops.convert_to_numpy(v) for v in model.optimizer.variables]
         return model
+
+
+def score_rates(
+    sweep: DropoutSweep,
+    rates: Sequence[float],
+    batches: Callable[[int], object],
+    splits: Mapping[str, tuple],
+    *,
+    epochs: int = 1,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Train the sweep's model at each rate from fresh seeded weights; score it on each split.
+
+    Each rate gets its own seed derived from `seed`, so a rate's row is the same whether
+    or not other rates ran before it.
+
+    Args:
+        sweep: the DropoutSweep (its compile sets the optimizer and the steps per call).
+        rates: dropout rates in [0, 1).
+        batches: seed -> the training pipeline (a tf.data.Dataset that batches itself).
+        splits: name -> (x, integer labels); the rows get a `<name>_accuracy` column each,
+            all scored in one predict call.
+        epochs: epochs per rate.
+        seed: the sweep's seed.
+
+    Returns:
+        One row per rate: `rate` and the accuracy on each split.
+    """
+    rows = []
+    for rate in rates:
+        rate_seed = derive_seed(seed, f"rate-{rate}")
+        set_seed(rate_seed)  # the fresh weights and the dropout masks
+        model = sweep.start(rate)
+        name = f"rate {rate:g}"  # what progress lines call this training
+        train(model, batches(rate_seed), epochs=epochs, optimizer=None, curves=False, name=name)
+        hits = correct_predictions(model, *splits.values())
+        row = {f"{name}_accuracy": float(h.mean()) for name, h in zip(splits, hits)}
+        rows.append({"rate": float(rate), **row})
+    return pd.DataFrame(rows)
+
+
+def choose_rate(sweep: pd.DataFrame, tolerance: float, column: str = "val_accuracy") -> float:
+    """The largest rate above 0 whose score is within `tolerance` of the sweep's best.
+
+    Short training favours weak regularisation, so near-ties go to the stronger rate.
+    Rate 0 is a reference, never the choice (a Dropout of rate 0 drops nothing). If no
+    rate above 0 is within `tolerance`, the best rate above 0.
+    """
+    positive = sweep[sweep["rate"] > 0]
+    if positive.empty:
+        raise ValueError("the sweep has no rate above 0; dropout needs a rate above 0")
+    close = positive[positive[column] >= sweep[column].max() - tolerance]
+    if close.empty:
+        return float(positive.loc[positive[column].idxmax(), "rate"])
+    return float(close["rate"].max())
 
 
 class SweepHyperModel:

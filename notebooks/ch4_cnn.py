@@ -35,14 +35,22 @@ from IPython.display import Markdown, display
 from IPython.utils.capture import capture_output
 
 from chapters import ch4_cnn as ch4
-from companion import load_mnist, plot_heatmap, set_seed
+from companion import load_mnist, plot_heatmap
 from companion.plots import plot_history
+from companion.seed import derive_seed
+from companion.sweep import choose_rate
 from companion.training import correct_predictions
 
 QUICK = True  # True: the shipped sample and short training (about a minute); False: the set's
 SEED = 0  # the base seed
-SEEDS = [SEED + i for i in range(1 if QUICK else 3)]  # training seeds of 4D and 4E, as the chapter
-set_seed(SEED)
+REPEATS = 1 if QUICK else 3  # training seeds of 4D and searches per strategy of 4E
+
+
+def seed_for(part: str) -> int:
+    """The seed the chapter gives one part of a problem (its `ctx.seed_for`), e.g. "4F:final"."""
+    return derive_seed(SEED, part)
+
+
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in the outputs
 # Full MNIST: load_mnist() looks for $COMPANION_MNIST, then Keras' cache or download.
 data = load_mnist(sample=QUICK)
@@ -58,15 +66,7 @@ print(data.description)
 IMAGE, PATCH = 20, 8  # the set's; try PATCH = 3 or 15
 padding = ch4.zero_padding(image=IMAGE, patch=PATCH)
 valid, same = padding.coverage_valid, padding.coverage_same
-fig, axes = plt.subplots(1, 2, figsize=(12, 5))
-fig.suptitle(
-    f"How many {PATCH} × {PATCH} patches (stride 1) see each pixel of a {IMAGE} × {IMAGE} image"
-)
-for ax, coverage, name in (
-    (axes[0], valid, "no padding ('valid')"),
-    (axes[1], same, "zero padding ('same')"),
-):
-    plot_heatmap(coverage, ax=ax, fmt="{:.0f}", vmin=0, vmax=same.max(), title=name)
+fig = ch4.plot_padding(padding)
 
 # %%
 middle, n_valid, n_same = IMAGE // 2, (IMAGE - PATCH + 1) ** 2, IMAGE**2
@@ -164,7 +164,8 @@ noise = ch4.pooling_and_noise(
     train_images=2_048 if QUICK else 5_120,
     test_images=None if QUICK else 5_120,  # None: every test image
     probe_images=1_000 if QUICK else 2_000,  # images for the feature-change measure
-    seeds=SEEDS,
+    seeds=[seed_for(f"4D:models-{i}") for i in range(REPEATS)],
+    seed=seed_for("4D:missing-pixels"),  # which pixels go missing
 )
 fig = ch4.plot_pooling_noise(noise)
 
@@ -191,7 +192,7 @@ with tempfile.TemporaryDirectory() as search_dir:  # the searches' keras-tuner p
         data,
         directory=search_dir,
         strategies=STRATEGIES,
-        seeds=SEEDS,
+        seeds=[seed_for(f"4E:search-{i}") for i in range(REPEATS)],
         budget=BUDGET,
         train_images=1_536 if QUICK else 2_048,
         val_images=None if QUICK else 5_120,  # None: the whole validation split
@@ -224,9 +225,9 @@ display(Markdown(ch4.text_4e(search)))
 SWEEP_IMAGES = 1_024 if QUICK else 20_480  # training images per rate
 TOLERANCE = ch4.SWEEP_TOLERANCE  # 0.005
 sweep = ch4.dropout_sweep(
-    data, rates=ch4.SWEEP_RATES, epochs=1, train_images=SWEEP_IMAGES, seed=SEED
+    data, rates=ch4.SWEEP_RATES, epochs=1, train_images=SWEEP_IMAGES, seed=seed_for("4F:sweep")
 )
-chosen = ch4.choose_rate(sweep, TOLERANCE)
+chosen = choose_rate(sweep, TOLERANCE)
 fig = ch4.plot_sweep(sweep)
 
 # %% [markdown]
@@ -241,7 +242,7 @@ regularizers = ch4.compare_regularizers(
     rate=RATE,
     train_images=1_024 if QUICK else 5_120,
     epochs=2 if QUICK else 4,
-    seed=SEED,
+    seed=seed_for("4F:regularizers"),
 )
 fig = ch4.plot_regularizers(regularizers)
 
@@ -251,7 +252,7 @@ fig = ch4.plot_regularizers(regularizers)
 
 # %% tags=["figure"]
 EPOCHS = 2 if QUICK else 10  # the set's 10
-model, history = ch4.final_cnn(data, rate=RATE, out=None, epochs=EPOCHS, seed=SEED)
+model, history = ch4.final_cnn(data, rate=RATE, out=None, epochs=EPOCHS, seed=seed_for("4F:final"))
 (test_hits,) = correct_predictions(model, (data.x_test, data.y_test))  # the one use of test
 fig = plot_history(history, title=f"the CNN, dropout {RATE:g}")
 # model.save("my_cnn.keras")  # to keep it

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from companion.augment import shifted_batches
+from companion.augment import drop_pixels, perturbations, shift, shift_name, shifted_batches
 
 
 def blob_images(n: int = 6) -> np.ndarray:
@@ -18,9 +18,10 @@ def blob_images(n: int = 6) -> np.ndarray:
 def test_shifted_batches_move_each_image_by_at_most_max_shift(layout):
     images = blob_images()
     x = images.reshape(len(images), *layout)
-    moves = set()
-    for _ in range(3):  # three epochs: every image gets fresh shifts
-        for xb, yb in shifted_batches(x, np.arange(6), batch_size=4, max_shift=2, seed=3):
+    batches = shifted_batches(x, np.arange(6), batch_size=4, max_shift=2, seed=3)
+    moves = []
+    for _ in range(3):  # three epochs of one pipeline: every image gets fresh shifts
+        for xb, yb in batches:
             assert xb.shape[1:] == layout  # batches keep the layout they were given
             for image, label in zip(xb.numpy(), yb.numpy()):
                 found = [
@@ -32,8 +33,10 @@ def test_shifted_batches_move_each_image_by_at_most_max_shift(layout):
                     )
                 ]
                 assert len(found) == 1  # a pure shift of its own image, labels kept aligned
-                moves.add(found[0])
-    assert len(moves) > 5  # many different shifts, not one per batch
+                moves.append(found[0])
+    # 18 draws of 25 moves give about 12 distinct ones; the same keys every epoch would
+    # give each batch position one move, 6 at most
+    assert len(set(moves)) > 8
 
 
 def test_shifted_batches_are_reproducible_from_the_seed():
@@ -62,3 +65,53 @@ def test_shifted_batches_errors():
         shifted_batches(x, np.arange(6), image_shape=(32, 32))
     with pytest.raises(ValueError, match=r"x must be \(n, pixels\)"):
         shifted_batches(np.zeros((2, 3, 4, 5, 6)), np.arange(2))
+
+
+# --- fixed perturbations of test images -------------------------------------------------
+
+
+def test_shift_moves_pixels_and_fills_the_border_with_zeros():
+    x = blob_images()[..., None]
+    moved = shift(x, down=1, right=2)
+    np.testing.assert_array_equal(moved[:, 1:, 2:], x[:, :-1, :-2])
+    assert not moved[:, :1].any() and not moved[:, :, :2].any()
+    np.testing.assert_array_equal(shift(shift(x, right=1), right=-1), x)  # blobs stay inside
+    assert not shift(x, down=28).any()  # moved out of the frame
+    with pytest.raises(ValueError, match="shift needs images"):
+        shift(np.zeros((2, 784)), right=1)
+
+
+def test_drop_pixels_zeroes_about_that_fraction():
+    x = np.ones((50, 28, 28), dtype="float32")
+    dropped = drop_pixels(x, 0.1, np.random.default_rng(0))
+    assert dropped.dtype == x.dtype
+    assert np.mean(dropped == 0) == pytest.approx(0.1, abs=0.005)
+    assert np.all((dropped == 0) | (dropped == 1))
+    with pytest.raises(ValueError, match=r"fraction must be in \[0, 1\], got 1.5"):
+        drop_pixels(x, 1.5, np.random.default_rng(0))
+
+
+def test_perturbations_are_named_and_seeded():
+    x = blob_images()[..., None]
+    first = perturbations(x, seed=4)
+    assert list(first) == [
+        "clean",
+        "drop 5% of pixels",
+        "drop 10% of pixels",
+        "shift 1 px right",
+        "shift 1 px down",
+        "shift 1 px diagonally",
+        "shift 2 px right",
+    ]
+    np.testing.assert_array_equal(first["shift 2 px right"], shift(x, right=2))
+    np.testing.assert_array_equal(
+        first["drop 10% of pixels"], perturbations(x, seed=4)["drop 10% of pixels"]
+    )
+    other = perturbations(x, seed=5)["drop 10% of pixels"]
+    assert not np.array_equal(first["drop 10% of pixels"], other)
+    assert list(perturbations(x, seed=0, drops=(), shifts=((3, 0),))) == [
+        "clean",
+        "shift 3 px down",
+    ]
+    with pytest.raises(ValueError, match=r"got \(1, 2\)"):
+        shift_name(1, 2)

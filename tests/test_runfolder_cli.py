@@ -21,6 +21,7 @@ import pytest
 
 from companion.folderlock import FolderLock
 from companion.runfolder import RunFolder
+from companion.seed import derive_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {
@@ -334,7 +335,8 @@ def test_4e_killed_mid_grid_search_resumes_to_the_same_best_score(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    grid = broken / "tuning" / "4E_grid_seed1"  # quick 4E: one seed, the base seed
+    seed = derive_seed(1, "4E:search-0")  # quick 4E: one search per strategy, seeded by the context
+    grid = broken / "tuning" / f"4E_grid_seed{seed}"
     second_trial = grid / "trial_1"
     deadline = time.monotonic() + 300
     while not second_trial.exists() and run.poll() is None and time.monotonic() < deadline:
@@ -342,7 +344,7 @@ def test_4e_killed_mid_grid_search_resumes_to_the_same_best_score(tmp_path):
     assert run.poll() is None, "4E finished before it could be killed"
     run.send_signal(signal.SIGKILL)  # the first grid trial is done, the second is training
     run.wait()
-    assert not (broken / "tuning" / "4E_random_seed1").exists()
+    assert not (broken / "tuning" / f"4E_random_seed{seed}").exists()
     assert "4E" not in json.loads((broken / "summary.json").read_text())["problems"]
     first_trial = (grid / "trial_0" / "trial.json").read_bytes()
 
@@ -356,9 +358,11 @@ def test_4e_killed_mid_grid_search_resumes_to_the_same_best_score(tmp_path):
     expected = json.loads((whole / "summary.json").read_text())["problems"]["4E"]
     budget = expected["budget"]
     for kind in expected["best_scores"]:
-        rows = trials(broken / "tuning" / f"4E_{kind}_seed1")
+        rows = trials(broken / "tuning" / f"4E_{kind}_seed{seed}")
         assert [r["status"] for r in rows] == ["COMPLETED"] * budget  # each trial once
-        reference = {r["values"]: r["score"] for r in trials(whole / "tuning" / f"4E_{kind}_seed1")}
+        reference = {
+            r["values"]: r["score"] for r in trials(whole / "tuning" / f"4E_{kind}_seed{seed}")
+        }
         if kind != "bayesian":  # Bayesian draws depend on the scores it has seen so far
             assert len({r["values"] for r in rows}) == budget
             assert {r["values"] for r in rows} == set(reference)

@@ -4,12 +4,21 @@ import gc
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 from keras import layers
 
+from companion.augment import shifted_batches
 from companion.models import cnn
 from companion.seed import set_seed
-from companion.sweep import DropoutSweep, SweepHyperModel, VariableDropout, frozen_gc
+from companion.sweep import (
+    DropoutSweep,
+    SweepHyperModel,
+    VariableDropout,
+    choose_rate,
+    frozen_gc,
+    score_rates,
+)
 
 
 def small_cnn(rate: float) -> keras.Sequential:
@@ -211,3 +220,36 @@ def test_frozen_gc_freezes_inside_the_block_only():
     with pytest.raises(RuntimeError), frozen_gc():
         raise RuntimeError("thawed even so")
     assert gc.get_freeze_count() == 0
+
+
+# --- score_rates and choose_rate: a sweep over rates and its choice -------------------
+
+
+def test_score_rates_gives_each_rate_its_own_seeded_row(toy):
+    x, y = toy
+    labels = np.argmax(y, axis=1)
+
+    def batches(seed):
+        return shifted_batches(x, y, batch_size=16, max_shift=0, seed=seed)
+
+    splits = {"train": (x, labels), "val": (x[:32], labels[:32])}
+    alone = score_rates(DropoutSweep(small_cnn, compile_small), [0.5], batches, splits, seed=2)
+    both = score_rates(DropoutSweep(small_cnn, compile_small), [0.0, 0.5], batches, splits, seed=2)
+    assert list(both.columns) == ["rate", "train_accuracy", "val_accuracy"]
+    assert list(both["rate"]) == [0.0, 0.5]
+    # rate 0.5 scores the same whether rate 0.0 trained before it or not
+    after = both.set_index("rate").loc[0.5]
+    assert after["train_accuracy"] == pytest.approx(alone["train_accuracy"].iloc[0], abs=1e-6)
+    assert after["val_accuracy"] == pytest.approx(alone["val_accuracy"].iloc[0], abs=1e-6)
+
+
+def test_choose_rate_never_picks_zero():
+    def sweep(accuracies):
+        return pd.DataFrame({"rate": [0.0, 0.1, 0.2, 0.3], "val_accuracy": accuracies})
+
+    assert choose_rate(sweep([0.990, 0.988, 0.986, 0.980]), 0.005) == 0.2  # within 0.5%
+    assert choose_rate(sweep([0.990, 0.960, 0.970, 0.900]), 0.005) == 0.2  # best above 0
+    assert choose_rate(sweep([0.980, 0.990, 0.982, 0.986]), 0.005) == 0.3
+    assert choose_rate(sweep([0.980, 0.990, 0.982, 0.986]), 0.001) == 0.1  # tighter tolerance
+    with pytest.raises(ValueError, match="no rate above 0"):
+        choose_rate(pd.DataFrame({"rate": [0.0], "val_accuracy": [0.9]}), 0.005)
