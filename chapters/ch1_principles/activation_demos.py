@@ -359,10 +359,10 @@ def text_1b(result: ActivationDemos, figures: Mapping[str, str] | None = None) -
     return f"""
 The two demos with sigmoid hidden units, next to the random-start ReLU net, {length}, {count_text(seeds, "seed")}
 (each draws the data and the random start; ReLU and sigmoid share both, seed by seed).
-**Settle rule**: a run has settled at the first epoch from which its test loss stays within
+**Settle rule**: a fit has settled at the first epoch from which its test loss stays within
 max({SETTLE_FRACTION:.0%} of its total fall, {SETTLE_ATOL:g}) of its final value for good (the
 total fall is the largest loss seen minus the final one; the floor keeps a flat curve from
-counting round-off as movement); a run still outside that band in its last {SETTLE_HOLD:.0%} of
+counting round-off as movement); a fit still outside that band in its last {SETTLE_HOLD:.0%} of
 epochs is **not settled within {epochs} epochs**.
 
 {markdown_table(spread_table(table))}

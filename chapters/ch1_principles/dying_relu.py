@@ -74,11 +74,9 @@ def dying_relu(
 
 def pass_row(curve: pd.DataFrame, n: int) -> dict[str, float]:
     """One pass's dead and positive shares at the start, after half the examples, at the end."""
-    half = curve[curve["seen"] >= n // 2].iloc[0]  # the first probe after the negatives
-    start, end = (
-        curve[curve["seen"] == 0].iloc[0],
-        curve[curve["seen"] == curve["seen"].max()].iloc[0],
-    )
+    by_seen = curve.set_index("seen")
+    after_half = by_seen.index[by_seen.index >= n // 2].min()  # the first probe after the negatives
+    start, half, end = (by_seen.loc[k] for k in (0, after_half, by_seen.index.max()))
     return {
         "dead_start": float(start["dead_fraction"]),
         "dead_after_half": float(half["dead_fraction"]),
@@ -192,7 +190,7 @@ softmax (cross-entropy on 0/1), the three the 2023 text allows.
 Means over seeds:
 
 {markdown_table(mean_table(result.table), floatfmt="{:.3g}")}
-Per seed, every run:
+Per seed, every pass:
 
 {markdown_table(result.table, floatfmt="{:.3g}")}
 **The textbook answer.** During the negatives every step says "output −1". One way down is
