@@ -17,6 +17,8 @@ One module per problem group: `demos` (a demo trained with its monitors), `demo_
 `demo_figures` (reading and drawing them), `init_demos` (1A), `activation_demos` (1B),
 `dying_relu` (1C), `logic_nets` (1D, 1E). Each problem's stochastic parts take their seed
 from `ctx.seed_for(...)`, so a problem gives the same numbers alone or after others.
+In every module, Keras, matplotlib and the Keras-dependent companion modules are imported
+inside functions, only so that `--help` stays fast (there is no import cycle to dodge).
 """
 
 from __future__ import annotations
