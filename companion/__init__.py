@@ -1,7 +1,7 @@
 """companion: a Keras 3 teaching library for Caltech CS 155, problem set 4.
 
 `from companion import cnn, train, load_mnist` gives the pieces a student or instructor uses;
-everything else stays importable from its module (`from companion.callbacks import dead_units`).
+everything else stays importable from its module (`from companion.probes import dead_units`).
 Names load on first use, so `import companion` itself is fast and imports no TensorFlow.
 """
 
@@ -38,7 +38,7 @@ _EXPORTS = {
     # Training: fit with the standard callbacks, fast Playground loops, augmentation, sweeps.
     "train": "companion.training",
     "one_hot": "companion.training",
-    "fast_fit": "companion.playground",
+    "fast_fit": "companion.fastfit",
     "shifted_batches": "companion.augment",
     "DropoutSweep": "companion.sweep",
     "TrainingCurves": "companion.callbacks",
@@ -54,8 +54,8 @@ _EXPORTS = {
     # Tuning: keras-tuner with the usual mistakes caught, and its results as a table.
     "make_tuner": "companion.tuning",
     "grid_size": "companion.tuning",
-    "trials_dataframe": "companion.tuning",
-    "BudgetHyperModel": "companion.budget",
+    "trials_dataframe": "companion.trials",
+    "BudgetHyperModel": "companion.budget_hypermodel",
     # Arithmetic: output shapes and parameter counts, by hand.
     "conv_output_size": "companion.shapes",
     "pool_output_size": "companion.shapes",
@@ -72,16 +72,18 @@ __all__ = [*_EXPORTS, "__version__"]
 if TYPE_CHECKING:  # what IDEs and type checkers read; at run time names load lazily below
     from companion.augment import shifted_batches
     from companion.boundary import plot_boundaries, plot_boundary
-    from companion.budget import BudgetHyperModel, check_budget, count_hidden_units, mlp
+    from companion.budget import check_budget, count_hidden_units, mlp
+    from companion.budget_hypermodel import BudgetHyperModel
     from companion.callbacks import DeadReluMonitor, DecisionBoundary, TrainingCurves
     from companion.data.covid import load_covid_csv, synthetic_covid
     from companion.data.mnist import MnistData, load_mnist
     from companion.data.playground import playground_dataset
     from companion.errors import CompanionError
+    from companion.fastfit import fast_fit
     from companion.handbuilt import model_from_weights
     from companion.linear import linear_net
     from companion.models import CNN_RULES, ModelRules, check_model, cnn
-    from companion.playground import fast_fit, playground_model
+    from companion.playground import playground_model
     from companion.plots import plot_heatmap, plot_history, plot_images, plot_lines
     from companion.report import markdown_table
     from companion.runfolder import RunFolder
@@ -96,7 +98,8 @@ if TYPE_CHECKING:  # what IDEs and type checkers read; at run time names load la
     from companion.sweep import DropoutSweep
     from companion.tabular import prepare_covid
     from companion.training import one_hot, train
-    from companion.tuning import grid_size, make_tuner, trials_dataframe
+    from companion.trials import trials_dataframe
+    from companion.tuning import grid_size, make_tuner
 
 
 def __getattr__(name: str):
@@ -106,7 +109,7 @@ def __getattr__(name: str):
         return value
     raise AttributeError(
         f"module 'companion' has no attribute {name!r}; internals are imported from their "
-        "module (e.g. `from companion.callbacks import dead_units`)"
+        "module (e.g. `from companion.probes import dead_units`)"
     )
 
 

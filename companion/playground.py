@@ -19,14 +19,7 @@ from keras import layers
 
 # fast_fit and the curve readers stay importable from here (chapter 1, its notebook and the
 # package export import them so).
-from companion.curves import constant_guess_loss as constant_guess_loss
-from companion.curves import first_epoch_below as first_epoch_below
-from companion.curves import plateau_exit as plateau_exit
-from companion.curves import seed_spread as seed_spread
-from companion.curves import settle_epoch as settle_epoch
-from companion.curves import settled_epoch as settled_epoch
 from companion.data.playground import canonical_features
-from companion.fastfit import fast_fit as fast_fit
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OUTPUTS = ("tanh", "linear", "sigmoid", "softmax")

@@ -1,9 +1,4 @@
-"""Markdown for reports; the run folder itself lives in `companion.runfolder`.
-
-`RunFolder` (`companion.runfolder`) and `write_json`, `read_json`, `to_jsonable`
-(`companion.atomicfiles`) are re-exported here, so `from companion.report import
-RunFolder` keeps working.
-"""
+"""Markdown for reports; the run folder itself lives in `companion.runfolder`."""
 
 from __future__ import annotations
 
@@ -11,11 +6,6 @@ import math
 from typing import Any
 
 import numpy as np
-
-from companion.atomicfiles import read_json, to_jsonable, write_json
-from companion.runfolder import RunFolder
-
-__all__ = ["RunFolder", "markdown_table", "read_json", "to_jsonable", "write_json"]
 
 
 def markdown_table(frame: Any, *, floatfmt: str = "{:.4g}") -> str:

@@ -36,14 +36,6 @@ from companion.progress import handler, trial_done
 from companion.seed import derive_seed, set_seed
 from companion.trials import SECONDS_METRIC, WORKER_METRIC, worker_number
 
-# The results of a search as tables live in `companion.trials`; kept importable from here,
-# where chapter 4, companion.search and the package export find them.
-from companion.trials import best_so_far as best_so_far
-from companion.trials import plot_grid_heatmap as plot_grid_heatmap
-from companion.trials import trial_seconds as trial_seconds
-from companion.trials import trial_worker as trial_worker
-from companion.trials import trials_dataframe as trials_dataframe
-
 log = logging.getLogger(__name__)
 
 

@@ -55,17 +55,17 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in
 DEMO_SEEDS = (0, 1) if QUICK else (0, 1, 2)  # add seeds to see more of the spread
 EPOCHS_1A = 250  # the set's; cheap enough in quick mode too
 demos = ch1.init_demos(seeds=DEMO_SEEDS, epochs=EPOCHS_1A, seed=SEED)
-ch1.seed_table(demos.table)  # every run's milestones ("not within N": never got there)
+ch1.seed_table(demos.table)  # every fit's milestones ("not within N": never got there)
 
 # %% tags=["figure"]
-fig = ch1.loss_figure(demos.runs, train=True)
+fig = ch1.loss_figure(demos.fits, train=True)
 
 # %% tags=["figure"]
-first = [run for run in demos.runs if run.seed == DEMO_SEEDS[0]]
+first = [fit for fit in demos.fits if fit.seed == DEMO_SEEDS[0]]
 fig = ch1.boundary_figure(first)  # the output over [−6, 6]², orange −1, blue +1
 
 # %% tags=["figure"]
-fig = ch1.final_boundary_figure(demos.runs)
+fig = ch1.final_boundary_figure(demos.fits)
 
 # %% tags=["figure"]
 fig = plot_neurons(first[0].neurons, title="random start: each hidden unit at the end")
@@ -74,7 +74,7 @@ fig = plot_neurons(first[0].neurons, title="random start: each hidden unit at th
 # The boundaries over the epochs, every seed, as the Playground shows them live (press play):
 
 # %% tags=["animation"]
-animation_html(ch1.boundary_animation(demos.runs, title="1A"))
+animation_html(ch1.boundary_animation(demos.fits, title="1A"))
 
 # %% [markdown]
 # **The reading**, as the chapter's report writes it from these numbers:
@@ -83,13 +83,13 @@ animation_html(ch1.boundary_animation(demos.runs, title="1A"))
 display(Markdown(ch1.text_1a(demos)))
 
 # %% [markdown]
-# **Try it:** change the learning rate and see what the random start reaches. The run
+# **Try it:** change the learning rate and see what the random start reaches. The fit
 # below uses the first seed's data and start, so only the learning rate differs from 1A's.
 
 # %% tags=["figure"]
 LEARNING_RATE = 0.1  # the Playground's is 0.03; try 0.003 or 0.3
 EPOCHS = EPOCHS_1A
-same = first[0]  # 1A's random-start run of the first seed
+same = first[0]  # 1A's random-start fit of the first seed
 trial = ch1.playground_demo(
     same.data,
     learning_rate=LEARNING_RATE,
@@ -131,17 +131,17 @@ activations = ch1.activation_demos(seeds=DEMO_SEEDS, epochs=EPOCHS_1B, seed=SEED
 ch1.spread_table(activations.table)  # min / median / max over the seeds
 
 # %% tags=["figure"]
-fig = ch1.loss_figure(activations.runs)
+fig = ch1.loss_figure(activations.fits)
 
 # %% tags=["figure"]
-sigmoid = [run for run in activations.runs if run.activation == "sigmoid"]
-fig = ch1.boundary_figure([run for run in sigmoid if run.seed == DEMO_SEEDS[0]])
+sigmoid = [fit for fit in activations.fits if fit.activation == "sigmoid"]
+fig = ch1.boundary_figure([fit for fit in sigmoid if fit.seed == DEMO_SEEDS[0]])
 
 # %% tags=["figure"]
-fig = ch1.gradient_figure([run for run in activations.runs if run.init == "playground"])
+fig = ch1.gradient_figure([fit for fit in activations.fits if fit.init == "playground"])
 
 # %% [markdown]
-# The sigmoid runs' boundaries over the epochs, every seed:
+# The sigmoid fits' boundaries over the epochs, every seed:
 
 # %% tags=["animation"]
 animation_html(ch1.boundary_animation(sigmoid, title="1B"))

@@ -66,7 +66,8 @@ def test_hypermodel_refuses_an_impossible_space():
 
 
 def test_a_random_search_trains_only_models_within_budget(tmp_path):
-    from companion.tuning import make_tuner, trials_dataframe
+    from companion.trials import trials_dataframe
+    from companion.tuning import make_tuner
 
     set_seed(0)
     rng = np.random.default_rng(0)

@@ -131,7 +131,7 @@ CELLS = {
     "tweaked": "fig.axes[0].set_ylim(0, 5)\nfig",
     "heatmap": (
         "import pandas as pd\n"
-        "from companion.tuning import plot_grid_heatmap\n"
+        "from companion.trials import plot_grid_heatmap\n"
         "trials = pd.DataFrame({'lr': [0.1, 0.01, 0.1], 'p': [0.0, 0.0, 0.5], "
         "'score': [0.5, 0.9, 0.7]})\n"
         "plot_grid_heatmap(trials, 'p', 'lr')"

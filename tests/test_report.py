@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from companion.atomicfiles import read_json, to_jsonable, write_json
 from companion.errors import CompanionError
-from companion.report import RunFolder, markdown_table, read_json, to_jsonable, write_json
+from companion.report import markdown_table
+from companion.runfolder import RunFolder
 
 ORDER = ["4A", "4B", "4C"]
 

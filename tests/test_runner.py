@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from chapters import CHAPTERS
+from companion.atomicfiles import read_json
 from companion.errors import DataError
-from companion.report import read_json
 from companion.runner import Context, Problem, Section, run_chapter, select_problems
 from companion.seed import derive_seed
 

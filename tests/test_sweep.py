@@ -169,7 +169,8 @@ class TraceRecorder(keras.callbacks.Callback):
 
 
 def search(build, directory, project, toy):
-    from companion.tuning import make_tuner, trials_dataframe
+    from companion.trials import trials_dataframe
+    from companion.tuning import make_tuner
 
     x, y = toy
     tuner = make_tuner(

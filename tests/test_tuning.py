@@ -7,13 +7,8 @@ import numpy as np
 import pytest
 
 from companion.errors import CompanionError
-from companion.tuning import (
-    best_so_far,
-    grid_size,
-    make_tuner,
-    plot_grid_heatmap,
-    trials_dataframe,
-)
+from companion.trials import best_so_far, plot_grid_heatmap, trials_dataframe
+from companion.tuning import grid_size, make_tuner
 
 
 def build(hp):

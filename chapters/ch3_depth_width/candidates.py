@@ -21,9 +21,10 @@ from chapters.ch3_depth_width.settings import (
     CHOSEN,
     EXPLORED,
 )
+from companion.atomicfiles import write_json
 from companion.env import library_versions
 from companion.recipe import Recipe, TrainedNet, train_recipe
-from companion.report import markdown_table, write_json
+from companion.report import markdown_table
 
 
 @dataclass

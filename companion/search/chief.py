@@ -44,7 +44,7 @@ def check_port_free(host: str, port: int) -> None:
 def _event_display(oracle, sink: Callable[[TrialEvent], None]):
     from keras_tuner.src.engine.oracle import Display
 
-    from companion.tuning import trial_seconds, trial_worker
+    from companion.trials import trial_seconds, trial_worker
 
     class TrialEvents(Display):
         """keras-tuner's printed display, replaced by events; its saved state is kept."""

@@ -172,7 +172,7 @@ def _watch_parent(pid: int) -> None:
 
 def _move_aside(out: Path) -> None:
     """--fresh: the earlier search folder goes to `<out>.old-<time>`, never deleted."""
-    from companion.runfolder import aside_path
+    from companion.runfiles import aside_path
 
     if out.exists() and any(out.iterdir()):
         target = aside_path(out)

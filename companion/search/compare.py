@@ -14,7 +14,8 @@ import pandas as pd
 
 from companion.search.run import run_search
 from companion.sweep import frozen_gc
-from companion.tuning import best_so_far, make_tuner, trials_dataframe
+from companion.trials import best_so_far, trials_dataframe
+from companion.tuning import make_tuner
 
 TRIAL_COLUMNS = ["strategy", "seed", "trial", "score", "seconds", "elapsed", "best_score"]
 

@@ -77,7 +77,7 @@ def plot_best(frame: pd.DataFrame, *, objective: str, direction: str = "max"):
     """The best score so far against the number of trials run."""
     from matplotlib.figure import Figure
 
-    from companion.tuning import best_so_far
+    from companion.trials import best_so_far
 
     curve = best_so_far(frame, direction=direction)
     fig = Figure(figsize=(5.5, 3.8))
@@ -95,7 +95,7 @@ def plot_heatmap(frame: pd.DataFrame, x: str, y: str, *, objective: str):
     """A two-parameter grid's scores as a heatmap."""
     from matplotlib.figure import Figure
 
-    from companion.tuning import plot_grid_heatmap
+    from companion.trials import plot_grid_heatmap
 
     fig = Figure(figsize=(6.5, 4.5))
     title = f"{objective} of each grid point (blank: not tried)"

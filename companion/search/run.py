@@ -45,7 +45,7 @@ class SearchRun:
     @property
     def trials(self):
         """One row per trial (`companion.tuning.trials_dataframe`)."""
-        from companion.tuning import trials_dataframe
+        from companion.trials import trials_dataframe
 
         return trials_dataframe(self.tuner)
 
@@ -237,6 +237,6 @@ def _show(events: queue.Queue, progress: Progress) -> None:
 
 
 def _runners(tuner) -> set[str]:
-    from companion.tuning import trial_worker
+    from companion.trials import trial_worker
 
     return {trial_worker(t) for t in tuner.oracle.trials.values()} - {""}

@@ -1,0 +1,158 @@
+"""Chapter 1: deep-learning principles, TensorFlow Playground's demos in Keras (problem 1).
+
+1A trains the set's two Playground demos (circle data, a 4-2 ReLU net) from the
+Playground's random start and from all zeros, for several seeds, and checks with a gradient
+tape that from zeros every gradient but the output bias's is exactly 0. 1B repeats both
+with sigmoid and ReLU for 4000 epochs: when each test loss first drops below 0.05 and
+settles, whether a zero-started net leaves its plateau, whether its units stay identical,
+and the gradient norms per layer, each set against what the set's students saw. Both
+write their boundaries as an animated GIF. 1C trains a ReLU net one example at a time with all the
+negatives first and counts dead units. 1D and 1E build OR and XOR from explicit weights,
+and train XOR from random starts.
+
+    python -m chapters.ch1_principles --quick
+    python -m chapters.ch1_principles --only 1B --demo-seeds 5
+
+One module per problem group: `demos` (a demo trained with its monitors), `demo_text` and
+`demo_figures` (reading and drawing them), `init_demos` (1A), `activation_demos` (1B),
+`dying_relu` (1C), `logic_nets` (1D, 1E). Each problem's stochastic parts take their seed
+from `ctx.seed_for(...)`, so a problem gives the same numbers alone or after others.
+In every module, Keras, matplotlib and the Keras-dependent companion modules are imported
+inside functions, only so that `--help` stays fast (there is no import cycle to dodge).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from chapters.ch1_principles.activation_demos import (
+    DEMOS_1B,
+    EPOCHS_1B,
+    QUICK_1B,
+    ActivationDemos,
+    activation_demos,
+    comparison_1b,
+    results_1b,
+    run_1b,
+    sigmoid_reported_text,
+    text_1b,
+)
+from chapters.ch1_principles.demo_figures import (
+    boundary_animation,
+    boundary_figure,
+    final_boundary_figure,
+    gradient_figure,
+    loss_figure,
+)
+from chapters.ch1_principles.demo_text import epoch_text, seed_table, spread_table
+from chapters.ch1_principles.demos import (
+    DEMO,
+    EPOCHS_1A,
+    QUICK_SEEDS,
+    SEEDS,
+    DemoFit,
+    circle,
+    playground_demo,
+    train_demos,
+)
+from chapters.ch1_principles.dying_relu import (
+    DyingRelu,
+    dying_figure,
+    dying_relu,
+    dying_summary,
+    run_1c,
+    text_1c,
+)
+from chapters.ch1_principles.init_demos import InitDemos, init_demos, results_1a, run_1a, text_1a
+from chapters.ch1_principles.logic_nets import (
+    LogicNetwork,
+    XorNetworks,
+    or_network,
+    run_1d,
+    run_1e,
+    text_1d,
+    text_1e,
+    xor_handbuilt,
+    xor_networks,
+)
+from companion.runner import Problem, positive_int, run_chapter
+
+CHAPTER = "ch1_principles"
+TITLE = "Chapter 1: Deep-learning principles (TensorFlow Playground demos in Keras)"
+
+PROBLEMS = [
+    Problem("1A", "Backpropagation and initialisation: ReLU from random and zero starts", run_1a),
+    Problem("1B", "Backpropagation and initialisation: sigmoid against ReLU, trained long", run_1b),
+    Problem("1C", "Dying ReLU and data ordering", run_1c),
+    Problem("1D", "Approximating functions: OR", run_1d),
+    Problem("1E", "Approximating functions: XOR", run_1e),
+]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Chapter 1's own flag: how many seeds the 1A/1B demos run."""
+    parser.add_argument(
+        "--demo-seeds",
+        type=positive_int,
+        default=None,
+        help=f"seeds per 1A/1B demo, each a new data draw and start "
+        f"(default {SEEDS}; {QUICK_SEEDS} with --quick)",
+    )
+
+
+def main(argv=None) -> int:
+    """Run chapter 1 from the command line."""
+    return run_chapter(
+        CHAPTER,
+        TITLE,
+        PROBLEMS,
+        argv,
+        description=__doc__.splitlines()[0],
+        add_arguments=add_arguments,
+    )
+
+
+__all__ = [
+    "DEMO",
+    "DEMOS_1B",
+    "EPOCHS_1A",
+    "EPOCHS_1B",
+    "PROBLEMS",
+    "QUICK_1B",
+    "SEEDS",
+    "ActivationDemos",
+    "DemoFit",
+    "DyingRelu",
+    "InitDemos",
+    "LogicNetwork",
+    "XorNetworks",
+    "activation_demos",
+    "boundary_animation",
+    "boundary_figure",
+    "circle",
+    "comparison_1b",
+    "dying_figure",
+    "dying_relu",
+    "dying_summary",
+    "epoch_text",
+    "final_boundary_figure",
+    "gradient_figure",
+    "init_demos",
+    "loss_figure",
+    "main",
+    "or_network",
+    "playground_demo",
+    "results_1a",
+    "results_1b",
+    "seed_table",
+    "sigmoid_reported_text",
+    "spread_table",
+    "text_1a",
+    "text_1b",
+    "text_1c",
+    "text_1d",
+    "text_1e",
+    "train_demos",
+    "xor_handbuilt",
+    "xor_networks",
+]

@@ -1,0 +1,257 @@
+"""Problems 1D and 1E: OR and XOR from explicit weights, and XOR trained from random starts.
+
+Keras-dependent companion modules are imported inside the functions, so the command
+line's `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from companion.report import markdown_table
+from companion.runner import Context, Section
+from companion.seed import derive_seed, set_seed
+
+SHARE = "share of starts with all four right"
+
+
+@dataclass
+class LogicNetwork:
+    """A hand-built network and the truth table it computes."""
+
+    model: Any
+    table: pd.DataFrame
+    hidden_units: int
+
+    @property
+    def correct(self) -> bool:
+        """Whether every row of the truth table meets the set's rule."""
+        return bool(self.table["ok"].all())
+
+
+def table_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """A truth table as plain rows for summary.json."""
+    return [
+        {
+            k: (float(v) if k == "output" else int(v) if k != "ok" else bool(v))
+            for k, v in row.items()
+        }
+        for row in table.to_dict(orient="records")
+    ]
+
+
+def or_network(*, weights=(2.0, 2.0), bias: float = -1.0) -> LogicNetwork:
+    """Problem 1D: OR with the fewest units, one ReLU unit ReLU(2·x1 + 2·x2 − 1)."""
+    from companion.budget import count_hidden_units
+    from companion.handbuilt import model_from_weights, truth_table
+
+    model = model_from_weights([(list(weights), [bias])], name="or_net")
+    return LogicNetwork(model, truth_table(model, operator.or_), count_hidden_units(model))
+
+
+def text_1d(net: LogicNetwork) -> str:
+    """Problem 1D's report section, its answer read off the built network."""
+    units = net.hidden_units
+    layers = "no hidden layer" if units == 0 else f"{units} hidden unit{'s' * (units != 1)}"
+    verdict = (
+        f"That is {units} hidden units, the fewest possible (one output unit is needed in "
+        "any case)."
+        if net.correct and units == 0
+        else f"It uses {units} hidden units and does "
+        + ("" if net.correct else "not ")
+        + "compute OR to the set's rule."
+    )
+    return f"""
+A net with {layers}: out = ReLU(2·x1 + 2·x2 − 1) computes OR to the set's specification
+(output ≥ 1 where OR is 1, exactly 0 where it is 0) if every row below says so. Built in
+Keras from these explicit weights (`model_from_weights([([2, 2], [-1])])`), it gives:
+
+{markdown_table(net.table, floatfmt="{:g}")}
+All four rows meet the rule: **{net.correct}**. Any ReLU(a·x1 + a·x2 + b) with b ≤ 0 and
+a + b ≥ 1 works; the bias keeps (0, 0) at exactly 0 and each single 1 lifts the sum to 1.
+{verdict}
+"""
+
+
+def run_1d(ctx: Context) -> Section:
+    """Problem 1D: build OR by hand and check its truth table."""
+    net = or_network()
+    results = {
+        "truth_table": table_rows(net.table),
+        "correct": net.correct,
+        "hidden_units": net.hidden_units,
+    }
+    headline = f"OR with {net.hidden_units} hidden units: truth table correct = {net.correct}"
+    return Section(text_1d(net), results, headline)
+
+
+@dataclass
+class XorNetworks:
+    """Problem 1E: XOR by hand, and trained single- and two-layer nets."""
+
+    handbuilt: LogicNetwork
+    single_layer: pd.DataFrame
+    two_layer: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def shares(self) -> pd.DataFrame:
+        """Per two-layer net (hidden units, output): the share of starts with all four right."""
+        return (
+            self.two_layer.groupby(["hidden", "output"], sort=False)["all_four_right"]
+            .mean()
+            .reset_index()
+            .rename(columns={"all_four_right": SHARE})
+        )
+
+
+def xor_handbuilt() -> LogicNetwork:
+    """The two-layer ReLU net for XOR: h1 = x1 AND NOT x2, h2 = x2 AND NOT x1, out = OR."""
+    from companion.budget import count_hidden_units
+    from companion.handbuilt import model_from_weights, truth_table
+
+    model = model_from_weights([([[2, -2], [-2, 2]], [-1, -1]), ([2, 2], [-1])], name="xor_net")
+    return LogicNetwork(model, truth_table(model, operator.xor), count_hidden_units(model))
+
+
+def train_logic_starts(
+    hidden: tuple[int, ...],
+    *,
+    output: str = "relu",
+    starts: int,
+    epochs: int,
+    learning_rate: float,
+    seed: int,
+) -> pd.DataFrame:
+    """Train a ReLU net on XOR from many random starts; one row per start."""
+    import keras
+
+    from companion.fastfit import fast_fit
+    from companion.handbuilt import binary_inputs, truth_table
+    from companion.playground import half_squared_error, reinitialize
+
+    x = binary_inputs(2)
+    y = np.array([float(a != b) for a, b in x], dtype="float32")
+    stack = [keras.Input(shape=(2,))] + [keras.layers.Dense(h, activation="relu") for h in hidden]
+    model = keras.Sequential([*stack, keras.layers.Dense(1, activation=output)])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=half_squared_error)
+    rows = []
+    for start in range(starts):
+        reinitialize(model, derive_seed(seed, f"xor-{hidden}-{start}"))
+        history = fast_fit(model, x, y, epochs=epochs, batch_size=4)
+        table = truth_table(model, operator.xor, threshold=0.5)
+        rows.append(
+            {
+                "hidden": "-".join(map(str, hidden)) or "none",
+                "output": output,
+                "start": start,
+                "right": int(table["ok"].sum()),
+                "all_four_right": bool(table["ok"].all()),
+                "final_loss": float(history["loss"].iloc[-1]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def xor_networks(
+    *,
+    starts: int = 20,
+    epochs: int = 600,
+    hidden_sizes=(2, 8),
+    outputs=("relu", "linear"),
+    learning_rate: float = 0.05,
+    seed: int = 0,
+) -> XorNetworks:
+    """Problem 1E: XOR built by hand, and trained from random starts with 0 and 1 hidden layers.
+
+    The single layer is one ReLU unit; the two-layer nets have a ReLU hidden layer of each
+    size and a ReLU output (the set's kind of net) or a linear one.
+    """
+    set_seed(seed)  # every start below is seeded; this pins any backend op too
+    common = {"starts": starts, "epochs": epochs, "learning_rate": learning_rate, "seed": seed}
+    single = train_logic_starts((), **common)
+    two = pd.concat(
+        [train_logic_starts((h,), output=o, **common) for o in outputs for h in hidden_sizes],
+        ignore_index=True,
+    )
+    settings = {"starts": starts, "epochs": epochs, "optimizer": f"Adam({learning_rate})"}
+    return XorNetworks(xor_handbuilt(), single, two, settings)
+
+
+def text_1e(result: XorNetworks) -> str:
+    """Problem 1E's report section, its shares and counts read off the result."""
+    starts, single = result.settings["starts"], result.single_layer
+    shares = result.shares()
+    layers = len(result.handbuilt.model.layers)  # Dense layers of the hand-built net
+    return f"""
+**Fewest layers: {layers}** (one hidden layer and the output). A single layer of ReLU units computes
+ReLU(w·x + b) per unit: it is 0 on one side of a line and grows on the other, so "output
+≥ 1" and "output = 0" are separated by a straight line. XOR's two classes are not linearly
+separable: (0, 1) and (1, 0) must be on one side and (0, 0) and (1, 1) on the other, but the
+two pairs have the same midpoint (½, ½), which would have to lie on both sides. Trained to
+show it ({starts} random starts, {result.settings["optimizer"]}, {result.settings["epochs"]}
+full-batch epochs on the four points; "right" means output ≥ ½ exactly where XOR is 1), a
+single ReLU unit gets at most **{int(single["right"].max())} of 4** right and all four in
+**{single["all_four_right"].mean():.0%}** of starts.
+
+Two layers suffice. The net h1 = ReLU(2x1 − 2x2 − 1) (x1 and not x2),
+h2 = ReLU(−2x1 + 2x2 − 1) (x2 and not x1), out = ReLU(2h1 + 2h2 − 1) (the OR of 1D),
+built in Keras from explicit weights:
+
+{markdown_table(result.handbuilt.table, floatfmt="{:g}")}
+It meets the set's rule on all four inputs: **{result.handbuilt.correct}**.
+
+Trained from random starts (Keras' Glorot start, biases 0), the two-layer ReLU net gets all
+four right in {relu_share_text(shares)}:
+
+{markdown_table(shares, floatfmt="{:.2f}")}
+Starts fail when the capacity is lost before training can use it: a hidden unit that is
+off on all four inputs (dead, as in 1C) gets no gradient, and with a ReLU output a start
+where the output unit is off on every input cannot move at all. Wider layers make a good
+start likelier, and a linear output removes the second trap.
+"""
+
+
+def relu_share_text(shares: pd.DataFrame) -> str:
+    """ "0% with 2 hidden units, 25% with 8 hidden units" for the ReLU-output nets."""
+    relu = shares[shares["output"] == "relu"]
+    return ", ".join(
+        f"{share:.0%} with {hidden} hidden units"
+        for hidden, share in zip(relu["hidden"], relu[SHARE])
+    )
+
+
+def results_1e(result: XorNetworks) -> dict[str, Any]:
+    """1E's summary.json entry."""
+    shares = result.shares()
+    return {
+        "handbuilt_truth_table": table_rows(result.handbuilt.table),
+        "handbuilt_correct": result.handbuilt.correct,
+        "single_layer_success_share": float(result.single_layer["all_four_right"].mean()),
+        "single_layer_most_right": int(result.single_layer["right"].max()),
+        "two_layer_success_share": {
+            f"{hidden} hidden, {output} output": float(share)
+            for hidden, output, share in zip(shares["hidden"], shares["output"], shares[SHARE])
+        },
+        "starts": result.settings["starts"],
+    }
+
+
+def headline_1e(result: XorNetworks) -> str:
+    """1E's one line for the terminal."""
+    single = result.single_layer["all_four_right"].mean()
+    return (
+        f"hand-built XOR correct = {result.handbuilt.correct}; trained: single layer "
+        f"{single:.0%}, two layers {relu_share_text(result.shares())}"
+    )
+
+
+def run_1e(ctx: Context) -> Section:
+    """Problem 1E: XOR by hand, and trained from random starts; save the starts' table."""
+    result = xor_networks(starts=4 if ctx.quick else 20, seed=ctx.seed_for("starts"))
+    ctx.folder.save_table(pd.concat([result.single_layer, result.two_layer]), "1E_xor_starts")
+    return Section(text_1e(result), results_1e(result), headline_1e(result))
