@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from companion import progress
+from companion.data.mnist import load_mnist
+from companion.env import library_versions, quiet_tensorflow_startup
 from companion.errors import CompanionError
+from companion.runfolder import RunFolder
+from companion.seed import derive_seed, set_seed
 
 
 @dataclass
@@ -56,15 +61,15 @@ class Context:
     def seed(self) -> int:
         return int(self.args.seed)
 
-    def seed_for(self, part: str) -> int:
+    def seed_for(self, part: str, *, problem: str | None = None) -> int:
         """The seed of one stochastic part of the running problem (e.g. "final").
 
         Derived from the base seed, the problem id and `part` only, so a problem gives
-        the same numbers whether it runs alone (`--only`) or after others.
+        the same numbers whether it runs alone (`--only`) or after others. `problem`
+        names another problem's part: a later problem that reuses what an earlier one
+        made (the same cases, the same split) asks for the seed its owner used.
         """
-        from companion.seed import derive_seed  # keeps `import companion.runner` light
-
-        return derive_seed(self.seed, f"{self.problem}:{part}")
+        return derive_seed(self.seed, f"{problem or self.problem}:{part}")
 
     def mnist(self, *, flatten: bool = False, quick_sizes: dict[str, int] | None = None):
         """MNIST for this run, loaded once per process and noted in the run folder.
@@ -74,8 +79,6 @@ class Context:
         """
 
         def load():
-            from companion.data.mnist import load_mnist  # numpy only, but not every chapter
-
             path = getattr(self.args, "mnist", None)
             data = load_mnist(path, sample=self.quick and path is None)
             note = ""
@@ -113,6 +116,17 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """An argparse type for amounts that must be above 0 (ratios, rates)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
     return value
 
 
@@ -224,12 +238,8 @@ def _quiet_backend(verbose: bool) -> None:
 
 def _start_output(args: argparse.Namespace) -> None:
     """Load TensorFlow without its start-up lines (unless -v); show progress (unless -q)."""
-    from companion.env import quiet_tensorflow_startup
-
     if not args.verbose:  # with -v, TensorFlow's own start-up lines are wanted
         quiet_tensorflow_startup()
-    from companion import progress
-
     if args.quiet:
         progress.detach()
     else:
@@ -275,8 +285,6 @@ def run_chapter(
 
 
 def _run(chapter, title, problems, chosen, args, config) -> int:
-    from companion.runfolder import RunFolder
-
     try:
         run = RunFolder(
             args.out,
@@ -301,10 +309,6 @@ def _run(chapter, title, problems, chosen, args, config) -> int:
 
 
 def _run_problems(run, title, chosen, args, config) -> int:
-    from companion import progress
-    from companion.env import library_versions
-    from companion.seed import derive_seed, set_seed
-
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     run.write_config(
         {

@@ -31,7 +31,6 @@ from chapters.ch2_inside.cases import (
     covid_cases,
     data_line,
     run_2b,
-    seed_of,
     tabular_data,
     tag,
     text_2b,
@@ -46,7 +45,7 @@ from chapters.ch2_inside.linear_net import (
     train_linear_net,
 )
 from chapters.ch2_inside.versions import Environment, environment, run_2a, text_2a
-from companion.runner import Problem, positive_int, run_chapter
+from companion.runner import Problem, positive_float, positive_int, run_chapter
 
 CHAPTER = "ch2_inside"
 TITLE = "Chapter 2: Inside a neural network (linear nets on COVID-19 case data)"
@@ -72,7 +71,6 @@ __all__ = [
     "run_2c",
     "run_2d",
     "scores_table",
-    "seed_of",
     "tabular_data",
     "tag",
     "text_2a",
@@ -88,17 +86,6 @@ PROBLEMS = [
     Problem("2C", "A linear neural network", run_2c),
     Problem("2D", "A two-layer linear neural network", run_2d),
 ]
-
-
-def positive_float(text: str) -> float:
-    """An argparse type for the undersampling ratio."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

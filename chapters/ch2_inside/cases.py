@@ -1,14 +1,13 @@
 """Problem 2B: the COVID-19 cases of this run, prepared with pandas, and how each step works.
 
 The cases and their split belong to 2B: they are made once per run with 2B's seeds, and
-2C and 2D reuse them (`seed_of` gives a later problem the seed its owner would use).
+2C and 2D reuse them (`ctx.seed_for(part, problem=owner)` gives a later problem the seed its owner used).
 Every section built on them starts with `data_line`, which says loudly when they are
 synthetic; `tag` marks figure titles and captions the same way.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -29,16 +28,11 @@ SYNTHETIC_ROWS = 400_000  # about 260,000 with death_yn Yes/No, like the set's 2
 QUICK_ROWS = 20_000
 
 
-def seed_of(ctx: Context, problem: str, part: str) -> int:
-    """The seed `problem` gives `part`: for pieces one problem makes and later ones reuse."""
-    return replace(ctx, problem=problem).seed_for(part)
-
-
 def covid_cases(ctx: Context) -> pd.DataFrame:
     """The cases for this run (made once, with 2B's seed): the --csv file or synthetic ones."""
 
     def load() -> pd.DataFrame:
-        seed, note = seed_of(ctx, "2B", "cases"), ""
+        seed, note = ctx.seed_for("cases", problem="2B"), ""
         if ctx.args.csv is None:
             frame = synthetic_covid(
                 ctx.args.rows or (QUICK_ROWS if ctx.quick else SYNTHETIC_ROWS), seed=seed
@@ -65,7 +59,7 @@ def tabular_data(ctx: Context) -> TabularData:
             encoding=args.encoding,
             balance=args.balance,
             ratio=args.ratio,
-            seed=seed_of(ctx, "2B", "split"),
+            seed=ctx.seed_for("split", problem="2B"),
         ),
     )
 

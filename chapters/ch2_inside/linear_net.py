@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chapters.ch2_inside.cases import data_line, seed_of, tabular_data, tag
+from chapters.ch2_inside.cases import data_line, tabular_data, tag
 from companion.plots import plot_history
 from companion.report import markdown_table
 from companion.runner import Context, Section
@@ -126,7 +126,7 @@ def trained_net(ctx: Context, key: str, *, seed: int, **settings) -> NetResult:
 
 def one_layer_net(ctx: Context) -> NetResult:
     """2C's net, with 2C's seed whichever problem trains it first (2D reuses it)."""
-    seed = seed_of(ctx, "2C", "one_linear_layer")
+    seed = ctx.seed_for("one_linear_layer", problem="2C")
     return trained_net(ctx, "one_linear_layer", seed=seed, hidden=(5,))
 
 

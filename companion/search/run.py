@@ -44,7 +44,7 @@ class SearchRun:
 
     @property
     def trials(self):
-        """One row per trial (`companion.tuning.trials_dataframe`)."""
+        """One row per trial (`companion.trials.trials_dataframe`)."""
         from companion.trials import trials_dataframe
 
         return trials_dataframe(self.tuner)
