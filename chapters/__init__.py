@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from companion.errors import CompanionError
+from companion.jupyter import in_notebook, show_report
+
 # name -> one-line description; read by `python -m chapters` without importing TensorFlow
 CHAPTERS = {
     "ch1_principles": "Principles: Playground demos, init, dying ReLU, OR/XOR by hand",
@@ -44,9 +47,6 @@ def run(
         The run folder (report.md, summary.json, figures/, …).
     """
     import importlib
-
-    from companion.errors import CompanionError
-    from companion.jupyter import in_notebook, show_report
 
     if chapter not in CHAPTERS:
         raise CompanionError(f"unknown chapter {chapter!r}; choose among {', '.join(CHAPTERS)}")

@@ -14,6 +14,9 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from companion.augment import shifted_batches
+from companion.seed import set_seed
+
 
 @dataclass(frozen=True)
 class Recipe:
@@ -113,9 +116,7 @@ def train_recipe(
         test: also score the test set (False while choosing, so it plays no part).
     """
     # TensorFlow loads here, not at import: a chapter's `--help` and its Recipe stay light.
-    from companion.augment import shifted_batches
     from companion.budget import check_budget, mlp
-    from companion.seed import set_seed
     from companion.training import accuracies, cosine_adam, one_hot, steps_per_run, train
 
     set_seed(seed)

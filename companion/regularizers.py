@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import keras
 
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.sweep import DropoutSweep
 
 # The settings a comparison can name: no regularisation, each of three alone, and the pair.

@@ -80,6 +80,7 @@ def boundary_spread(model) -> tuple[float, list[float]]:
     largest output change when each grid point moves one unit along such a line (0 for a
     straight boundary, more if the units differ), and w.
     """
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.boundary import grid_points
     from companion.playground import predict_points
     from companion.probes import dense_layers

@@ -47,6 +47,7 @@ def final_boundary_figure(fits: Sequence[DemoFit]):
 
 def _plot_grids(fit: DemoFit, grids: Mapping[int, object], axes) -> None:
     """One fit's boundaries at some epochs, its training and test points on top."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.boundary import plot_boundaries
 
     titled = {f"{fit.label}, seed {fit.seed}\nepoch {epoch}": grid for epoch, grid in grids.items()}
@@ -59,6 +60,7 @@ def boundary_animation(fits: Sequence[DemoFit], *, title: str = ""):
 
     In a notebook: `companion.boundary.animation_html(boundary_animation(result.fits))`.
     """
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.boundary import animate_boundaries
 
     one_activation = len({fit.activation for fit in fits}) == 1
@@ -119,6 +121,7 @@ def loss_figure(fits: Sequence[DemoFit], *, train: bool = False):
 
 def gif_md(ctx: Context, anim, name: str, caption: str) -> str:
     """Save an animation as figures/<name>.gif and return the Markdown that shows it."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.boundary import save_gif
 
     path = save_gif(anim, ctx.folder.figures / f"{name}.gif")

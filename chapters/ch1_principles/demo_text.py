@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from chapters.ch1_principles.demos import demo_label
+from companion.curves import seed_spread
 
 
 def figure_block(figures: Mapping[str, str] | None, names: Sequence[str]) -> str:
@@ -32,7 +33,6 @@ def epoch_text(value, epochs: int) -> str:
 
 def spread_text(values, epochs: int | None = None, fmt: str = "{:g}") -> str:
     """min / median / max over seeds ("not within N" where a statistic falls on a miss)."""
-    from companion.curves import seed_spread
 
     values = [None if pd.isna(v) else v for v in values]
     if len(set(values)) == 1:  # one seed, or all alike: no spread to show
@@ -115,7 +115,6 @@ def per_seed_results(table: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
 
 def spread_results(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """summary.json's per-demo min/median/max (None: the statistic is a miss)."""
-    from companion.curves import seed_spread
 
     out = {}
     for demo, part in table.groupby("demo", sort=False):

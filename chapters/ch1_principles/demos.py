@@ -15,6 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from companion.curves import (
+    constant_guess_loss,
+    first_epoch_below,
+    plateau_exit,
+    settled_epoch,
+)
+from companion.data.playground import playground_dataset
 from companion.runner import Context
 from companion.seed import derive_seed, set_seed
 
@@ -57,12 +64,6 @@ class DemoFit:
 
     def milestones(self) -> dict[str, Any]:
         """What a Playground user reads off this fit's test-loss curve (one table row)."""
-        from companion.curves import (
-            constant_guess_loss,
-            first_epoch_below,
-            plateau_exit,
-            settled_epoch,
-        )
 
         test = self.history["val_loss"].to_numpy()
         plateau = constant_guess_loss(self.data.y_train, self.data.y_test)
@@ -108,8 +109,6 @@ def save_fits(ctx: Context, fits: Sequence[DemoFit]) -> None:
 
 def circle(seed_index: int = 0, base_seed: int = 0):
     """The demos' data for one seed index: Playground circle, 500 points, noise 0, half for training."""
-    from companion.data.playground import playground_dataset
-
     return playground_dataset(
         "circle", 500, 0.0, derive_seed(base_seed, f"circle-{seed_index}"), 0.5
     )
@@ -117,6 +116,7 @@ def circle(seed_index: int = 0, base_seed: int = 0):
 
 def largest_gradient_outside_output_bias(model, x, y) -> float:
     """The largest |gradient| of the loss over every weight except the output bias."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.probes import gradient_table
 
     table = gradient_table(model, x, y)
@@ -155,6 +155,7 @@ def playground_demo(
     """
     import keras
 
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.boundary import neuron_grids
     from companion.callbacks import DecisionBoundary, GradientNorms, SymmetryMonitor
     from companion.fastfit import fast_fit
@@ -225,6 +226,7 @@ def train_demos(
     trains all its indices. `probe` checks the zero-started fits' gradients outside the
     output bias; `norms` records the random-started fits' gradient norms per layer.
     """
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.playground import playground_model
 
     set_seed(seed)  # nothing below draws from global state, but a backend op might

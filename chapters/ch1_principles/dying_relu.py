@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from companion.data.playground import ordered_dataset
 from companion.report import markdown_table
 from companion.runner import Context, Section
 from companion.seed import derive_seed, set_seed
@@ -44,7 +45,7 @@ def dying_relu(
     both orders, so the two differ only in the order of the examples. The output is tanh or
     linear with ½(ŷ − y)² on ±1 labels, or softmax with cross-entropy on 0/1 labels.
     """
-    from companion.data.playground import ordered_dataset
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.one_pass import probed_pass
     from companion.playground import classification_accuracy, playground_model, reinitialize
 

@@ -278,6 +278,7 @@ def headline_1a(result: InitDemos) -> str:
 
 def figures_1a(ctx: Context, result: InitDemos) -> dict[str, str]:
     """1A's figures and GIF saved in the run folder, as Markdown by name."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.boundary import plot_neurons
 
     first = [fit for fit in result.fits if fit.seed == result.fits[0].seed]

@@ -47,6 +47,7 @@ def table_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 def or_network(*, weights=(2.0, 2.0), bias: float = -1.0) -> LogicNetwork:
     """Problem 1D: OR with the fewest units, one ReLU unit ReLU(2·x1 + 2·x2 − 1)."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.budget import count_hidden_units
     from companion.handbuilt import model_from_weights, truth_table
 
@@ -111,6 +112,7 @@ class XorNetworks:
 
 def xor_handbuilt() -> LogicNetwork:
     """The two-layer ReLU net for XOR: h1 = x1 AND NOT x2, h2 = x2 AND NOT x1, out = OR."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.budget import count_hidden_units
     from companion.handbuilt import model_from_weights, truth_table
 
@@ -130,6 +132,7 @@ def train_logic_starts(
     """Train a ReLU net on XOR from many random starts; one row per start."""
     import keras
 
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.fastfit import fast_fit
     from companion.handbuilt import binary_inputs, truth_table
     from companion.playground import half_squared_error, reinitialize

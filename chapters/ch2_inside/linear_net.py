@@ -78,6 +78,7 @@ def train_linear_net(
     """
     import keras  # Keras and the modules built on it load when a net is trained
 
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.linear import linear_net
     from companion.training import train
 

@@ -112,6 +112,7 @@ def plot_budget_runs(result: BudgetResult, *, axes=None):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.budget import describe_widths
 
     if axes is None:
@@ -198,6 +199,7 @@ def headline(result: BudgetResult) -> str:
 
 def rules_text(budget: Budget) -> str:
     """The set's rules for a budget, read off the budget and `companion.budget`'s checker."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.budget import BUDGET_RULES
 
     n = budget.min_layers

@@ -34,6 +34,7 @@ def study_shapes(
     budget: int, depths=STUDY_DEPTHS, taper: float = STUDY_TAPER
 ) -> list[tuple[int, ...]]:
     """The ways to spend a budget compared: even splits over each depth, plus one taper."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.budget import split_budget
 
     shapes = [tuple(split_budget(budget, d)) for d in depths]

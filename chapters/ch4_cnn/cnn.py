@@ -47,6 +47,7 @@ def chapter_cnn(rate: float, *, check: bool = True):
     With `check` (the default) it must obey the set's 4F rules, so `rate` must be above
     0; a sweep builds rate-0 references with check=False.
     """
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.models import CNN_RULES, check_model, cnn
 
     model = cnn(**CNN, conv_dropout=rate, dropout=rate, name="cnn_4f")
@@ -62,6 +63,7 @@ def compile_cnn(model, steps: int, *, peak: float = 2e-3, steps_per_execution: i
     `steps_per_execution` runs several batches per compiled call: the same updates with
     fewer Python round trips (see benchmarks/bench_cnn.py).
     """
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.training import cosine_adam
 
     model.compile(
@@ -86,6 +88,7 @@ def dropout_sweep(
     Each rate starts from its own fresh, seeded weights; one traced model serves all rates
     (`companion.sweep.DropoutSweep`), which saves a trace (about 2 s) per rate.
     """
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.sweep import DropoutSweep, score_rates
     from companion.training import one_hot, steps_per_run
 
@@ -144,6 +147,7 @@ def compare_regularizers(
     Training uses unshifted images, so the regulariser is the only difference between
     the runs; each setting starts from its own weights, seeded from `seed` and its name.
     """
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.training import correct_predictions, one_hot, steps_per_run, train
 
     x, labels = data.x_train[:train_images], data.y_train[:train_images]
@@ -188,6 +192,7 @@ def final_cnn(
     `seed` alone sets the starting weights, the dropout masks and the shifts: the model
     does not depend on what ran before it.
     """
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.training import one_hot, steps_per_run, train
 
     set_seed(seed)
@@ -229,6 +234,7 @@ class CnnResult:
 
     def active_layers(self, kind: str) -> int:
         """Layers of a kind that act (a Dropout only when its rate is above 0)."""
+        # Imported here, not at the top: it loads Keras (start-up speed).
         from companion.models import dropout_rate
 
         return sum(
@@ -437,6 +443,7 @@ def cnn_headline(r: CnnResult) -> str:
 
 def run_4f(ctx: Context) -> Section:
     """4F: sweep the dropout rate, compare regularisers, train the final CNN, test it once."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.sweep import choose_rate
     from companion.training import accuracies
 

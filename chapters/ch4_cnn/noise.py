@@ -115,6 +115,7 @@ def pooling_and_noise(
     scored by every model, so the two models are compared image by image
     (`companion.stats.paired_difference`).
     """
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.training import correct_predictions, one_hot, train
 
     x, y = data.x_train[:train_images], one_hot(data.y_train[:train_images])

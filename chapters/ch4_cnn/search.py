@@ -44,6 +44,7 @@ def search_space(hp) -> tuple[float, float]:
 
 def search_cnn(rate: float):
     """The small CNN every search trial trains, with every Dropout at `rate`."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.models import cnn
 
     return cnn(
@@ -124,6 +125,7 @@ def hyperparameter_search(
     is the file `data` came from; Bayesian optimisation then starts from keras-tuner's
     default number of random points).
     """
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.search.compare import search_each, search_each_with_workers
     from companion.sweep import SweepHyperModel
     from companion.training import one_hot

@@ -44,6 +44,7 @@ def check_port_free(host: str, port: int) -> None:
 def _event_display(oracle, sink: Callable[[TrialEvent], None]):
     from keras_tuner.src.engine.oracle import Display
 
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.trials import trial_seconds, trial_worker
 
     class TrialEvents(Display):

@@ -17,7 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from companion.errors import CompanionError
+from companion.runfiles import aside_path
 from companion.runner import non_negative_int, positive_int
+from companion.search.launcher import WorkerError
+from companion.search.progress import format_values
+from companion.search.report import write_report
+from companion.search.run import SearchInterrupted, run_search
 from companion.search.settings import SearchSettings, load_settings
 
 PROG = "python -m companion.search"
@@ -57,6 +62,7 @@ def positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command's flags."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.search.spaces import SPACES
 
     p = _Parser(prog=PROG, description="A keras-tuner search on MNIST, by one or many workers.")
@@ -134,6 +140,7 @@ def given_settings(args: argparse.Namespace) -> dict:
 def resolve_settings(args: argparse.Namespace, project_dir: Path) -> SearchSettings:
     """The search's settings: stored ones when resuming, else the space's defaults; then
     the flags given."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.search.spaces import check_names, get_space
 
     given = given_settings(args)
@@ -172,7 +179,6 @@ def _watch_parent(pid: int) -> None:
 
 def _move_aside(out: Path) -> None:
     """--fresh: the earlier search folder goes to `<out>.old-<time>`, never deleted."""
-    from companion.runfiles import aside_path
 
     if out.exists() and any(out.iterdir()):
         target = aside_path(out)
@@ -196,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _move_aside(out)
         settings = resolve_settings(args, out / args.project)
         if args.role == "worker":
+            # Imported here, not at the top: it loads Keras (start-up speed).
             from companion.search.worker import run_worker
 
             return run_worker(
@@ -217,11 +224,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _search(args: argparse.Namespace, settings: SearchSettings, out: Path) -> int:
-    from companion.search.launcher import WorkerError
-    from companion.search.progress import format_values
-    from companion.search.report import write_report
-    from companion.search.run import SearchInterrupted, run_search
-
     print(f"search {settings.label} ({settings.tuner}) -> {out}", flush=True)
     try:
         run = run_search(

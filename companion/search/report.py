@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from companion.env import library_versions
 from companion.search.run import SearchRun
 
 TRIALS_FILE = "trials.csv"
@@ -29,6 +30,7 @@ def _number(value: Any) -> Any:
 
 def tuned_names(run: SearchRun) -> list[str]:
     """The hyperparameters the search varies (those with more than one value)."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.tuning import hp_values
 
     return [
@@ -40,7 +42,6 @@ def tuned_names(run: SearchRun) -> list[str]:
 
 def summarise(run: SearchRun, frame: pd.DataFrame, *, complete: bool) -> dict[str, Any]:
     """The search in one JSON-ready dict: best values and score, counts, times, settings."""
-    from companion.env import library_versions
 
     done = frame[frame["status"] == "COMPLETED"] if len(frame) else frame
     best: dict[str, Any] = {}
@@ -77,6 +78,7 @@ def plot_best(frame: pd.DataFrame, *, objective: str, direction: str = "max"):
     """The best score so far against the number of trials run."""
     from matplotlib.figure import Figure
 
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.trials import best_so_far
 
     curve = best_so_far(frame, direction=direction)
@@ -95,6 +97,7 @@ def plot_heatmap(frame: pd.DataFrame, x: str, y: str, *, objective: str):
     """A two-parameter grid's scores as a heatmap."""
     from matplotlib.figure import Figure
 
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.trials import plot_grid_heatmap
 
     fig = Figure(figsize=(6.5, 4.5))

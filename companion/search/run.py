@@ -45,6 +45,7 @@ class SearchRun:
     @property
     def trials(self):
         """One row per trial (`companion.trials.trials_dataframe`)."""
+        # Imported here, not at the top: it loads Keras (start-up speed).
         from companion.trials import trials_dataframe
 
         return trials_dataframe(self.tuner)
@@ -73,6 +74,7 @@ def prepare_project(
 
 def budget(tuner, settings: SearchSettings) -> int | None:
     """How many trials the search will run, if the tuner knows."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.tuning import grid_size
 
     if settings.tuner == "hyperband":
@@ -113,6 +115,7 @@ def run_search(
         threads: TensorFlow threads per local worker (default: the cores shared out).
         verbose: print a line per trial (when `progress` is not given).
     """
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.search.spaces import search_data, tuner_for
 
     project_dir = Path(project_dir)
@@ -120,6 +123,7 @@ def run_search(
     port_given = port is not None
     serve = workers > 0 or port_given
     if serve:
+        # Imported here, not at the top: it loads Keras (start-up speed).
         from companion.search.chief import check_port_free, free_port
 
         port = free_port(host) if port is None else port
@@ -172,6 +176,7 @@ def run_search(
 
 
 def _search_here(tuner, settings: SearchSettings, data: tuple, progress: Progress) -> list[str]:
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.search.chief import report_events
 
     report_events(tuner.oracle, progress)
@@ -188,6 +193,7 @@ def _search_here(tuner, settings: SearchSettings, data: tuple, progress: Progres
 
 
 def _serve(tuner, host, port, pool: WorkerPool | None, progress: Progress, *, remote: bool):
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.search.chief import OracleServer, report_events
 
     events: queue.Queue[TrialEvent] = queue.Queue()
@@ -237,6 +243,7 @@ def _show(events: queue.Queue, progress: Progress) -> None:
 
 
 def _runners(tuner) -> set[str]:
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.trials import trial_worker
 
     return {trial_worker(t) for t in tuner.oracle.trials.values()} - {""}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from companion.data.mnist import load_mnist
 from companion.errors import CompanionError
 from companion.search.settings import SearchSettings
 
@@ -37,6 +38,7 @@ def _compile(model, learning_rate, *, steps_per_execution: int = 1):
 
 def learning_rate_dropout_cnn(hp):
     """The set's example space: learning rate × dropout rate, on a small CNN."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.models import cnn
 
     # Declared dropout first: the grid then varies the learning rate fastest.
@@ -50,6 +52,7 @@ def learning_rate_dropout_cnn(hp):
 
 def wider_cnn(hp):
     """A wider CNN space: filters, dense width, dropout and learning rate (72 points)."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.models import cnn
 
     first = hp.Choice("filters", (16, 32))  # the second block has twice as many
@@ -68,6 +71,7 @@ def wider_cnn(hp):
 
 def budget_mlp(settings: SearchSettings, train_images: int):
     """Chapter 3's space: MLPs within `settings.budget` hidden units (depth, taper, dropout)."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.budget import BudgetHyperModel
 
     steps = settings.epochs * math.ceil(train_images / settings.batch_size)
@@ -225,6 +229,7 @@ def tuner_for(
     tuner_id: str | None = None,
 ):
     """The keras-tuner tuner for a search's settings, in `project_dir`."""
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.tuning import make_tuner
 
     kwargs: dict[str, Any] = {"tuner_id": tuner_id} if tuner_id else {}
@@ -282,8 +287,6 @@ def search_data(settings: SearchSettings):
     NumPy only (no Keras), so a bad --mnist is reported before any process starts.
     """
     import numpy as np
-
-    from companion.data.mnist import load_mnist
 
     data = load_mnist(settings.mnist, flatten=settings.flat, sample=settings.sample)
     n, n_val = settings.images, settings.val_images

@@ -131,6 +131,7 @@ def plot_coverage(
     """
     import matplotlib.pyplot as plt
 
+    # Imported here, not at the top: it loads matplotlib (start-up speed).
     from companion.plots import plot_heatmap
 
     strategies = list(dict.fromkeys(trials["strategy"]))

@@ -114,6 +114,7 @@ def _work(settings, project_dir, host, port, threads, wait, given) -> int:
         limit_threads(threads)
     from keras_tuner.src.distribute import oracle_client
 
+    # Imported here, not at the top: it loads Keras (start-up speed).
     from companion.search.spaces import search_data, tuner_for
 
     probe.result()
