@@ -277,17 +277,17 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_folder(tmp_path):
     rng = random.Random(155)
     plans = [(), ("--resume",), ("--only", "KB,KC"), ("--seed", "3"), ("--resume",)]
     # Three kills land in the middle of writing a file, whatever the machine's speed.
-    stalls = {3: "summary.json", 8: "report.md", 13: "config.json"}
+    stalls = {2: "summary.json", 6: "report.md", 9: "config.json"}
     stale_locks = 0
-    for i in range(20):
-        flags = plans[i % len(plans)] if i != 10 else ("--fresh",)
+    for i in range(12):
+        flags = plans[i % len(plans)] if i != 7 else ("--fresh",)
         run = start(*flags, stall=stalls.get(i, ""))
         if i in stalls:
             while (line := run.stdout.readline()) and line.strip() != "STALLED":
                 pass
             assert line, f"the run never wrote {stalls[i]}"
         else:
-            time.sleep(whole * (i + rng.random()) / 20)  # a kill in each twentieth of a run
+            time.sleep(whole * (i + rng.random()) / 12)  # a kill in each twelfth of a run
         run.send_signal(signal.SIGKILL)
         run.wait()
         run.stdout.close()
@@ -295,7 +295,7 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_folder(tmp_path):
         stale_locks += (out / ".lock").exists()
         for aside in tmp_path.glob("R.old-*"):
             check_consistent(aside)
-    assert stale_locks >= 5  # most kills caught a run holding the folder
+    assert stale_locks >= 3  # most kills caught a run holding the folder
 
     last = start("--resume")
     text = last.communicate(timeout=120)[0]
