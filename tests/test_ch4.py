@@ -377,7 +377,7 @@ def test_4f_text_names_no_regularisation_when_it_wins():
     assert text.startswith("**Which worked best:** none had the highest validation accuracy")
     assert "dropout came next (0.9495)" in text and "within noise" in text
     assert "although none scored higher in this comparison" in text
-    assert "dropout were within noise of no regularisation" in text
+    assert "dropout was within noise of no regularisation" in text
     assert "scored BELOW no regularisation beyond noise" in text
     assert "The smallest training/validation gap was none's (+1.00%)" in text
 

@@ -298,14 +298,16 @@ def regularizer_text(r: RegularizerResult) -> str:
         verdicts = {n: r.versus(n, "none").verdict for n in t.index if n != "none"}
         groups = {
             "higher": "beat no regularisation beyond noise",
-            "within noise": "were within noise of no regularisation",
+            "within noise": "{was} within noise of no regularisation",
             "lower": "scored BELOW no regularisation beyond noise",
         }
-        said = [
-            f"{join([n for n, v in verdicts.items() if v == verdict])} {words}"
-            for verdict, words in groups.items()
-            if verdict in verdicts.values()
-        ]
+        said = []
+        for verdict, words in groups.items():
+            names = [n for n, v in verdicts.items() if v == verdict]
+            if names:
+                said.append(
+                    f"{join(names)} {words.format(was='was' if len(names) == 1 else 'were')}"
+                )
         none = t.loc["none", "val_accuracy"]
         lines.append(f"Against none ({none:.4f}): {'; '.join(said)}.")
     if best != "batch norm + dropout":
