@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from companion.errors import CompanionError
-from companion.runfolder import LAYOUT, RunFolder, read_json, replace_atomically, write_text
+from companion.runfolder import LAYOUT, RunFolder, read_json
 
 ORDER = ["4A", "4B", "4C", "4D", "4E"]
 
@@ -197,20 +197,6 @@ def test_temporaries_of_a_killed_writer_are_swept_by_the_next_one(tmp_path):
     (tmp_path / "figures" / ".4A.png.4242.tmp").write_bytes(b"\x89PNG")
     folder(tmp_path, lock=True).close()
     assert not list(tmp_path.rglob("*.tmp"))
-
-
-def test_an_atomic_write_that_fails_leaves_the_old_file(tmp_path):
-    target = tmp_path / "report.md"
-    write_text(target, "old and complete")
-
-    def half_then_full_disk(tmp):
-        tmp.write_text("new and half")
-        raise OSError(28, "No space left on device", str(tmp))
-
-    with pytest.raises(OSError, match="No space left"):
-        replace_atomically(target, half_then_full_disk)
-    assert target.read_text() == "old and complete"
-    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
 
 
 def test_figures_and_histories_are_written_atomically(tmp_path):
