@@ -324,18 +324,20 @@ def text_4e(r: SearchResult, figures: Mapping[str, str] | None = None) -> str:
         )
     best_table = summary[["strategy", "median best", "worst seed", "best seed"]]
     per_seed = r.trials.pivot_table(index="strategy", columns="seed", values="score", aggfunc="max")
-    per_seed.columns = [f"seed {c}" for c in per_seed.columns]
+    number = {seed: i + 1 for i, seed in enumerate(r.seeds)}  # "seed 2", not its 10 digits
+    per_seed.columns = [f"seed {number[c]}" for c in per_seed.columns]
     best_table = best_table.join(per_seed, on="strategy")
     spend = summary[["strategy", "trials", "poor trials", "repeats", "seconds"]]
     size = len(LEARNING_RATES) * len(DROPOUT_RATES)
-    trials = r.trials[["strategy", "seed", "trial", "learning_rate", "dropout", "score", "seconds"]]
+    trials = r.trials.assign(seed=r.trials["seed"].map(number))
+    trials = trials[["strategy", "seed", "trial", "learning_rate", "dropout", "score", "seconds"]]
     paragraphs = "\n\n".join(strategy_findings(r, summary))
     poor_lrs = value_set(r.trials.loc[r.trials["score"] < POOR_SCORE, "learning_rate"])
     return f"""
 The space is the set's example: learning rate in {value_set(LEARNING_RATES)} × dropout in
 {value_set(DROPOUT_RATES)}: {size} combinations. Each strategy gets the same budget, {r.budget}
-trials per search, and searches once per seed ({count(n_seeds, "seed")}: {", ".join(map(str, r.seeds))};
-same data). A trial trains a small CNN on {r.train_images:,} training images for {r.epochs}
+trials per search, and searches once per seed ({count(n_seeds, "seed")}, numbered from 1 below:
+{", ".join(map(str, r.seeds))}; same data). A trial trains a small CNN on {r.train_images:,} training images for {r.epochs}
 epoch(s) and scores it on {r.val_images:,} validation images (the test set is not used).
 Bayesian optimisation is keras-tuner's `BayesianOptimization` with {r.bayesian_initial} random
 trials first.
