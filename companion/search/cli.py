@@ -18,7 +18,7 @@ from pathlib import Path
 
 from companion.errors import CompanionError
 from companion.runfiles import aside_path
-from companion.runner import non_negative_int, positive_int
+from companion.runner import non_negative_int, positive_float, positive_int
 from companion.search.launcher import WorkerError
 from companion.search.progress import format_values
 from companion.search.report import write_report
@@ -47,17 +47,6 @@ SETTING_FLAGS = (
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not usage + message
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def positive_float(text: str) -> float:
-    """An argparse type for seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {value:g}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
