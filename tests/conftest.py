@@ -1,4 +1,4 @@
-"""Shared fixtures: headless plotting, quiet TensorFlow, and a small seeded MNIST."""
+"""Shared fixtures: headless plotting, quiet TensorFlow, small seeded MNIST and circle data."""
 
 import os
 
@@ -27,3 +27,11 @@ def tiny_search(tmp_path_factory):
     out = tmp_path_factory.mktemp("tiny_search")
     assert main([*TINY, "--out", str(out)]) == 0
     return out
+
+
+@pytest.fixture(scope="module")
+def circle():
+    """A small Playground circle (200 points, seeded) for the probe and callback tests."""
+    from companion.data.playground import playground_dataset
+
+    return playground_dataset("circle", 200, seed=11)

@@ -9,15 +9,9 @@ from companion.callbacks import (
     GradientNorms,
     SymmetryMonitor,
 )
-from companion.data.playground import playground_dataset
 from companion.fastfit import fast_fit
 from companion.playground import playground_model
 from companion.probes import layer_symmetry, symmetry
-
-
-@pytest.fixture(scope="module")
-def circle():
-    return playground_dataset("circle", 200, seed=11)
 
 
 def test_symmetry_kept_under_zero_init_and_broken_under_random(circle):

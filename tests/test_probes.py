@@ -4,7 +4,6 @@ import keras
 import numpy as np
 import pytest
 
-from companion.data.playground import playground_dataset
 from companion.fastfit import fast_fit
 from companion.playground import playground_model
 from companion.probes import (
@@ -17,11 +16,6 @@ from companion.probes import (
     model_loss,
     traced,
 )
-
-
-@pytest.fixture(scope="module")
-def circle():
-    return playground_dataset("circle", 200, seed=11)
 
 
 def test_zero_init_relu_gradients_are_exactly_zero_but_the_output_bias(circle):
