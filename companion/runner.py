@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib
 import logging
 import os
 import sys
@@ -37,11 +38,22 @@ class Section:
 
 @dataclass
 class Problem:
-    """One problem of a chapter: its id, its title and the function that answers it."""
+    """One problem of a chapter: its id, its title and the function that answers it.
+
+    `solve` is the function, or its address "package.module:function", imported only when
+    the problem runs: a chapter's package lists its problems without loading Keras.
+    """
 
     id: str
     title: str
-    solve: Callable[[Context], Section]
+    solve: Callable[[Context], Section] | str
+
+    def solver(self) -> Callable[[Context], Section]:
+        """The function that answers the problem (its module imported on first use)."""
+        if callable(self.solve):
+            return self.solve
+        module, _, name = self.solve.partition(":")
+        return getattr(importlib.import_module(module), name)
 
 
 @dataclass
@@ -340,7 +352,7 @@ def _run_problems(run, title, chosen, args, config) -> int:
         if shown is not None:
             shown.prefix = f"  {problem.id:<6} "
         start = time.perf_counter()
-        section = problem.solve(ctx)
+        section = problem.solver()(ctx)
         seconds = time.perf_counter() - start
         if shown is not None:
             shown.end_line()
