@@ -73,6 +73,45 @@ def _is_pipeline(x, y) -> bool:
     return y is None and not isinstance(x, np.ndarray | list | tuple | dict)
 
 
+def fit_callbacks(
+    out: str | Path | None = None,
+    name: str = "model",
+    *,
+    monitor: str = "val_loss",
+    curves: bool = True,
+    checkpoint: bool = False,
+    tensorboard: bool = False,
+) -> list[keras.callbacks.Callback]:
+    """The callbacks a chapter passes to `model.fit`: timing, progress and, with `out`, files.
+
+    Always an `EpochTimer` (a `seconds` column for `history_frame`) and the progress line
+    (when someone shows progress, as the chapters do). With `out`: `histories/<name>.csv`
+    rewritten whole after every epoch, and as asked `figures/<name>_curves.png` (live in a
+    notebook), a best-epoch checkpoint `<name>.keras` by `monitor`, `tensorboard/<name>`.
+    Read the `History` that `fit` returns with `companion.plots.history_frame`.
+    """
+    standard: list[keras.callbacks.Callback] = [EpochTimer()]
+    progress = epoch_progress(name)  # None unless someone shows progress (the chapters do)
+    if progress is not None:
+        standard.append(progress)
+    if out is None:
+        return standard
+    out = Path(out)
+    (out / "histories").mkdir(parents=True, exist_ok=True)
+    standard.append(_HistoryCsv(out / "histories" / f"{name}.csv"))
+    if curves:
+        standard.append(TrainingCurves(out / "figures" / f"{name}_curves.png", title=name))
+    if checkpoint:
+        standard.append(
+            keras.callbacks.ModelCheckpoint(
+                str(out / f"{name}.keras"), monitor=monitor, save_best_only=True
+            )
+        )
+    if tensorboard:
+        standard.append(keras.callbacks.TensorBoard(str(out / "tensorboard" / name)))
+    return standard
+
+
 def train(
     model: keras.Model,
     x,
@@ -131,25 +170,14 @@ def train(
             metrics=list(metrics),
             steps_per_execution=steps_per_execution,
         )
-    standard: list[keras.callbacks.Callback] = [EpochTimer()]
-    progress = epoch_progress(name)  # None unless someone shows progress (the chapters do)
-    if progress is not None:
-        standard.append(progress)
-    if out is not None:
-        out = Path(out)
-        (out / "histories").mkdir(parents=True, exist_ok=True)
-        standard.append(_HistoryCsv(out / "histories" / f"{name}.csv"))
-        if curves:
-            standard.append(TrainingCurves(out / "figures" / f"{name}_curves.png", title=name))
-        if checkpoint:
-            monitor = "val_loss" if validation_data is not None else "loss"
-            standard.append(
-                keras.callbacks.ModelCheckpoint(
-                    str(out / f"{name}.keras"), monitor=monitor, save_best_only=True
-                )
-            )
-        if tensorboard:
-            standard.append(keras.callbacks.TensorBoard(str(out / "tensorboard" / name)))
+    standard = fit_callbacks(
+        out,
+        name,
+        monitor="val_loss" if validation_data is not None else "loss",
+        curves=curves,
+        checkpoint=checkpoint,
+        tensorboard=tensorboard,
+    )
     history = model.fit(
         x,
         y,

@@ -13,11 +13,13 @@ from keras import layers
 import companion.callbacks
 import companion.plots
 from companion.callbacks import TrainingCurves
+from companion.plots import history_frame
 from companion.seed import set_seed
 from companion.training import (
     accuracies,
     correct_predictions,
     cosine_adam,
+    fit_callbacks,
     one_hot,
     steps_per_run,
     train,
@@ -295,3 +297,27 @@ def test_correct_predictions_refuses_mismatched_or_missing_splits():
         correct_predictions(model, (np.zeros((2, 3)), [0, 1, 2]))
     with pytest.raises(ValueError, match="at least one"):
         correct_predictions(model)
+
+
+def test_model_fit_with_fit_callbacks_writes_what_train_writes(tmp_path):
+    x, y, xv, yv = blobs()
+    set_seed(0)
+    model = keras.Sequential([keras.Input((6,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(
+        x, y, epochs=3, batch_size=16, validation_data=(xv, yv), verbose=0,
+        callbacks=fit_callbacks(tmp_path, "plain", checkpoint=True),
+    )  # fmt: skip
+    frame = history_frame(history)
+    assert list(frame["epoch"]) == [1, 2, 3]
+    assert (frame["seconds"] > 0).all()
+    csv = pd.read_csv(tmp_path / "histories" / "plain.csv")
+    assert list(csv["epoch"]) == [1, 2, 3]
+    assert np.allclose(csv["val_loss"], frame["val_loss"])
+    assert (tmp_path / "figures" / "plain_curves.png").read_bytes().startswith(PNG)
+    assert (tmp_path / "plain.keras").exists()
+
+
+def test_fit_callbacks_without_a_folder_only_time_the_epochs():
+    kinds = {type(c).__name__ for c in fit_callbacks(None, "x", checkpoint=True)}
+    assert kinds == {"EpochTimer"}
