@@ -8,9 +8,19 @@ Names load on first use, so `import companion` itself is fast and imports no Ten
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING
 
 __version__ = "0.2.0"
+
+# TensorFlow is Keras' backend here but no unconditional dependency (an extra brings it), so
+# a missing one is said at import, in one line, before any name needs it. find_spec only
+# looks the package up: `import companion` still loads no TensorFlow.
+if importlib.util.find_spec("tensorflow") is None:
+    raise ImportError(
+        "companion needs TensorFlow as its Keras backend and finds none: install "
+        "'companion[cpu]' (CPU build) or 'companion[gpu]' (full build), or any tensorflow"
+    )
 
 # public name -> the module that defines it, grouped as in the README
 _EXPORTS = {

@@ -4,10 +4,13 @@ import ast
 import json
 import re
 import shutil
+import site
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+import pytest
 
 import companion
 
@@ -84,9 +87,19 @@ def test_version_is_defined_once():
     assert re.fullmatch(r"\d+\.\d+\.\d+", companion.__version__)
 
 
-def test_wheel_installs_and_runs_a_chapter_from_any_folder(tmp_path):
-    """Build the wheel, install it (no deps) into a venv over this site-packages, run 4B."""
-    src = tmp_path / "src"  # a copy, so the build writes nothing into the checkout
+TENSORFLOWS = {"tensorflow", "tensorflow-cpu", "tensorflow-intel", "tensorflow-macos"}
+RUN = {"capture_output": True, "text": True, "timeout": 300}
+
+
+def _dist_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The project's wheel, built from a copy so the build writes nothing into the checkout."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    src = tmp / "src"
     shutil.copytree(
         ROOT,
         src,
@@ -94,36 +107,65 @@ def test_wheel_installs_and_runs_a_chapter_from_any_folder(tmp_path):
             ".git", "runs", "*.egg-info", "build", "__pycache__", "notebooks", "tests"
         ),
     )
-    wheels = tmp_path / "wheels"
-    run = {"capture_output": True, "text": True, "timeout": 300}
+    wheels = tmp / "wheels"
     built = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(wheels),
-            str(src),
-        ],
-        **run,
-    )
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(wheels), str(src)],
+        **RUN,
+    )  # fmt: skip
     assert built.returncode == 0, built.stderr
-    (wheel,) = wheels.glob("companion-*.whl")
+    (path,) = wheels.glob("companion-*.whl")
+    return path
+
+
+def _venv(path: Path, *site_dirs: str | Path) -> Path:
+    """A venv without pip whose sys.path ends with `site_dirs` (a .pth file lists them).
+
+    Unlike --system-site-packages, which adds the *base* interpreter's folders, this gives
+    the new venv what the running interpreter actually sees (a user's venv, say).
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, **RUN)
+    python = path / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        **RUN,
+    ).stdout.strip()
+    Path(purelib, "parent_env.pth").write_text("".join(f"{d}\n" for d in site_dirs))
+    return python
+
+
+def _site_dirs() -> list[str]:
+    """Where the running interpreter finds its installed packages (not the checkout)."""
+    dirs = [*site.getsitepackages(), site.getusersitepackages()]
+    return [d for d in dirs if Path(d).is_dir()]
+
+
+def _pip(python: Path, *args: str) -> subprocess.CompletedProcess:
+    """This interpreter's pip acting on the environment of `python` (pip's --python)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "--disable-pip-version-check",
+         *args],
+        **RUN,
+    )  # fmt: skip
+
+
+def _requirements(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = archive.read(name).decode()
+    return [line.split(":", 1)[1].strip() for line in metadata.splitlines()
+            if line.startswith("Requires-Dist:")]  # fmt: skip
+
+
+def test_wheel_installs_and_runs_a_chapter_from_any_folder(wheel, tmp_path):
+    """Install the wheel (no deps) into a venv over this interpreter's packages, run 4B."""
     with zipfile.ZipFile(wheel) as archive:
         files = set(archive.namelist())
     assert {"companion/data/mnist_sample.npz", "companion/data/covid_fixture.csv"} <= files
     venv = tmp_path / "venv"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, **run
-    )
-    python = venv / "bin" / "python"
-    installed = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], **run
-    )
+    python = _venv(venv, *_site_dirs())
+    installed = _pip(python, "install", "-q", "--no-deps", "--no-index", str(wheel))
     assert installed.returncode == 0, installed.stderr
     work = tmp_path / "elsewhere"
     work.mkdir()
@@ -135,13 +177,83 @@ def test_wheel_installs_and_runs_a_chapter_from_any_folder(tmp_path):
         ],
         cwd=work,
         check=True,
-        **run,
+        **RUN,
     )
     assert where.stdout.count(str(venv)) == 2, where.stdout
     chapter = subprocess.run(
         [str(python), "-m", "chapters.ch4_cnn", "--quick", "--only", "4B", "--out", "R"],
         cwd=work,
-        **run,
+        **RUN,
     )
     assert chapter.returncode == 0, chapter.stderr
     assert "4B" in json.loads((work / "R" / "summary.json").read_text())["problems"]
+
+
+def test_the_backend_comes_only_from_an_extra(wheel):
+    requirements = _requirements(wheel)
+    unconditional = [r for r in requirements if "extra ==" not in r]
+    named = {_dist_name(re.split(r"[\s<>=!~;\[(]", r, maxsplit=1)[0]) for r in unconditional}
+    assert "keras" in named
+    assert not named & TENSORFLOWS, unconditional
+    cpu = [r for r in requirements if 'extra == "cpu"' in r]
+    gpu = [r for r in requirements if 'extra == "gpu"' in r]
+    assert any(r.startswith("tensorflow-cpu") and "linux" in r for r in cpu), cpu
+    assert [r.split(";")[0].strip() for r in gpu] == ["tensorflow<3,>=2.16"], gpu
+
+
+def _metadata_only(folder: Path, *, tensorflow: str | None) -> Path:
+    """A folder with this interpreter's installed distributions as metadata alone, less any
+    TensorFlow and companion itself, plus (optionally) a `tensorflow` of that version."""
+    folder.mkdir()
+    for site_dir in _site_dirs():
+        for info in Path(site_dir).glob("*.dist-info"):
+            name = _dist_name(info.name.split("-")[0])
+            if name in TENSORFLOWS or name == "companion":
+                continue
+            shutil.copytree(info, folder / info.name, dirs_exist_ok=True)
+    if tensorflow:
+        info = folder / f"tensorflow-{tensorflow}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: tensorflow\nVersion: {tensorflow}\n"
+        )
+        (info / "INSTALLER").write_text("pip\n")
+    return folder
+
+
+def _planned(python: Path, requirement: str, report: Path) -> list[str]:
+    """The distributions `pip install --dry-run` would install (nothing is downloaded)."""
+    planned = _pip(
+        python, "install", "--dry-run", "--no-index", "--quiet", "--report", str(report),
+        requirement,
+    )  # fmt: skip
+    assert planned.returncode == 0, planned.stderr
+    return [
+        _dist_name(item["metadata"]["name"]) for item in json.loads(report.read_text())["install"]
+    ]
+
+
+def test_installing_beside_a_tensorflow_plans_no_second_one(wheel, tmp_path):
+    """Colab's case: TensorFlow is there; the wheel (and its gpu extra) adds no other."""
+    python = _venv(tmp_path / "venv", _metadata_only(tmp_path / "meta", tensorflow="2.21.0"))
+    assert _planned(python, str(wheel), tmp_path / "plain.json") == ["companion"]
+    assert _planned(python, f"companion[gpu] @ {wheel.as_uri()}", tmp_path / "gpu.json") == [
+        "companion"
+    ]
+
+
+def test_without_a_backend_the_cpu_extra_asks_for_tensorflow_cpu(wheel, tmp_path):
+    python = _venv(tmp_path / "venv", _metadata_only(tmp_path / "meta", tensorflow=None))
+    assert _planned(python, str(wheel), tmp_path / "plain.json") == ["companion"]
+    asked = _pip(python, "install", "--dry-run", "--no-index", f"companion[cpu] @ {wheel.as_uri()}")
+    assert asked.returncode != 0
+    assert "tensorflow-cpu" in asked.stderr.lower().replace("_", "-")
+
+
+def test_import_without_tensorflow_stops_with_one_line_naming_the_extras():
+    code = "import sys; sys.modules['tensorflow'] = None; import companion"
+    out = subprocess.run([sys.executable, "-c", code], **RUN)
+    assert out.returncode == 1
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: companion needs TensorFlow")
+    assert "companion[cpu]" in last and "companion[gpu]" in last
