@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from chapters import ch2_inside
-from chapters.ch2_inside import linear_net
+from chapters.ch2_inside import p2c_linear_net as linear_net
 from companion.data.covid import synthetic_covid
 from companion.tabular import INPUT_CATEGORICALS, prepare_covid
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chapters.ch2_inside.cases import (
+from chapters.ch2_inside.p2a_versions import Environment, environment, run_2a, text_2a
+from chapters.ch2_inside.p2b_cases import (
     QUICK_ROWS,
     SYNTHETIC_ROWS,
     covid_cases,
@@ -35,8 +36,7 @@ from chapters.ch2_inside.cases import (
     tag,
     text_2b,
 )
-from chapters.ch2_inside.collapse import Collapse, collapse_demo, run_2d, text_2d
-from chapters.ch2_inside.linear_net import (
+from chapters.ch2_inside.p2c_linear_net import (
     EPOCHS,
     NetResult,
     run_2c,
@@ -44,7 +44,7 @@ from chapters.ch2_inside.linear_net import (
     text_2c,
     train_linear_net,
 )
-from chapters.ch2_inside.versions import Environment, environment, run_2a, text_2a
+from chapters.ch2_inside.p2d_collapse import Collapse, collapse_demo, run_2d, text_2d
 from companion.runner import Problem, positive_float, positive_int, run_chapter
 
 CHAPTER = "ch2_inside"

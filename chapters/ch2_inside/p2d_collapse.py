@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from chapters.ch2_inside.cases import data_line, tag
-from chapters.ch2_inside.linear_net import NetResult, one_layer_net, scores_table, trained_net
+from chapters.ch2_inside.p2b_cases import data_line, tag
+from chapters.ch2_inside.p2c_linear_net import NetResult, one_layer_net, scores_table, trained_net
 from companion.errors import RuleError
 from companion.runner import Context, Section
 from companion.tabular_plots import plot_feature_bars, plot_loss_curves

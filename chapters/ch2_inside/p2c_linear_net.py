@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chapters.ch2_inside.cases import data_line, tabular_data, tag
+from chapters.ch2_inside.p2b_cases import data_line, tabular_data, tag
 from companion.plots import plot_history
 from companion.report import markdown_table
 from companion.runner import Context, Section
