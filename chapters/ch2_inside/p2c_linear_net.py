@@ -121,7 +121,14 @@ def train_linear_net(
     return _scored(model, history_frame(history), data, epochs, batch_size, learning_rate)
 
 
-def _scored(model, history, data, epochs, batch_size, learning_rate) -> NetResult:
+def _scored(
+    model: keras.Model,
+    history: pd.DataFrame,
+    data: TabularData,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+) -> NetResult:
     """The trained net's test scores and settings, as a NetResult."""
     p_test = model.predict(data.x_test, batch_size=4096, verbose=0)
     scores = binary_scores(data.y_test, p_test[:, 1])  # softmax column 1: P(death)

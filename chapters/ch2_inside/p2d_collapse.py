@@ -139,6 +139,7 @@ def text_2d(demo: Collapse, figures: dict[str, str] | None = None) -> str:
 def run_2d(ctx: Context) -> Section:
     """Problem 2D: a second linear layer adds no function; a ReLU does."""
     one = one_layer_net(ctx)
+    # Compiled and fit as 2C's net is (`train_linear_net`: Adam, cross-entropy, model.fit).
     two = trained_net(ctx, two_linear_layers, seed=ctx.seed_for("two_linear"))
     relu = trained_net(ctx, two_relu_layers, seed=ctx.seed_for("two_relu"))
     for key, net in (("two_linear_layers", two), ("two_relu_layers", relu)):
