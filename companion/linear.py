@@ -16,13 +16,14 @@ from keras import layers
 
 from companion.errors import RuleError
 from companion.probes import dense_layers
+from companion.pset import LINEAR_CLASSES, LINEAR_HIDDEN_WIDTH
 
 
 def linear_net(
     input_dim: int,
     *,
-    hidden: Sequence[int] = (5,),
-    num_classes: int = 2,
+    hidden: Sequence[int] = (LINEAR_HIDDEN_WIDTH,),
+    num_classes: int = LINEAR_CLASSES,
     relu: bool = False,
     name: str = "linear_net",
 ) -> keras.Sequential:

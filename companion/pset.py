@@ -19,7 +19,18 @@ from __future__ import annotations
 # Chapter 2: linear nets on COVID-19 case data (2A–2D)
 # --------------------------------------------------------------------------------------
 
-# (chapter 2's facts go here)
+# 2B: the inputs the set allows, and the staff's split and rebalancing.
+COVID_INPUTS = (7, 12)  # "between 7 and 12 input variables", death_yn the dependent one
+COVID_UNDERSAMPLE_RATIO = 5.0  # the staff's training mix: 5 survivors kept per death (1:5)
+COVID_TEST_SHARE = 0.15  # the staff tested on 38,823 of 259,715 rows (15 %)
+COVID_VAL_SHARE = 0.15  # ours: the set has no validation split; we watch one per epoch
+
+# 2C/2D: the nets and how the staff trained them.
+LINEAR_HIDDEN_WIDTH = 5  # 2C: "one linear layer of size 5", no activation
+LINEAR_CLASSES = 2  # "a binary output layer (with softmax)": two softmax columns
+LINEAR_EPOCHS = 20  # the staff's; --quick keeps it and uses fewer rows
+LINEAR_BATCH_SIZE = 32  # the staff's
+LINEAR_LEARNING_RATE = 1e-3  # the staff's Adam rate (the set suggests Adam or RMSprop)
 
 
 # --------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from companion.data.covid import (
     TARGET,
 )
 from companion.errors import CompanionError, DataError
+from companion.pset import COVID_INPUTS, COVID_TEST_SHARE, COVID_UNDERSAMPLE_RATIO, COVID_VAL_SHARE
 from companion.scores import balanced_accuracy, binary_scores, cross_entropy, roc_auc
 
 __all__ = [  # the scores are re-exported: they were first defined here
@@ -188,8 +189,8 @@ def _one_hot(values: pd.Series) -> pd.DataFrame:
 def split_frame(
     frame: pd.DataFrame,
     *,
-    val_size: float = 0.15,
-    test_size: float = 0.15,
+    val_size: float = COVID_VAL_SHARE,
+    test_size: float = COVID_TEST_SHARE,
     target: str = TARGET,
     seed: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -211,7 +212,11 @@ def split_frame(
 
 
 def undersample(
-    frame: pd.DataFrame, *, ratio: float = 5.0, target: str = TARGET, seed: int = 0
+    frame: pd.DataFrame,
+    *,
+    ratio: float = COVID_UNDERSAMPLE_RATIO,
+    target: str = TARGET,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Keep every minority row and `ratio` majority rows per minority row (at most all)."""
     if ratio <= 0:
@@ -270,11 +275,11 @@ def prepare_covid(
     encoding: str = "factorize",
     features: Sequence[str] | None = None,
     balance: str = "undersample",
-    ratio: float = 5.0,
-    val_size: float = 0.15,
-    test_size: float = 0.15,
+    ratio: float = COVID_UNDERSAMPLE_RATIO,
+    val_size: float = COVID_VAL_SHARE,
+    test_size: float = COVID_TEST_SHARE,
     seed: int = 0,
-    inputs: tuple[int, int] = (7, 12),
+    inputs: tuple[int, int] = COVID_INPUTS,
 ) -> TabularData:
     """Problem 2B's preprocessing, with a table of rows and columns after each step.
 

@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -104,13 +104,19 @@ print(
 # *The set:* a net with one linear hidden layer of 5 units (no activation) and a two-way
 # softmax output; train and test it, show the losses and the test accuracy, and draw the
 # first layer's weights as a heatmap.
+#
+# The net is written out in `chapters/ch2_inside/p2c_linear_net.py` as `one_linear_layer`: a
+# `keras.Sequential([keras.Input(...), Dense(5), Dense(2), Softmax()])` list with no
+# activation in the hidden layer. `train_linear_net` seeds and builds it, compiles it (Adam,
+# sparse categorical cross-entropy, accuracy), calls `model.fit` and scores the test split.
 
 # %%
 EPOCHS = 20  # the staff's
 LEARNING_RATE = 1e-3  # Adam's; try 1e-2 or 1e-4
 one = ch2.train_linear_net(
-    data, hidden=(5,), epochs=EPOCHS, learning_rate=LEARNING_RATE, seed=SEED, name="one"
+    data, ch2.one_linear_layer, epochs=EPOCHS, learning_rate=LEARNING_RATE, seed=SEED
 )
+one.model.summary()
 one.scores
 
 # %% tags=["figure"]
@@ -134,13 +140,17 @@ print(
 #
 # *The set:* add a second linear hidden layer; the one- and two-layer nets should reach very
 # similar losses. Why, and can you see it in the code?
+#
+# Both nets are written out in `chapters/ch2_inside/p2d_collapse.py`: `two_linear_layers`
+# (two `Dense(5)` without activation) and, to compare, `two_relu_layers` (a `ReLU()` after
+# each). They train exactly as 2C's net does.
 
 # %% tags=["figure"]
 two = ch2.train_linear_net(
-    data, hidden=(5, 5), epochs=EPOCHS, learning_rate=LEARNING_RATE, seed=SEED, name="two"
+    data, ch2.two_linear_layers, epochs=EPOCHS, learning_rate=LEARNING_RATE, seed=SEED
 )
 relu = ch2.train_linear_net(
-    data, hidden=(5, 5), relu=True, epochs=EPOCHS, learning_rate=LEARNING_RATE, seed=SEED
+    data, ch2.two_relu_layers, epochs=EPOCHS, learning_rate=LEARNING_RATE, seed=SEED
 )
 collapse = ch2.collapse_demo(one, two, relu)  # compared on the test split
 histories = {name: net.history for name, net in collapse.nets.items()}

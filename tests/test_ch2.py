@@ -1,4 +1,5 @@
-"""Chapter 2: --quick end to end, --csv on the fixture, a bad CSV, seeds, text chosen by numbers."""
+"""Chapter 2: --quick end to end, --csv on the fixture, a bad CSV, seeds, the written-out nets,
+text chosen by numbers."""
 
 import json
 from pathlib import Path
@@ -9,9 +10,12 @@ import numpy as np
 import pytest
 
 from chapters import ch2_inside
-from chapters.ch2_inside import linear_net
+from chapters.ch2_inside import p2c_linear_net
 from companion.data.covid import synthetic_covid
+from companion.linear import linear_net
+from companion.seed import set_seed
 from companion.tabular import INPUT_CATEGORICALS, prepare_covid
+from companion.training import train
 
 FIXTURE = Path(__file__).resolve().parents[1] / "companion" / "data" / "covid_fixture.csv"
 SCORE_KEYS = {"test_accuracy", "balanced_accuracy", "roc_auc", "final_loss", "baseline_accuracy"}
@@ -134,6 +138,84 @@ def test_a_net_seeds_itself(small_data):
     assert first.first_layer_weights().shape == (5, small_data.input_dim)
 
 
+# --- the nets written out in the chapter are the library's `linear_net` --------------
+
+
+def assert_same_layers(a, b):
+    """Same layer classes in order, equal configs (bar the generated name), same shapes."""
+    assert [type(layer) for layer in a.layers] == [type(layer) for layer in b.layers]
+    for left, right in zip(a.layers, b.layers, strict=True):
+        left_config, right_config = left.get_config(), right.get_config()
+        left_config.pop("name"), right_config.pop("name")
+        assert left_config == right_config, left.name
+    assert a.input_shape == b.input_shape and a.output_shape == b.output_shape
+    assert a.count_params() == b.count_params()
+
+
+@pytest.mark.parametrize(
+    ("chapter_net", "settings"),
+    [
+        (ch2_inside.one_linear_layer, {"hidden": (5,)}),  # 2C
+        (ch2_inside.two_linear_layers, {"hidden": (5, 5)}),  # 2D
+        (ch2_inside.two_relu_layers, {"hidden": (5, 5), "relu": True}),  # 2D's comparison
+    ],
+)
+def test_the_chapters_nets_are_the_builders(chapter_net, settings):
+    set_seed(11)
+    ours = chapter_net(9)
+    set_seed(11)
+    builders = linear_net(9, **settings)
+    assert_same_layers(ours, builders)
+    for mine, theirs in zip(ours.get_weights(), builders.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)  # same seed, same start: same numbers
+    widths = [layer.units for layer in ours.layers if isinstance(layer, keras.layers.Dense)]
+    assert widths == [*settings["hidden"], 2]
+    narrow = {**settings, "hidden": tuple(3 for _ in settings["hidden"])}
+    assert_same_layers(chapter_net(9, width=3), linear_net(9, **narrow))
+
+
+def test_a_layer_out_of_place_is_caught():
+    # The comparison must see a difference the parameter count does not.
+    relu_last = linear_net(9, hidden=(5, 5))
+    with pytest.raises(AssertionError):
+        assert_same_layers(ch2_inside.two_relu_layers(9), relu_last)
+    swapped = keras.Sequential(
+        [keras.Input(shape=(9,)), keras.layers.Dense(5, use_bias=False), keras.layers.Dense(2)]
+    )
+    swapped.add(keras.layers.Softmax())
+    with pytest.raises(AssertionError):
+        assert_same_layers(ch2_inside.one_linear_layer(9), swapped)
+
+
+def test_the_chapter_trains_its_own_net(small_data):
+    relu = ch2_inside.train_linear_net(small_data, ch2_inside.two_relu_layers, epochs=1, seed=2)
+    assert relu.model.name == "two_relu_layers"
+    assert_same_layers(relu.model, ch2_inside.two_relu_layers(small_data.input_dim))
+    assert relu.settings["hidden"] == [5, 5] and relu.settings["relu"] is True
+    one = ch2_inside.train_linear_net(small_data, epochs=1, seed=2)  # 2C's net by default
+    assert one.model.name == "one_linear_layer" and one.settings["relu"] is False
+
+
+def test_the_chapters_fit_matches_the_library_train(small_data):
+    # model.fit in the chapter gives the numbers the library's `train` gave before it.
+    ours = ch2_inside.train_linear_net(small_data, ch2_inside.two_linear_layers, epochs=2, seed=7)
+    set_seed(7)
+    model = linear_net(small_data.input_dim, hidden=(5, 5))
+    history = train(
+        model,
+        small_data.x_train,
+        small_data.y_train,
+        epochs=2,
+        validation_data=(small_data.x_val, small_data.y_val),
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss="sparse_categorical_crossentropy",
+        steps_per_execution=32,
+    )
+    for mine, theirs in zip(ours.model.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+    assert ours.final_val_loss == pytest.approx(history["val_loss"].iloc[-1], rel=1e-5)
+
+
 # --- every comparison in the text follows the numbers (fake nets, no training) ---------
 
 
@@ -151,7 +233,7 @@ def fake_net(val_loss, *, loss=None, accuracy=0.95, baseline=0.97, deaths=50):
     settings.update(learning_rate=1e-3, train_rows=900, test_rows=1000, test_deaths=deaths)
     data = SimpleNamespace(source={}, input_dim=7, y_test=np.zeros(1000))
     loss = val_loss + 0.1 if loss is None else loss
-    return linear_net.NetResult(None, None, scores, loss, val_loss, settings, data)
+    return p2c_linear_net.NetResult(None, None, scores, loss, val_loss, settings, data)
 
 
 def demo_text(one, two, relu):
@@ -182,9 +264,9 @@ def test_the_match_finding_follows_the_losses():
 
 
 def test_the_accuracy_verdict_follows_the_baseline():
-    below = linear_net._verdict(fake_net(0.1, accuracy=0.95, baseline=0.97))
+    below = p2c_linear_net._verdict(fake_net(0.1, accuracy=0.95, baseline=0.97))
     assert "2.00 points below the 97.00% of always answering No" in below
-    above = linear_net._verdict(fake_net(0.1, accuracy=0.98, baseline=0.97))
+    above = p2c_linear_net._verdict(fake_net(0.1, accuracy=0.98, baseline=0.97))
     assert "beats always answering No (97.00%) by 1.00 points" in above
     assert "mostly noise" not in above
-    assert "With only 12 deaths" in linear_net._verdict(fake_net(0.1, deaths=12))
+    assert "With only 12 deaths" in p2c_linear_net._verdict(fake_net(0.1, deaths=12))

@@ -9,12 +9,13 @@ chapter uses synthetic cases in the same layout, and says so in every section an
 so does a `--csv` file marked synthetic (a leading `# SYNTHETIC ...` line, as the shipped
 `companion/data/covid_fixture.csv` has).
 
-One module per problem: `versions` (2A), `cases` (2B), `linear_net` (2C), `collapse`
-(2D). Each holds a compute function (what the notebook calls), `text_XX(result,
-figures)` for its Markdown and `run_XX(ctx)` tying them to the run folder. Each net is
-seeded by `ctx.seed_for(its name)`; the cases and their split belong to 2B and the
-one-layer net to 2C, so a later problem reuses them with their owner's seed. Keras
-loads only inside the functions that build or train a net, so `--help` is fast.
+One module per problem: `p2a_versions`, `p2b_cases`, `p2c_linear_net` (2C's net written
+out, and the training helper 2D shares) and `p2d_collapse` (2D's two nets written out).
+Each holds a compute function (what the notebook calls), `text_XX(result, figures)` for
+its Markdown and `run_XX(ctx)` tying them to the run folder. Each net is seeded by
+`ctx.seed_for(its name)`; the cases and their split belong to 2B and the one-layer net
+to 2C, so a later problem reuses them with their owner's seed. This package names its
+problems without importing them (they load Keras), so `--help` is fast.
 
     python -m chapters.ch2_inside --quick
     python -m chapters.ch2_inside --csv COVID-19_Case_Surveillance_Public_Use_Data_Subset.csv
@@ -25,30 +26,37 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chapters.ch2_inside.cases import (
-    QUICK_ROWS,
-    SYNTHETIC_ROWS,
-    covid_cases,
-    data_line,
-    run_2b,
-    tabular_data,
-    tag,
-    text_2b,
-)
-from chapters.ch2_inside.collapse import Collapse, collapse_demo, run_2d, text_2d
-from chapters.ch2_inside.linear_net import (
-    EPOCHS,
-    NetResult,
-    run_2c,
-    scores_table,
-    text_2c,
-    train_linear_net,
-)
-from chapters.ch2_inside.versions import Environment, environment, run_2a, text_2a
+from companion.lazy import lazy_exports
+from companion.pset import COVID_UNDERSAMPLE_RATIO
 from companion.runner import Problem, positive_float, positive_int, run_chapter
 
 CHAPTER = "ch2_inside"
 TITLE = "Chapter 2: Inside a neural network (linear nets on COVID-19 case data)"
+SYNTHETIC_ROWS = 400_000  # about 260,000 with death_yn Yes/No, like the set's 259,715
+QUICK_ROWS = 20_000
+
+_MODULES = {
+    "p2a_versions": ["Environment", "environment", "run_2a", "text_2a"],
+    "p2b_cases": ["covid_cases", "data_line", "run_2b", "tabular_data", "tag", "text_2b"],
+    "p2c_linear_net": [
+        "EPOCHS",
+        "NetResult",
+        "one_linear_layer",
+        "run_2c",
+        "scores_table",
+        "text_2c",
+        "train_linear_net",
+    ],
+    "p2d_collapse": [
+        "Collapse",
+        "collapse_demo",
+        "run_2d",
+        "text_2d",
+        "two_linear_layers",
+        "two_relu_layers",
+    ],
+}
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())
 
 __all__ = [
     "CHAPTER",
@@ -66,6 +74,7 @@ __all__ = [
     "data_line",
     "environment",
     "main",
+    "one_linear_layer",
     "run_2a",
     "run_2b",
     "run_2c",
@@ -78,13 +87,15 @@ __all__ = [
     "text_2c",
     "text_2d",
     "train_linear_net",
+    "two_linear_layers",
+    "two_relu_layers",
 ]
 
 PROBLEMS = [
-    Problem("2A", "Installation: versions and devices", run_2a),
-    Problem("2B", "The data: preprocessing with pandas", run_2b),
-    Problem("2C", "A linear neural network", run_2c),
-    Problem("2D", "A two-layer linear neural network", run_2d),
+    Problem("2A", "Installation: versions and devices", "chapters.ch2_inside.p2a_versions:run_2a"),
+    Problem("2B", "The data: preprocessing with pandas", "chapters.ch2_inside.p2b_cases:run_2b"),
+    Problem("2C", "A linear neural network", "chapters.ch2_inside.p2c_linear_net:run_2c"),
+    Problem("2D", "A two-layer linear neural network", "chapters.ch2_inside.p2d_collapse:run_2d"),
 ]
 
 
@@ -110,8 +121,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ratio",
         type=positive_float,
-        default=5.0,
-        help="survivors kept per death when undersampling (default 5, as the staff did)",
+        default=COVID_UNDERSAMPLE_RATIO,
+        help=f"survivors kept per death when undersampling (default {COVID_UNDERSAMPLE_RATIO:g}, "
+        "as the staff did)",
     )
 
 

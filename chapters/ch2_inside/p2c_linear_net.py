@@ -1,29 +1,57 @@
 """Problem 2C: a net with one linear hidden layer of 5, its scores against the baseline.
 
-`train_linear_net` trains any of the chapter's nets (2D's too) and scores it on the test
+`one_linear_layer` is 2C's net, written out layer by layer; `train_linear_net` seeds,
+builds, compiles and fits any of the chapter's nets (2D's too) and scores it on the test
 split; `scores_table` and the verdict put accuracy beside the always-No baseline,
 balanced accuracy and ROC AUC, because on a rare outcome accuracy alone misleads.
-Keras is imported inside the functions that train, so `--help` stays fast.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import keras
 import numpy as np
 import pandas as pd
+from keras import layers
 
-from chapters.ch2_inside.cases import data_line, tabular_data, tag
-from companion.plots import plot_history
+from chapters.ch2_inside.p2b_cases import data_line, tabular_data, tag
+from companion.linear import log_odds_weights
+from companion.plots import history_frame, plot_history
+from companion.probes import dense_layers
+from companion.pset import (
+    LINEAR_BATCH_SIZE,
+    LINEAR_CLASSES,
+    LINEAR_EPOCHS,
+    LINEAR_HIDDEN_WIDTH,
+    LINEAR_LEARNING_RATE,
+)
 from companion.report import markdown_table
 from companion.runner import Context, Section
 from companion.scores import binary_scores, cross_entropy
 from companion.seed import set_seed
 from companion.tabular import TabularData
 from companion.tabular_plots import plot_weight_matrix
+from companion.training import fit_callbacks
 
-EPOCHS = 20  # the staff's; --quick keeps it and uses fewer rows
+EPOCHS = LINEAR_EPOCHS  # the staff's 20; --quick keeps it and uses fewer rows
+
+
+def one_linear_layer(
+    input_dim: int, *, width: int = LINEAR_HIDDEN_WIDTH, name: str = "one_linear_layer"
+) -> keras.Sequential:
+    """Problem 2C's net: one linear hidden layer of 5 (no activation), a 2-way softmax."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(input_dim,)),
+            layers.Dense(width, name="hidden_1"),  # no activation: x W + b, nothing more
+            layers.Dense(LINEAR_CLASSES, name="output"),
+            layers.Softmax(name="softmax"),  # P(survived), P(died)
+        ],
+        name=name,
+    )
 
 
 @dataclass
@@ -53,55 +81,61 @@ class NetResult:
 
     def log_odds(self) -> np.ndarray:
         """For a linear net: its weight on the log-odds of death per input (see `linear`)."""
-        from companion.linear import log_odds_weights  # Keras: loaded when needed
-
         weights, _intercept = log_odds_weights(self.model)
         return weights
 
 
 def train_linear_net(
     data: TabularData,
+    build: Callable[[int], keras.Model] = one_linear_layer,
     *,
-    hidden: tuple[int, ...] = (5,),
-    relu: bool = False,
     epochs: int = EPOCHS,
-    batch_size: int = 32,
-    learning_rate: float = 1e-3,
+    batch_size: int = LINEAR_BATCH_SIZE,
+    learning_rate: float = LINEAR_LEARNING_RATE,
     seed: int = 0,
-    name: str = "linear_net",
 ) -> NetResult:
-    """Problem 2C (and 2D's nets): a linear net with a 2-way softmax, trained with Adam.
+    """Seed, build (`build(input_dim)`: 2C's net by default), compile, fit and score a net.
 
     The staff's choices are the defaults: Adam at 1e-3, batch 32, 20 epochs; the loss is
     the cross-entropy of the softmax (sparse: the labels stay 0/1). The net seeds itself
     from `seed`, so it starts the same whatever was trained before it.
     """
-    import keras  # Keras and the modules built on it load when a net is trained
-
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.linear import linear_net
-    from companion.training import train
-
     set_seed(seed)
-    model = linear_net(data.input_dim, hidden=hidden, relu=relu, name=name)
-    history = train(
-        model,
+    model = build(data.input_dim)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",  # labels 0/1 against the 2 softmax columns
+        metrics=["accuracy"],
+        steps_per_execution=32,  # fewer Python round trips per epoch; same maths
+    )
+    history = model.fit(
         data.x_train,
         data.y_train,
         epochs=epochs,
         batch_size=batch_size,
         validation_data=(data.x_val, data.y_val),
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss="sparse_categorical_crossentropy",
-        class_weight=data.class_weight,
-        steps_per_execution=32,  # fewer Python round trips per epoch; same maths
+        class_weight=data.class_weight,  # None unless --balance weights
+        callbacks=fit_callbacks(name=model.name),
+        verbose=0,
     )
+    return _scored(model, history_frame(history), data, epochs, batch_size, learning_rate)
+
+
+def _scored(
+    model: keras.Model,
+    history: pd.DataFrame,
+    data: TabularData,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+) -> NetResult:
+    """The trained net's test scores and settings, as a NetResult."""
     p_test = model.predict(data.x_test, batch_size=4096, verbose=0)
     scores = binary_scores(data.y_test, p_test[:, 1])  # softmax column 1: P(death)
     scores["test_loss"] = cross_entropy(data.y_test, p_test)
     settings = {
-        "hidden": list(hidden),
-        "relu": relu,
+        "hidden": [layer.units for layer in dense_layers(model, include_output=False)],
+        "relu": any(isinstance(layer, layers.ReLU) for layer in model.layers),
         "epochs": epochs,
         "batch_size": batch_size,
         "learning_rate": learning_rate,
@@ -115,20 +149,18 @@ def train_linear_net(
     )
 
 
-def trained_net(ctx: Context, key: str, *, seed: int, **settings) -> NetResult:
-    """Train the net called `key` once per run (later problems reuse it)."""
+def trained_net(ctx: Context, build: Callable[..., keras.Model], *, seed: int) -> NetResult:
+    """Train the net `build` makes once per run, keyed by its name (later problems reuse it)."""
+    key = build.__name__  # one_linear_layer, two_linear_layers, two_relu_layers
     return ctx.cached(
         key,
-        lambda: train_linear_net(
-            tabular_data(ctx), epochs=ctx.epochs(EPOCHS), seed=seed, name=key, **settings
-        ),
+        lambda: train_linear_net(tabular_data(ctx), build, epochs=ctx.epochs(EPOCHS), seed=seed),
     )
 
 
 def one_layer_net(ctx: Context) -> NetResult:
     """2C's net, with 2C's seed whichever problem trains it first (2D reuses it)."""
-    seed = ctx.seed_for("one_linear_layer", problem="2C")
-    return trained_net(ctx, "one_linear_layer", seed=seed, hidden=(5,))
+    return trained_net(ctx, one_linear_layer, seed=ctx.seed_for("one_linear_layer", problem="2C"))
 
 
 def text_2c(net: NetResult, figures: dict[str, str] | None = None) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from chapters.ch2_inside import QUICK_ROWS, SYNTHETIC_ROWS
 from companion.data.covid import (
     LEVELS,
     covid_description,
@@ -23,9 +24,6 @@ from companion.report import markdown_table
 from companion.runner import Context, Section
 from companion.tabular import TabularData, drop_unknown_target, prepare_covid
 from companion.tabular_plots import plot_outcome_rates
-
-SYNTHETIC_ROWS = 400_000  # about 260,000 with death_yn Yes/No, like the set's 259,715
-QUICK_ROWS = 20_000
 
 
 def covid_cases(ctx: Context) -> pd.DataFrame:

@@ -1,8 +1,9 @@
 """Problem 2D: a second linear layer adds no function (shown by numbers); a ReLU does.
 
-The two-layer linear net is multiplied out into one layer and their predictions
-compared; the ReLU net, multiplied out as if its ReLUs were not there, shows how far
-from linear the kink takes it. Every comparison in the text is chosen by the numbers.
+`two_linear_layers` and `two_relu_layers` are 2D's nets, written out layer by layer and
+trained like 2C's. The two-layer linear net is multiplied out into one layer and their
+predictions compared; the ReLU net, multiplied out as if its ReLUs were not there, shows
+how far from linear the kink takes it. Every comparison in the text is chosen by the numbers.
 """
 
 from __future__ import annotations
@@ -10,13 +11,51 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import keras
 import numpy as np
+from keras import layers
 
-from chapters.ch2_inside.cases import data_line, tag
-from chapters.ch2_inside.linear_net import NetResult, one_layer_net, scores_table, trained_net
+from chapters.ch2_inside.p2b_cases import data_line, tag
+from chapters.ch2_inside.p2c_linear_net import NetResult, one_layer_net, scores_table, trained_net
 from companion.errors import RuleError
+from companion.linear import collapse_linear, linear_net
+from companion.pset import LINEAR_CLASSES, LINEAR_HIDDEN_WIDTH
 from companion.runner import Context, Section
 from companion.tabular_plots import plot_feature_bars, plot_loss_curves
+
+
+def two_linear_layers(
+    input_dim: int, *, width: int = LINEAR_HIDDEN_WIDTH, name: str = "two_linear_layers"
+) -> keras.Sequential:
+    """Problem 2D's net: two linear hidden layers of 5 (no activation), a 2-way softmax."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(input_dim,)),
+            layers.Dense(width, name="hidden_1"),  # no activation
+            layers.Dense(width, name="hidden_2"),  # no activation: (x W1 + b1) W2 + b2
+            layers.Dense(LINEAR_CLASSES, name="output"),
+            layers.Softmax(name="softmax"),
+        ],
+        name=name,
+    )
+
+
+def two_relu_layers(
+    input_dim: int, *, width: int = LINEAR_HIDDEN_WIDTH, name: str = "two_relu_layers"
+) -> keras.Sequential:
+    """2D's comparison: the same net with a ReLU after each hidden layer."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(input_dim,)),
+            layers.Dense(width, name="hidden_1"),
+            layers.ReLU(name="relu_1"),  # max(0, .): the kink a linear net lacks
+            layers.Dense(width, name="hidden_2"),
+            layers.ReLU(name="relu_2"),
+            layers.Dense(LINEAR_CLASSES, name="output"),
+            layers.Softmax(name="softmax"),
+        ],
+        name=name,
+    )
 
 
 @dataclass
@@ -62,8 +101,6 @@ def collapse_demo(one: NetResult, two: NetResult, relu: NetResult, x=None) -> Co
     shows how far from linear the ReLU makes it. `x`: the rows to compare on (default:
     the test split).
     """
-    from companion.linear import collapse_linear, linear_net  # Keras: loaded when needed
-
     x = two.data.x_test if x is None else x
     diff = _max_diff(two.model, collapse_linear(two.model), x)
     try:
@@ -102,10 +139,9 @@ def text_2d(demo: Collapse, figures: dict[str, str] | None = None) -> str:
 def run_2d(ctx: Context) -> Section:
     """Problem 2D: a second linear layer adds no function; a ReLU does."""
     one = one_layer_net(ctx)
-    two = trained_net(ctx, "two_linear_layers", seed=ctx.seed_for("two_linear"), hidden=(5, 5))
-    relu = trained_net(
-        ctx, "two_relu_layers", seed=ctx.seed_for("two_relu"), hidden=(5, 5), relu=True
-    )
+    # Compiled and fit as 2C's net is (`train_linear_net`: Adam, cross-entropy, model.fit).
+    two = trained_net(ctx, two_linear_layers, seed=ctx.seed_for("two_linear"))
+    relu = trained_net(ctx, two_relu_layers, seed=ctx.seed_for("two_relu"))
     for key, net in (("two_linear_layers", two), ("two_relu_layers", relu)):
         ctx.folder.save_table(net.history, f"2D_{key}")
     demo = collapse_demo(one, two, relu)
