@@ -1,9 +1,9 @@
 """Epoch time of a chapter-3 model: through companion vs plain `model.fit`, in one run.
 
-The companion path is the chapter's own `train_recipe` (budget check, shifted batches,
-`companion.training.train` with its timer callback and steps_per_execution=8). The plain
-path builds the same model and feeds it the same batches with a bare `compile` + `fit`
-(steps_per_execution=1, no callbacks but a timer). Each is run `--repeats` times,
+The companion path is the chapter's own `train_recipe` on its written-out net (budget check,
+shifted batches, `compile` with steps_per_execution=8, `fit` with `fit_callbacks`' timer).
+The plain path builds the same net and feeds it the same batches with a bare `compile` +
+`fit` (steps_per_execution=1, no callbacks but a timer). Each is run `--repeats` times,
 alternating, and the fastest steady-state epoch (the first, which traces, is dropped)
 of each is kept. The last line printed is one JSON object: companion_s, keras_s (the
 fastest steady epoch of each path) and ratio (= companion_s / keras_s, as in every
@@ -25,18 +25,20 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+# Imported after the two lines above (TensorFlow quiet, this checkout first): hence E402.
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
-def plain_epoch_seconds(data, recipe, *, epochs: int, seed: int) -> list[float]:
+from chapters.ch3_depth_width import BUDGETS, CHOSEN, builder, train_recipe  # noqa: E402
+from companion.augment import shifted_batches  # noqa: E402
+from companion.data.mnist import load_mnist  # noqa: E402
+from companion.seed import set_seed  # noqa: E402
+
+
+def plain_epoch_seconds(data, recipe, build, *, epochs: int, seed: int) -> list[float]:
     """Epoch times of the same model and batches through a bare keras compile + fit."""
-    import keras
-    import numpy as np
-
-    from companion.augment import shifted_batches
-    from companion.budget import mlp
-    from companion.seed import set_seed
-
     set_seed(seed)
-    model = mlp(recipe.widths, dropout=recipe.dropout, input_dropout=recipe.input_dropout)
+    model = build()
     steps = epochs * int(np.ceil(len(data.x_train) / recipe.batch_size))
     model.compile(
         optimizer=keras.optimizers.Adam(
@@ -77,18 +79,19 @@ def main(argv=None) -> int:
     if args.epochs < 2:
         parser.error("--epochs must be at least 2 (the first epoch traces and is dropped)")
 
-    from chapters.ch3_depth_width import BUDGETS, CHOSEN, train_recipe
-    from companion.data.mnist import load_mnist
-
     data = load_mnist(args.mnist, flatten=True, sample=args.mnist is None)
     recipe = CHOSEN[args.problem]
+    build = builder(recipe, args.problem)  # the chapter's written-out net
     companion, plain = [], []
     for repeat in range(args.repeats):
+        budget = BUDGETS[args.problem]
         net = train_recipe(
-            data, recipe, seed=repeat, budget=BUDGETS[args.problem], epochs=args.epochs, test=False
+            data, recipe, seed=repeat, budget=budget, epochs=args.epochs, test=False, build=build
         )
         companion.append(min(net.history["seconds"].iloc[1:]))
-        plain.append(min(plain_epoch_seconds(data, recipe, epochs=args.epochs, seed=repeat)[1:]))
+        plain.append(
+            min(plain_epoch_seconds(data, recipe, build, epochs=args.epochs, seed=repeat)[1:])
+        )
     result = {
         "problem": args.problem,
         "widths": list(recipe.widths),

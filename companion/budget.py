@@ -13,14 +13,15 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
+from companion import pset
 from companion.models import ModelRules, activation_name, check_model, check_rate
 from companion.probes import dense_layers
 
 # The set's rules on layers; `check_budget` adds the output, the depth and the budget.
 BUDGET_RULES = ModelRules(
     name="the depth-vs-width rules (CS 155 set 4)",
-    allowed=("Dense", "ReLU", "Activation", "Softmax", "Dropout", "Flatten"),
-    activations=("linear", "relu", "softmax"),
+    allowed=pset.MLP_ALLOWED_LAYERS,
+    activations=pset.MLP_ACTIVATIONS,
 )
 
 
@@ -136,8 +137,8 @@ def mlp(
     *,
     dropout: float | Sequence[float] = 0.0,
     input_dropout: float = 0.0,
-    input_shape: tuple[int, ...] = (784,),
-    num_classes: int = 10,
+    input_shape: tuple[int, ...] = (pset.MNIST_PIXELS,),
+    num_classes: int = pset.MNIST_CLASSES,
     name: str = "mlp",
 ) -> keras.Sequential:
     """A Sequential MLP: per width, Dense → ReLU → Dropout; then Dense(num_classes) → Softmax.

@@ -37,7 +37,27 @@ LINEAR_LEARNING_RATE = 1e-3  # the staff's Adam rate (the set suggests Adam or R
 # Chapter 3: depth vs width on MNIST under hidden-unit budgets (3A–3D)
 # --------------------------------------------------------------------------------------
 
-# (chapter 3's facts go here)
+# The three budgets (3B, 3C, 3D): at most `max_units` hidden units in at least
+# `min_layers` hidden layers. Only the widths of the hidden Dense layers count; activations,
+# Dropout, Flatten and the output layer do not.
+MLP_BUDGETS = {
+    "3B": {"max_units": 100, "min_layers": 1},
+    "3C": {"max_units": 200, "min_layers": 2},
+    "3D": {"max_units": 1000, "min_layers": 3},
+}
+# The test accuracy each net must reach on more than half of its training runs.
+MLP_SET_BARS = {"3B": 0.975, "3C": 0.980, "3D": 0.983}
+# Ours, not the set's: a stricter bar for the median over seeds.
+MLP_OUR_BARS = {"3B": 0.980, "3C": 0.984, "3D": 0.987}
+MLP_PASS_SHARE = 0.5  # "achieves accuracy >= x" means on more than this share of the runs
+# A Sequential model of these layers only (Flatten since 2021; Activation carries the
+# allowed activations), ending in Dense(10) and a softmax, trained with this loss.
+MLP_ALLOWED_LAYERS = ("Dense", "ReLU", "Activation", "Softmax", "Dropout", "Flatten")
+MLP_ACTIVATIONS = ("linear", "relu", "softmax")
+MLP_LOSS = "categorical_crossentropy"
+MNIST_PIXELS = 784  # a 28 x 28 image, flattened; the set divides the 0-255 bytes by 255
+MNIST_CLASSES = 10
+MNIST_TRAIN_IMAGES, MNIST_TEST_IMAGES = 60_000, 10_000
 
 
 # --------------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
-"""An MLP recipe (its hidden widths and how it trains) and the one function that trains it.
+"""An MLP recipe (its hidden widths and how it trains) and what training one leaves behind.
 
-`train_recipe` is the whole path from a recipe to scores, in one place a reader can follow:
-build `budget.mlp`, check it against a hidden-unit budget, feed shuffled (and randomly
-shifted) batches through `training.train` with a cosine-decayed Adam, then score the
-validation and test splits in one predict.
+Plain data only (no Keras), so a chapter's settings can list recipes without loading
+TensorFlow. Chapter 3 writes the nets out and trains them (`chapters.ch3_depth_width`'s
+`train_recipe`: `model.compile`, then `model.fit` on shuffled, shifted batches).
 """
 
 from __future__ import annotations
@@ -13,9 +12,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pandas as pd
-
-from companion.augment import shifted_batches
-from companion.seed import set_seed
 
 
 @dataclass(frozen=True)
@@ -81,7 +77,7 @@ class TrainedNet:
     """One net trained from a recipe: its history and its final scores (not the model)."""
 
     seed: int
-    history: pd.DataFrame  # one row per epoch, as `training.train` returns it
+    history: pd.DataFrame  # one row per epoch (`companion.plots.history_frame`)
     val_accuracy: float
     test_accuracy: float | None  # None when the test set was left alone (while choosing)
     params: int
@@ -93,57 +89,3 @@ class UnitBudget(Protocol):
 
     max_units: int
     min_layers: int
-
-
-def train_recipe(
-    data,
-    recipe: Recipe,
-    *,
-    seed: int,
-    budget: UnitBudget | None = None,
-    epochs: int | None = None,
-    test: bool = True,
-) -> TrainedNet:
-    """Build the recipe's MLP, check it against the budget, train it, score it.
-
-    Args:
-        data: flat MNIST-like splits (`x_train`, `y_train`, `x_val`, ... as in `MnistData`).
-        recipe: the net and its training settings.
-        seed: seeds the weights, the shuffling, the shifts and the dropout masks; the
-            result does not depend on what drew random numbers before.
-        budget: the rules to check the model against before training (None: no check).
-        epochs: overrides the recipe's epochs.
-        test: also score the test set (False while choosing, so it plays no part).
-    """
-    # TensorFlow loads here, not at import: a chapter's `--help` and its Recipe stay light.
-    from companion.budget import check_budget, mlp
-    from companion.training import accuracies, cosine_adam, one_hot, steps_per_run, train
-
-    set_seed(seed)
-    model = mlp(recipe.widths, dropout=recipe.dropout, input_dropout=recipe.input_dropout)
-    if budget is not None:
-        check_budget(model, budget.max_units, budget.min_layers)
-    epochs = int(epochs or recipe.epochs)
-    x, labels = data.x_train, data.y_train
-    batches = shifted_batches(
-        x, one_hot(labels), batch_size=recipe.batch_size, max_shift=recipe.max_shift, seed=seed
-    )
-    steps = steps_per_run(len(x), recipe.batch_size, epochs)
-    history = train(
-        model,
-        batches,
-        epochs=epochs,
-        validation_data=(data.x_val, one_hot(data.y_val)),
-        optimizer=cosine_adam(recipe.learning_rate, steps),
-        steps_per_execution=8,  # fewer Python round trips per epoch; same maths
-    )
-    splits = [(data.x_val, data.y_val)] + ([(data.x_test, data.y_test)] if test else [])
-    scores = accuracies(model, *splits)
-    return TrainedNet(
-        seed=seed,
-        history=history,
-        val_accuracy=scores[0],
-        test_accuracy=scores[1] if test else None,
-        params=model.count_params(),
-        epoch_seconds=float(history["seconds"].median()),
-    )

@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -75,9 +75,16 @@ display(Markdown(ch3.text_3a(facts)))  # the reading, as the chapter's report wr
 # your training runs.
 #
 # The chapter's recipe for each budget is `ch3.CHOSEN[problem]`; it trains once per seed
-# and is scored once on the test set. Edit a recipe with `replace` (widths, dropout,
-# epochs, batch size, `max_shift` for the shifted-image augmentation) and rerun its cell:
-# `check_budget` refuses a net that breaks the budget's rules before it trains.
+# and is scored once on the test set. Each budget's net is written out in Keras in
+# `chapters/ch3_depth_width/p3b_p3d_budgets.py` (`model_3b`, `model_3c`, `model_3d`: a
+# `keras.Sequential` list of layers), and `ch3.train_recipe` there compiles and fits it.
+# Edit a recipe with `replace` (widths, dropout, epochs, batch size, `max_shift` for the
+# shifted-image augmentation) and rerun its cell: a shape of your own is built by
+# `companion.budget.mlp` (the same layers for any widths), and `check_budget` refuses a
+# net that breaks the budget's rules before it trains.
+
+# %%
+ch3.model_3b().summary()  # 3B's net: 100 hidden units, then the 10-way softmax output
 
 # %% tags=["figure"]
 N_SEEDS = ch3.SEEDS  # runs per recipe (3): the set's rule is "more than half of the runs"

@@ -1,12 +1,129 @@
-"""Chapter 3 end to end (--quick) and its pure pieces."""
+"""Chapter 3 end to end (--quick), its written-out nets against the library's, its pure pieces."""
 
 import json
+import subprocess
+import sys
+from dataclasses import replace
+from types import SimpleNamespace
 
+import keras
+import numpy as np
 import pandas as pd
 import pytest
 
 from chapters import ch3_depth_width as ch3
+from companion.budget import check_budget, mlp
+from companion.data.mnist import load_mnist
+from companion.errors import RuleError
 from companion.seed import derive_seed
+
+
+@pytest.fixture(scope="module")
+def small():
+    """The shipped sample, flat, cut to 1,000 training and 300 validation and test images."""
+    return load_mnist(sample=True).flat().subset(train=1_000, val=300, test=300)
+
+
+def assert_same_layers(a: keras.Model, b: keras.Model) -> None:
+    """Two models alike layer by layer: classes, configs (all but the name), inputs, size."""
+    assert [type(layer) for layer in a.layers] == [type(layer) for layer in b.layers]
+    for x, y in zip(a.layers, b.layers):
+        ours, theirs = x.get_config(), y.get_config()
+        ours.pop("name"), theirs.pop("name")
+        assert ours == theirs, f"{x.name} differs from {y.name}"
+    assert [tuple(t.shape) for t in a.inputs] == [tuple(t.shape) for t in b.inputs]
+    assert a.count_params() == b.count_params()
+
+
+# --- the nets the chapter writes out -------------------------------------------------------
+
+
+@pytest.mark.parametrize("problem", ["3B", "3C", "3D"])
+def test_each_budget_net_is_the_library_mlp_layer_by_layer(problem):
+    chosen, budget = ch3.CHOSEN[problem], ch3.BUDGETS[problem]
+    written = {"3B": ch3.model_3b, "3C": ch3.model_3c, "3D": ch3.model_3d}[problem]
+    assert_same_layers(written(), mlp(chosen.widths, dropout=chosen.dropout))
+    assert_same_layers(written(0.3), mlp(chosen.widths, dropout=0.3))  # its dropout is used
+    check_budget(written(), budget.max_units, budget.min_layers)  # it obeys the set's rules
+    with pytest.raises(AssertionError, match="differs"):  # and the comparison can fail
+        assert_same_layers(written(), mlp(chosen.widths, dropout=chosen.dropout + 0.05))
+
+
+def test_the_study_nets_are_the_library_mlp_layer_by_layer():
+    shapes = [*ch3.study_shapes(100), *ch3.study_shapes(1000)]
+    assert (250, 250, 250, 250) in shapes and (571, 286, 143) in shapes
+    for widths in shapes:
+        assert_same_layers(ch3.study_net(widths, 0.1), mlp(widths, dropout=0.1))
+    with pytest.raises(AssertionError):
+        assert_same_layers(ch3.study_net((50, 50), 0.1), mlp((60, 40), dropout=0.1))
+
+
+def test_a_recipe_of_the_chosen_shape_trains_the_written_out_net():
+    chosen = ch3.CHOSEN["3C"]
+    assert ch3.builder(chosen, "3C")().name == "net_3c"
+    assert ch3.builder(replace(chosen, dropout=0.3), "3C")().layers[2].rate == 0.3
+    other = ch3.builder(replace(chosen, widths=(100, 100)), "3C")()  # an edited recipe
+    assert other.name == "mlp" and [layer.units for layer in other.layers[::3]] == [100, 100, 10]
+    assert ch3.builder(chosen)().name == "mlp"  # no problem named: the library's builder
+
+
+def test_the_written_out_net_and_mlp_train_to_the_same_numbers(small):
+    """The candidates train through `mlp`: the chosen one scores as the chapter's net does."""
+    recipe = replace(ch3.CHOSEN["3C"], epochs=2, batch_size=128)
+    written = ch3.train_recipe(small, recipe, seed=5, build=ch3.builder(recipe, "3C"))
+    library = ch3.train_recipe(small, recipe, seed=5)
+    assert written.val_accuracy == pytest.approx(library.val_accuracy, abs=1e-9)
+    assert written.test_accuracy == pytest.approx(library.test_accuracy, abs=1e-9)
+    columns = ["loss", "accuracy", "val_loss", "val_accuracy"]
+    np.testing.assert_allclose(written.history[columns], library.history[columns], rtol=1e-6)
+
+
+def test_a_net_over_budget_is_refused_before_training(small):
+    budget = SimpleNamespace(max_units=100, min_layers=2)
+    with pytest.raises(RuleError, match="at least 2 hidden layers"):
+        ch3.train_recipe(small, ch3.Recipe((100,), epochs=1), seed=0, budget=budget)
+    with pytest.raises(RuleError, match=r"the budget is 100 \(remove 20 units\)"):
+        ch3.train_recipe(small, ch3.Recipe((60, 60), epochs=1), seed=0, budget=budget)
+
+
+def test_train_recipe_learns_and_its_seed_alone_sets_the_numbers(small):
+    recipe = ch3.Recipe((32,), epochs=2, batch_size=64, max_shift=1)
+    first = ch3.train_recipe(small, recipe, seed=3)
+    np.random.seed(99)  # random state left behind by something else must not matter
+    ch3.train_recipe(small, ch3.Recipe((8,), epochs=1), seed=11, test=False)
+    again = ch3.train_recipe(small, recipe, seed=3)
+    other = ch3.train_recipe(small, recipe, seed=4, epochs=1, test=False)
+    assert again.val_accuracy == pytest.approx(first.val_accuracy, abs=1e-9)
+    assert again.test_accuracy == pytest.approx(first.test_accuracy, abs=1e-9)
+    assert 0.6 < first.val_accuracy < 0.95 and 0.6 < first.test_accuracy < 0.95
+    assert first.params == (784 + 1) * 32 + (32 + 1) * 10
+    assert list(first.history["epoch"]) == [1, 2] and len(other.history) == 1  # epochs=1 wins
+    assert other.test_accuracy is None  # test=False leaves the test set alone
+    # the final validation score is the history's last one, re-scored on the same model
+    assert first.val_accuracy == pytest.approx(first.history["val_accuracy"].iloc[-1], abs=1e-5)
+
+
+def test_the_budgets_are_the_sets():
+    rules = {p: (b.max_units, b.min_layers, b.set_bar) for p, b in ch3.BUDGETS.items()}
+    assert rules == {"3B": (100, 1, 0.975), "3C": (200, 2, 0.98), "3D": (1000, 3, 0.983)}
+    assert all(b.our_bar > b.set_bar for b in ch3.BUDGETS.values())
+    assert [p.title for p in ch3.PROBLEMS[1:4]] == [
+        "At most 100 hidden units",
+        "At most 200 hidden units in at least 2 layers",
+        "At most 1000 hidden units in at least 3 layers",
+    ]
+
+
+def test_the_package_lists_its_problems_without_loading_keras():
+    code = (
+        "import sys\n"
+        "import chapters.ch3_depth_width as ch3\n"
+        "print(*[p.id for p in ch3.PROBLEMS], 'keras' in sys.modules, ch3.CHOSEN['3C'].shape)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["3A", "3B", "3C", "3D", "study", "False", "150-50"]
+    solvers = [problem.solver().__name__ for problem in ch3.PROBLEMS]
+    assert solvers == ["run_3a", "run_3b", "run_3c", "run_3d", "run_study"]
 
 
 def mlp_params(widths, inputs=784, classes=10):
@@ -16,8 +133,6 @@ def mlp_params(widths, inputs=784, classes=10):
 
 
 def test_data_facts_are_read_off_the_arrays():
-    from companion.data.mnist import load_mnist
-
     facts = ch3.data_facts(load_mnist(sample=True, flatten=True))
     assert (facts.height, facts.width) == (28, 28)
     assert (facts.pixel_min, facts.pixel_max) == (0, 255)
@@ -191,9 +306,6 @@ def test_budget_text_marks_a_quoted_table_as_quoted():
 
 
 def test_candidates_pass_the_budget_check_with_two_shapes_each():
-    from companion.budget import check_budget, mlp
-    from companion.errors import RuleError
-
     for problem, recipes in ch3.CANDIDATES.items():
         budget = ch3.BUDGETS[problem]
         assert ch3.CHOSEN[problem] in recipes

@@ -16,89 +16,108 @@ command and data.
     python -m chapters.ch3_depth_width --mnist mnist.npz
     python -m chapters.ch3_depth_width --mnist mnist.npz --explore --only 3B,3C,3D
 
-The modules: `settings` (budgets, chosen recipes, candidates), `digits` (3A), `budgets`
-(3B-3D), `candidates` (the evidence for each choice), `study`. Each problem's seeds come
-from `ctx.seed_for(part)`. Keras, TensorFlow, keras-tuner and matplotlib are imported
-inside the functions that need them, so `--help` answers without loading them.
+The modules: `settings` (budgets, chosen recipes, candidates), `p3a_data` (3A),
+`p3b_p3d_budgets` (3B-3D: each net written out in Keras, compiled and fitted),
+`budget_report` (3B-3D's results and text), `candidates` (the evidence for each choice),
+`study_depth_width` (the study). Each problem's seeds come from `ctx.seed_for(part)`. The
+problem modules import Keras at their top; this package loads them on first use (PEP 562),
+so `--help` answers without loading Keras.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from chapters.ch3_depth_width.budgets import (
-    BudgetResult,
-    budget_model,
-    budget_text,
-    headline,
-    plot_budget_runs,
-    rules_text,
-    run_3b,
-    run_3c,
-    run_3d,
-    text_3b,
-    text_3c,
-    text_3d,
-)
-from chapters.ch3_depth_width.candidates import (
-    Exploration,
-    candidates_table,
-    choice_text,
-    explore,
-    explore_candidates,
-    mark_chosen,
-    save_exploration,
-    shape_text,
-    stored_exploration,
-)
-from chapters.ch3_depth_width.digits import (
-    DataFacts,
-    balance_text,
-    data_facts,
-    plot_digits_per_class,
-    run_3a,
-    text_3a,
-)
-from chapters.ch3_depth_width.settings import (
-    BUDGETS,
-    CANDIDATES,
-    CHOICE_TOLERANCE,
-    CHOSEN,
-    QUICK_EPOCHS,
-    QUICK_SIZES,
-    QUICK_STUDY_TRAIN,
-    SEEDS,
-    STUDY_BUDGETS,
-    STUDY_EPOCHS,
-    STUDY_SEEDS,
-    STUDY_TRAIN,
-    TUNER_TRIALS,
-    Budget,
-    budget_title,
-)
-from chapters.ch3_depth_width.study import (
-    StudyResult,
-    depth_width_study,
-    plot_study,
-    run_study,
-    study_findings,
-    study_shapes,
-    text_study,
-    tuner_vs_study,
-)
-from companion.recipe import Recipe, TrainedNet, train_recipe
+from chapters.ch3_depth_width.settings import BUDGETS, CHOSEN, budget_title
+from companion.lazy import lazy_exports
 from companion.runner import Problem, run_chapter
 from companion.search.cli import add_workers_flag
+
+_MODULES = {
+    "p3a_data": [
+        "DataFacts",
+        "balance_text",
+        "data_facts",
+        "plot_digits_per_class",
+        "run_3a",
+        "text_3a",
+    ],
+    "p3b_p3d_budgets": [
+        "MODELS",
+        "budget_model",
+        "builder",
+        "explore",
+        "explore_candidates",
+        "model_3b",
+        "model_3c",
+        "model_3d",
+        "run_3b",
+        "run_3c",
+        "run_3d",
+        "train_recipe",
+    ],
+    "budget_report": [
+        "BudgetResult",
+        "budget_text",
+        "headline",
+        "plot_budget_runs",
+        "rules_text",
+        "text_3b",
+        "text_3c",
+        "text_3d",
+    ],
+    "candidates": [
+        "Exploration",
+        "TrainedNet",
+        "candidates_table",
+        "choice_text",
+        "mark_chosen",
+        "save_exploration",
+        "shape_text",
+        "stored_exploration",
+    ],
+    "settings": [
+        "CANDIDATES",
+        "CHOICE_TOLERANCE",
+        "QUICK_EPOCHS",
+        "QUICK_SIZES",
+        "QUICK_STUDY_TRAIN",
+        "SEEDS",
+        "STUDY_BUDGETS",
+        "STUDY_EPOCHS",
+        "STUDY_SEEDS",
+        "STUDY_TRAIN",
+        "TUNER_TRIALS",
+        "Budget",
+        "Recipe",
+    ],
+    "study_depth_width": [
+        "StudyResult",
+        "depth_width_study",
+        "plot_study",
+        "run_study",
+        "study_findings",
+        "study_net",
+        "study_shapes",
+        "text_study",
+        "tuner_vs_study",
+    ],
+}
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())
 
 CHAPTER = "ch3_depth_width"
 TITLE = "Chapter 3: Depth vs width on MNIST under hidden-unit budgets"
 
 PROBLEMS = [
-    Problem("3A", "The data", run_3a),
-    Problem("3B", budget_title(BUDGETS["3B"]), run_3b),
-    Problem("3C", budget_title(BUDGETS["3C"]), run_3c),
-    Problem("3D", budget_title(BUDGETS["3D"]), run_3d),
-    Problem("study", "Depth vs width: how to spend a budget", run_study),
+    Problem("3A", "The data", f"{__name__}.p3a_data:run_3a"),
+    Problem("3B", budget_title(BUDGETS["3B"]), f"{__name__}.p3b_p3d_budgets:run_3b"),
+    Problem("3C", budget_title(BUDGETS["3C"]), f"{__name__}.p3b_p3d_budgets:run_3c"),
+    Problem("3D", budget_title(BUDGETS["3D"]), f"{__name__}.p3b_p3d_budgets:run_3d"),
+    Problem(
+        "study",
+        "Depth vs width: how to spend a budget",
+        f"{__name__}.study_depth_width:run_study",
+    ),
 ]
 
 __all__ = [  # what the notebook, the tests and benchmarks/bench_mlp.py use
@@ -106,6 +125,7 @@ __all__ = [  # what the notebook, the tests and benchmarks/bench_mlp.py use
     "CANDIDATES",
     "CHOICE_TOLERANCE",
     "CHOSEN",
+    "MODELS",
     "PROBLEMS",
     "QUICK_EPOCHS",
     "QUICK_SIZES",
@@ -126,6 +146,7 @@ __all__ = [  # what the notebook, the tests and benchmarks/bench_mlp.py use
     "balance_text",
     "budget_model",
     "budget_text",
+    "builder",
     "candidates_table",
     "choice_text",
     "data_facts",
@@ -135,6 +156,9 @@ __all__ = [  # what the notebook, the tests and benchmarks/bench_mlp.py use
     "headline",
     "main",
     "mark_chosen",
+    "model_3b",
+    "model_3c",
+    "model_3d",
     "plot_budget_runs",
     "plot_digits_per_class",
     "plot_study",
@@ -143,6 +167,7 @@ __all__ = [  # what the notebook, the tests and benchmarks/bench_mlp.py use
     "shape_text",
     "stored_exploration",
     "study_findings",
+    "study_net",
     "study_shapes",
     "text_3a",
     "text_3b",

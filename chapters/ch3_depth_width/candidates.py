@@ -1,29 +1,19 @@
-"""The candidates 3B-3D's recipes were chosen from: retrained (`--explore`) or quoted from
-the stored full-MNIST exploration, and the sentences that say whether they back the choice."""
+"""The candidates 3B-3D's recipes were chosen from: their table, measured (`--explore`, which
+`p3b_p3d_budgets` trains) or quoted from the stored full-MNIST exploration, and the sentences
+that say whether they back the choice."""
 
 from __future__ import annotations
 
 import json
-import os
-import platform
-import time
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from chapters.ch3_depth_width.settings import (
-    BUDGETS,
-    CANDIDATES,
-    CHOICE_TOLERANCE,
-    CHOSEN,
-    EXPLORED,
-)
+from chapters.ch3_depth_width.settings import CHOICE_TOLERANCE, CHOSEN, EXPLORED
 from companion.atomicfiles import write_json
-from companion.env import library_versions
-from companion.recipe import Recipe, TrainedNet, train_recipe
+from companion.recipe import Recipe, TrainedNet
 from companion.report import markdown_table
 
 
@@ -40,28 +30,6 @@ class Exploration:
     measured: bool
     meta: dict[str, Any]
     source: str  # "this run", or the stored file
-
-
-def explore_candidates(
-    data,
-    problem: str,
-    *,
-    seed: int = 0,
-    epochs: int | None = None,
-    candidates: tuple[Recipe, ...] | None = None,
-) -> pd.DataFrame:
-    """Train each candidate recipe of `problem` once and score it on the validation split.
-
-    Every candidate gets the same seed, so they differ by recipe only; each is checked
-    against the budget; the test set plays no part. `epochs` overrides every candidate's.
-    """
-    rows = []
-    for recipe in candidates or CANDIDATES[problem]:
-        if epochs:
-            recipe = replace(recipe, epochs=int(epochs))
-        net = train_recipe(data, recipe, seed=seed, budget=BUDGETS[problem], test=False)
-        rows.append(candidate_row(problem, recipe, net))
-    return pd.DataFrame(rows)
 
 
 def candidate_row(problem: str, recipe: Recipe, net: TrainedNet) -> dict[str, Any]:
@@ -81,29 +49,6 @@ def mark_chosen(table: pd.DataFrame, recipe: Recipe) -> pd.DataFrame:
     """The table with a "chosen" column: True on the row that is `recipe`."""
     rows = table.to_dict("records")
     return table.assign(chosen=[Recipe.from_row(row) == recipe for row in rows])
-
-
-def explore(
-    data, problem: str, *, seed: int, epochs: int | None = None, command: str = ""
-) -> Exploration:
-    """`--explore`: train `problem`'s candidates and record when, how and on what data."""
-    start = time.perf_counter()
-    table = explore_candidates(data, problem, seed=seed, epochs=epochs)
-    meta = {
-        "problem": problem,
-        "date": datetime.now().isoformat(timespec="minutes"),
-        "command": command,
-        "data": data.description.replace(data.source, Path(data.source).name),  # no local path
-        "train_images": len(data.x_train),
-        "val_images": len(data.x_val),
-        "seed": seed,
-        "runs_per_candidate": 1,
-        "seconds": round(time.perf_counter() - start, 1),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
-        "versions": library_versions(),
-    }
-    chosen = replace(CHOSEN[problem], epochs=int(epochs)) if epochs else CHOSEN[problem]
-    return Exploration(problem, mark_chosen(table, chosen), True, meta, "this run")
 
 
 def explore_command(args, problem: str) -> str:

@@ -1,11 +1,14 @@
-"""Chapter 3's settings: the budgets and their bars, the chosen recipes, the candidates they
-were chosen from, and the study's short recipe."""
+"""Chapter 3's settings: the budgets and their bars (from `companion.pset`), the chosen
+recipes, the candidates they were chosen from, and the study's short recipe.
+
+Plain data only (no Keras): the chapter's package reads its problems' titles from here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from companion import pset
 from companion.recipe import Recipe
 
 QUICK_SIZES = {"train": 6_667, "val": 1_333, "test": 2_000}  # the shipped sample's split
@@ -22,9 +25,8 @@ class Budget:
 
 
 BUDGETS = {
-    "3B": Budget(100, 1, 0.975, 0.980),
-    "3C": Budget(200, 2, 0.980, 0.984),
-    "3D": Budget(1000, 3, 0.983, 0.987),
+    problem: Budget(**rule, set_bar=pset.MLP_SET_BARS[problem], our_bar=pset.MLP_OUR_BARS[problem])
+    for problem, rule in pset.MLP_BUDGETS.items()
 }
 
 CHOSEN = {

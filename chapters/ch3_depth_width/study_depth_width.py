@@ -1,16 +1,24 @@
 """The depth-vs-width study: each budget spent several ways under one short recipe, several
-seeds each, plus a keras-tuner search per budget whose every draw fits the budget."""
+seeds each, plus a keras-tuner search per budget whose every draw fits the budget.
+
+Every shape is the net `study_net` writes out, trained by the chapter's `train_recipe`
+(`model.compile`, `model.fit`); the searches draw from companion's `mlp-budget` space."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from keras import layers
 
+from chapters.ch3_depth_width.p3b_p3d_budgets import train_recipe
 from chapters.ch3_depth_width.settings import (
     QUICK_SIZES,
     QUICK_STUDY_TRAIN,
@@ -24,19 +32,37 @@ from chapters.ch3_depth_width.settings import (
     TUNER_TRIALS,
     plural,
 )
-from companion.recipe import Recipe, TrainedNet, train_recipe
+from companion.budget import split_budget
+from companion.recipe import Recipe, TrainedNet
 from companion.report import markdown_table
 from companion.runner import Context, Section
+from companion.search import SearchSettings, run_search
+from companion.search.spaces import budget_mlp
 from companion.seed import derive_seed
+from companion.training import one_hot
+
+
+def study_net(widths: tuple[int, ...], dropout: float = 0.1) -> keras.Sequential:
+    """One shape of the study: per hidden width Dense, ReLU and Dropout; then the softmax."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            *[
+                layer
+                for width in widths
+                for layer in (layers.Dense(width), layers.ReLU(), layers.Dropout(dropout))
+            ],
+            layers.Dense(10),
+            layers.Softmax(),
+        ],
+        name="study_" + "_".join(map(str, widths)),
+    )
 
 
 def study_shapes(
     budget: int, depths=STUDY_DEPTHS, taper: float = STUDY_TAPER
 ) -> list[tuple[int, ...]]:
     """The ways to spend a budget compared: even splits over each depth, plus one taper."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.budget import split_budget
-
     shapes = [tuple(split_budget(budget, d)) for d in depths]
     shapes.append(tuple(split_budget(budget, 3, ratio=taper)))
     return shapes
@@ -96,7 +122,8 @@ def depth_width_study(
             recipe = Recipe(
                 widths, dropout=dropout, epochs=epochs, batch_size=batch_size, max_shift=0
             )
-            nets = [train_recipe(data, recipe, seed=s, test=False) for s in seeds]
+            build = partial(study_net, widths, dropout)
+            nets = [train_recipe(data, recipe, seed=s, test=False, build=build) for s in seeds]
             histories[f"study_{budget}_{recipe.shape}"] = pd.concat(
                 [net.history.assign(seed=net.seed) for net in nets], ignore_index=True
             )
@@ -161,11 +188,6 @@ def tune_budgets(
     companion's `mlp-budget` space; `workers` > 0 runs each search with that many worker
     processes (they load the data themselves: `mnist` is the file `data` came from).
     """
-    # keras-tuner loads here, not at import: the chapter's `--help` stays fast.
-    from companion.search import SearchSettings, run_search
-    from companion.search.spaces import budget_mlp
-    from companion.training import one_hot
-
     frames = []
     x, y = data.x_train, one_hot(data.y_train)
     loaded = (x, y, data.x_val, one_hot(data.y_val), data.description)
@@ -211,8 +233,6 @@ def _values(frame: pd.DataFrame) -> list[dict]:
 
 def plot_study(table: pd.DataFrame, trials: pd.DataFrame | None = None, *, axes=None):
     """Validation accuracy against depth, one panel per budget, seed spread as bars."""
-    import matplotlib.pyplot as plt
-
     budgets = list(dict.fromkeys(table["budget"]))
     if axes is None:
         fig, axes = plt.subplots(1, len(budgets), figsize=(4.3 * len(budgets), 3.8), squeeze=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -69,8 +70,6 @@ def balance_text(counts: list[int]) -> str:
 
 def plot_digits_per_class(data, *, per_class: int = 8, seed: int = 0):
     """A grid of training digits: one row per class, drawn at random with `seed`."""
-    import matplotlib.pyplot as plt
-
     rng = np.random.default_rng(seed)
     fig, axes = plt.subplots(10, per_class, figsize=(0.9 * per_class, 9.4))
     for digit in range(10):

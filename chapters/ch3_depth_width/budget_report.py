@@ -1,37 +1,24 @@
-"""Problems 3B-3D: the chosen net for each budget, trained with several seeds, scored on test,
-with the evidence for the choice (the candidates' table, measured or quoted)."""
+"""Problems 3B-3D's results and report: the chosen net's runs, the verdicts against the bars,
+the figure, and the evidence for the choice (the candidates' table, measured or quoted)."""
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
-from chapters.ch3_depth_width.candidates import (
-    Exploration,
-    candidates_table,
-    choice_text,
-    explore,
-    explore_command,
-    save_exploration,
-    stored_exploration,
-)
-from chapters.ch3_depth_width.settings import (
-    BUDGETS,
-    CHOSEN,
-    QUICK_EPOCHS,
-    QUICK_SIZES,
-    SEEDS,
-    Budget,
-    plural,
-)
-from companion.recipe import Recipe, TrainedNet, train_recipe
+from chapters.ch3_depth_width.candidates import Exploration, candidates_table, choice_text
+from chapters.ch3_depth_width.settings import Budget, plural
+from companion import pset
+from companion.budget import BUDGET_RULES, describe_widths
+from companion.recipe import Recipe, TrainedNet
 from companion.report import markdown_table
-from companion.runner import Context, Section
 
 
 @dataclass
@@ -73,7 +60,7 @@ class BudgetResult:
             "val_runs": [net.val_accuracy for net in self.nets],
             "test_accuracy": self.median,
             "pass_rate": self.pass_rate,
-            "passes_set_rule": self.pass_rate > 0.5,
+            "passes_set_rule": self.pass_rate > pset.MLP_PASS_SHARE,
             "set_bar": self.budget.set_bar,
             "our_bar": self.budget.our_bar,
             "meets_our_bar": self.median >= self.budget.our_bar,
@@ -91,30 +78,8 @@ class BudgetResult:
         return out
 
 
-def budget_model(
-    data,
-    problem: str,
-    *,
-    recipe: Recipe | None = None,
-    seeds: tuple[int, ...] = (0, 1, 2),
-    epochs: int | None = None,
-) -> BudgetResult:
-    """Problems 3B-3D: train the chosen net of `problem` once per seed; score each on test."""
-    budget, recipe = BUDGETS[problem], recipe or CHOSEN[problem]
-    if epochs:
-        recipe = replace(recipe, epochs=int(epochs))
-    nets = [train_recipe(data, recipe, seed=seed, budget=budget) for seed in seeds]
-    return BudgetResult(problem, budget, recipe, nets, len(data.x_train), len(data.x_val))
-
-
 def plot_budget_runs(result: BudgetResult, *, axes=None):
     """Left: validation accuracy per epoch, one line per seed. Right: test accuracy per seed."""
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.budget import describe_widths
-
     if axes is None:
         fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.6, 1]})
     left, right = axes
@@ -143,49 +108,6 @@ def plot_budget_runs(result: BudgetResult, *, axes=None):
     return fig
 
 
-def run_budget(ctx: Context, problem: str) -> Section:
-    """One of 3B-3D: (with --explore) its candidates, then the chosen net over seeds."""
-    data = ctx.mnist(flatten=True, quick_sizes=QUICK_SIZES)
-    epochs = ctx.epochs(QUICK_EPOCHS if ctx.quick else None)
-    if ctx.args.explore:
-        exploration = explore(
-            data,
-            problem,
-            seed=ctx.seed_for("explore"),
-            epochs=epochs,
-            command=explore_command(ctx.args, problem),
-        )
-        save_exploration(exploration, ctx.folder.histories)
-    else:
-        exploration = stored_exploration(problem)
-    seeds = tuple(ctx.seed_for(f"seed-{i}") for i in range(SEEDS))
-    result = budget_model(data, problem, seeds=seeds, epochs=epochs)
-    result.quick, result.exploration = ctx.quick, exploration
-    for net in result.nets:
-        ctx.folder.save_table(net.history, f"{problem}_seed{net.seed}")
-    figure = ctx.folder.figure_md(
-        plot_budget_runs(result),
-        f"{problem}_runs",
-        f"{problem}: every run's validation curve and test accuracy, with the bars",
-    )
-    return Section(budget_text(result, {"runs": figure}), result.summary(), headline(result))
-
-
-def run_3b(ctx: Context) -> Section:
-    """Problem 3B: the best net of at most 100 hidden units."""
-    return run_budget(ctx, "3B")
-
-
-def run_3c(ctx: Context) -> Section:
-    """Problem 3C: the best net of at most 200 hidden units in at least 2 layers."""
-    return run_budget(ctx, "3C")
-
-
-def run_3d(ctx: Context) -> Section:
-    """Problem 3D: the best net of at most 1000 hidden units in at least 3 layers."""
-    return run_budget(ctx, "3D")
-
-
 def headline(result: BudgetResult) -> str:
     """The one line the command prints for 3B-3D."""
     accs = ", ".join(f"{a:.4f}" for a in result.test_accuracies)
@@ -199,9 +121,6 @@ def headline(result: BudgetResult) -> str:
 
 def rules_text(budget: Budget) -> str:
     """The set's rules for a budget, read off the budget and `companion.budget`'s checker."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.budget import BUDGET_RULES
-
     n = budget.min_layers
     layers = f"at least {n} hidden layer" + ("s" if n != 1 else "")
     kinds = ", ".join(BUDGET_RULES.allowed[:-1]) + f" and {BUDGET_RULES.allowed[-1]}"
@@ -229,7 +148,7 @@ def budget_text(result: BudgetResult, figures: Mapping[str, str] | None = None) 
         f"It reaches the set's bar of {b.set_bar} in {result.pass_rate:.0%} of its runs, so "
         + (
             "it **passes** by the set's rule (more than half)."
-            if result.pass_rate > 0.5
+            if result.pass_rate > pset.MLP_PASS_SHARE
             else "it **fails** the set's rule (more than half of the runs)."
         )
     )
