@@ -17,13 +17,11 @@ import keras
 import numpy as np
 from keras import layers
 
-# fast_fit and the curve readers stay importable from here (chapter 1, its notebook and the
-# package export import them so).
 from companion.data.playground import canonical_features
+from companion.pset import PLAYGROUND_INIT_BIAS, PLAYGROUND_INIT_RANGE, PLAYGROUND_LEARNING_RATE
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OUTPUTS = ("tanh", "linear", "sigmoid", "softmax")
-PLAYGROUND_LEARNING_RATE = 0.03
 
 
 @keras.saving.register_keras_serializable(package="companion")
@@ -75,9 +73,11 @@ def _initializers(init, bias_init, seed: int | None, index: int):
         return keras.initializers.deserialize(config)
 
     if isinstance(init, str) and init == "playground":
-        kernel, bias = keras.initializers.RandomUniform(-0.5, 0.5, seed=layer_seed), 0.1
+        limit = PLAYGROUND_INIT_RANGE
+        uniform = keras.initializers.RandomUniform(-limit, limit, seed=layer_seed)
+        kernel, bias = uniform, PLAYGROUND_INIT_BIAS
     elif isinstance(init, str) and init == "zeros":
-        kernel, bias = "zeros", 0.0
+        kernel, bias = "zeros", "zeros"
     else:
         try:
             kernel = fresh(init)
