@@ -84,7 +84,7 @@ def train_logic_starts(
     rows = []
     for start in range(starts):
         reinitialize(model, derive_seed(seed, f"xor-{hidden}-{start}"))  # one traced loop
-        # fast_fit: fit's own step, all epochs in one compiled call (fit's weights, ~50× faster)
+        # fast_fit: fit's own step, all epochs in one compiled call (fit's weights, >100× faster)
         history = fast_fit(model, x, y, epochs=epochs, batch_size=4)
         table = truth_table(model, operator.xor, threshold=0.5)
         rows.append(
