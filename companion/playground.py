@@ -6,6 +6,10 @@ weights U(−0.5, 0.5) and biases 0.1 (or all zeros, or any Keras initialiser). 
 with `model.fit(..., shuffle=False)` (the Playground never reshuffles), or with `fast_fit`
 (`companion.fastfit`), which runs many epochs per compiled call and gives the same weights
 as that `fit`. Loss curves are read by `companion.curves`; probes are in `companion.probes`.
+
+Chapter 1 writes its nets out as Keras (`playground_net` for 1A/1B, `dying_net` for 1C);
+this builder covers any widths, features and outputs, and tests/test_ch1.py checks the
+chapter's nets against it layer by layer.
 """
 
 from __future__ import annotations
