@@ -1,8 +1,9 @@
 """Time the Playground's sigmoid demo: companion's fast loop against plain `model.fit`.
 
-One 4000-epoch run (250 training points, batch 10: 25 SGD steps an epoch) of the 4-2
-sigmoid net on the circle data, from the same start, through `fast_fit` (which also
-scores the train and test loss after every epoch) and through
+One 4000-epoch run (250 training points, batch 10: 25 SGD steps an epoch) of chapter 1's
+4-2 sigmoid net (`chapters.ch1_principles.playground_net`) on the circle data, from the
+same start, through `fast_fit` (which also scores the train and test loss after every
+epoch) and through
 `model.fit(..., epochs=4000, shuffle=False)`. Both times include tracing. The last line
 printed is one JSON object: companion_s, keras_s, ratio (companion_s / keras_s, as in every
 benchmark here: below 1 is faster), both runs' final train and test losses, and whether the
@@ -28,10 +29,10 @@ TARGET_SECONDS, TARGET_RATIO, LOSS_TOLERANCE = 20.0, 0.2, 1e-5
 
 
 def build(seed: int, activation: str):
-    """The demo's net, from a fixed start."""
-    from companion.playground import playground_model
+    """The demo's net as chapter 1 writes it out (`playground_net`), from a fixed start."""
+    from chapters.ch1_principles import playground_net
 
-    return playground_model((4, 2), activation=activation, init="playground", seed=seed)
+    return playground_net(activation, "playground", seed=seed)
 
 
 def main(argv=None) -> int:

@@ -18,10 +18,9 @@ import numpy as np
 import pandas as pd
 
 from companion.probes import loss_on, model_loss, traced
+from companion.pset import PLAYGROUND_BATCH_SIZE  # the Playground's batch, fast_fit's default
 
 log = logging.getLogger(__name__)
-
-PLAYGROUND_BATCH_SIZE = 10  # the Playground's batch size, fast_fit's default
 
 
 def _batches(x, y, batch_size: int):

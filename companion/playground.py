@@ -6,6 +6,10 @@ weights U(−0.5, 0.5) and biases 0.1 (or all zeros, or any Keras initialiser). 
 with `model.fit(..., shuffle=False)` (the Playground never reshuffles), or with `fast_fit`
 (`companion.fastfit`), which runs many epochs per compiled call and gives the same weights
 as that `fit`. Loss curves are read by `companion.curves`; probes are in `companion.probes`.
+
+Chapter 1 writes its nets out as Keras (`playground_net` for 1A/1B, `dying_net` for 1C);
+this builder covers any widths, features and outputs, and tests/test_ch1.py checks the
+chapter's nets against it layer by layer.
 """
 
 from __future__ import annotations
@@ -17,13 +21,11 @@ import keras
 import numpy as np
 from keras import layers
 
-# fast_fit and the curve readers stay importable from here (chapter 1, its notebook and the
-# package export import them so).
 from companion.data.playground import canonical_features
+from companion.pset import PLAYGROUND_INIT_BIAS, PLAYGROUND_INIT_RANGE, PLAYGROUND_LEARNING_RATE
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OUTPUTS = ("tanh", "linear", "sigmoid", "softmax")
-PLAYGROUND_LEARNING_RATE = 0.03
 
 
 @keras.saving.register_keras_serializable(package="companion")
@@ -75,9 +77,11 @@ def _initializers(init, bias_init, seed: int | None, index: int):
         return keras.initializers.deserialize(config)
 
     if isinstance(init, str) and init == "playground":
-        kernel, bias = keras.initializers.RandomUniform(-0.5, 0.5, seed=layer_seed), 0.1
+        limit = PLAYGROUND_INIT_RANGE
+        uniform = keras.initializers.RandomUniform(-limit, limit, seed=layer_seed)
+        kernel, bias = uniform, PLAYGROUND_INIT_BIAS
     elif isinstance(init, str) and init == "zeros":
-        kernel, bias = "zeros", 0.0
+        kernel, bias = "zeros", "zeros"
     else:
         try:
             kernel = fresh(init)

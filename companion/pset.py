@@ -12,7 +12,44 @@ from __future__ import annotations
 # Chapter 1: the TensorFlow Playground demos (1A/1B), dying ReLU (1C), OR/XOR (1D/1E)
 # --------------------------------------------------------------------------------------
 
-# (chapter 1's facts go here)
+# 1A/1B: the set's two Playground demos (its links: circle data, noise 0, 50 % training
+# points, features x1 and x2, hidden layers 4-2, a tanh output, batch 10, rate 0.03).
+PLAYGROUND_DATASET = "circle"
+PLAYGROUND_POINTS = 500  # the Playground's sample size for every data set
+PLAYGROUND_NOISE = 0.0
+PLAYGROUND_TRAIN_FRACTION = 0.5  # percTrainData=50
+PLAYGROUND_FEATURES = ("x1", "x2")
+PLAYGROUND_HIDDEN = (4, 2)  # networkShape=4,2
+PLAYGROUND_OUTPUT = "tanh"  # the Playground's output unit is always tanh
+PLAYGROUND_BATCH_SIZE = 10
+PLAYGROUND_LEARNING_RATE = 0.03
+PLAYGROUND_INIT_RANGE = 0.5  # random start: weights U(-0.5, 0.5) (the Playground's nn.ts)
+PLAYGROUND_INIT_BIAS = 0.1  # and every bias 0.1
+EPOCHS_1A = 250  # "about 250 iterations"
+EPOCHS_1B = 4000  # "4000 iterations"
+QUICK_EPOCHS_1B = 600  # ours: 1B's length under --quick, not the set's
+DEMO_SEEDS, QUICK_DEMO_SEEDS = 3, 2  # ours: the Playground varies by seed; one fit proves little
+DEMOS_1A = (("relu", "playground"), ("relu", "zeros"))  # demo 1 random, demo 2 initZero
+DEMOS_1B = (("relu", "playground"), ("sigmoid", "playground"), ("sigmoid", "zeros"))
+# What the set's students saw (its notes, 1A and 1B), which the reports compare against:
+RELU_EXPECTED_BY = 300  # "converges fast", "about 200 epochs": ours, a couple of hundred
+SIGMOID_REPORTED = {500: "the 2017 and 2019 students'", 2000: "the 2023 student's"}
+ZERO_SIGMOID_REPORTED = 3200  # "starts learning only after about 3200-3300 iterations"
+
+# 1C: 1000 points, 500 per class, a ReLU net trained by SGD with all the negatives first.
+DYING_POINTS = 1000
+DYING_BATCH_SIZE = 1  # SGD: one example a step, one pass
+DYING_HIDDEN = (8, 8)  # ours: the set names no widths
+DYING_OUTPUTS = ("tanh", "linear", "softmax")  # the outputs the 2023 text allows
+DYING_LEARNING_RATES = (0.03, 0.3)  # the Playground's rate, and ours ten times larger
+
+# 1D: OR of two bits with the fewest hidden units: out = ReLU(2·x1 + 2·x2 − 1).
+OR_WEIGHTS, OR_BIAS = (2.0, 2.0), -1.0
+# 1E: the staff's XOR net, h1 = ReLU(2x1 − 2x2 − 1), h2 = ReLU(−2x1 + 2x2 − 1), out = OR.
+XOR_WEIGHTS = (([[2.0, -2.0], [-2.0, 2.0]], [-1.0, -1.0]), ([2.0, 2.0], [-1.0]))
+# ours: XOR trained from random starts, full batch on the four points
+XOR_STARTS, XOR_EPOCHS, XOR_LEARNING_RATE = 20, 600, 0.05
+XOR_HIDDEN_SIZES, XOR_OUTPUTS = (2, 8), ("relu", "linear")
 
 
 # --------------------------------------------------------------------------------------

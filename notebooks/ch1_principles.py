@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -57,6 +57,14 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in
 # The Playground varies a lot from one seed to the next, so each demo runs with several
 # seeds; a seed draws both the data (a fresh circle sample, `ch1.circle(seed, base)`) and
 # the random start.
+
+# %% [markdown]
+# The net is written out in the chapter as Keras (`ch1.playground_net` in
+# `chapters/ch1_principles/p1a_init.py`): a `keras.Sequential` of Dense layers of 4 and 2
+# units and a tanh output, compiled with plain SGD at rate 0.03 and the loss ½(ŷ − y)².
+
+# %%
+ch1.playground_net("relu").summary()
 
 # %%
 DEMO_SEEDS = (0, 1) if QUICK else (0, 1, 2)  # add seeds to see more of the spread

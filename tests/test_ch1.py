@@ -375,3 +375,194 @@ def test_1e_text_reads_the_shares():
     assert "four right in 50% with 2 hidden units, 75% with 8 hidden units:" in text
     assert "gets at most **3 of 4** right and all four in\n**0%** of starts" in text
     assert "**Fewest layers: 2**" in text
+
+
+# ----------------------------------------------------------------------------- written-out models
+# Each problem's model is written out in its chapter module; the library keeps a parametrised
+# builder (`playground_model`). These tests build both with the same settings and compare them
+# layer by layer, so the two cannot drift; and they check that the chapter's fast loops give
+# the weights `model.fit` gives on the chapter's own nets.
+
+
+def assert_same_layers(a, b):
+    """Same layer classes in order, equal configs (but names), input shapes, parameters."""
+    assert [type(layer) for layer in a.layers] == [type(layer) for layer in b.layers]
+    for left, right in zip(a.layers, b.layers):
+        config_a = {k: v for k, v in left.get_config().items() if k != "name"}
+        config_b = {k: v for k, v in right.get_config().items() if k != "name"}
+        assert config_a == config_b, f"{left.name} differs from {right.name}"
+    assert [tuple(t.shape) for t in a.inputs] == [tuple(t.shape) for t in b.inputs]
+    assert a.count_params() == b.count_params()
+
+
+def assert_same_compile(a, b):
+    """The same optimizer (class and config but name) and the same loss."""
+    config_a = {k: v for k, v in a.optimizer.get_config().items() if k != "name"}
+    config_b = {k: v for k, v in b.optimizer.get_config().items() if k != "name"}
+    assert type(a.optimizer) is type(b.optimizer) and config_a == config_b
+    assert a.loss == b.loss
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+@pytest.mark.parametrize("init", ["playground", "zeros"])
+@pytest.mark.parametrize("seed", [None, 11])
+def test_1a_1b_playground_net_is_the_builders(activation, init, seed):
+    from companion import pset
+    from companion.playground import playground_model
+
+    net = ch1_principles.playground_net(activation, init, seed=seed)
+    built = playground_model(pset.PLAYGROUND_HIDDEN, activation=activation, init=init, seed=seed)
+    assert_same_layers(net, built)
+    assert_same_compile(net, built)
+    assert net.count_params() == 2 * 4 + 4 + 4 * 2 + 2 + 2 * 1 + 1
+    assert float(net.optimizer.learning_rate) == pytest.approx(pset.PLAYGROUND_LEARNING_RATE)
+    if seed is not None:  # a seeded start is the same start
+        for w, v in zip(net.get_weights(), built.get_weights()):
+            assert (w == v).all()
+
+
+def test_1a_playground_net_refuses_an_unknown_start():
+    with pytest.raises(ValueError, match="init must be 'playground' or 'zeros', got 'ones'"):
+        ch1_principles.playground_net("relu", "ones")
+
+
+@pytest.mark.parametrize("output", ["tanh", "linear", "softmax"])
+def test_1c_dying_net_is_the_builders(output):
+    from companion import pset
+    from companion.playground import playground_model
+
+    net = ch1_principles.dying_net(output, learning_rate=0.3)
+    built = playground_model(pset.DYING_HIDDEN, activation="relu", output=output, learning_rate=0.3)
+    assert_same_layers(net, built)
+    assert_same_compile(net, built)
+    assert net.layers[-1].units == (2 if output == "softmax" else 1)
+
+
+def test_1c_dying_net_refuses_an_unknown_output():
+    with pytest.raises(ValueError, match="output must be one of tanh, linear, softmax"):
+        ch1_principles.dying_net("sigmoid")
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+def test_1a_1b_fast_loop_gives_fits_weights_on_the_chapters_net(activation):
+    import numpy as np
+
+    from companion.fastfit import fast_fit
+    from companion.probes import model_loss
+
+    data = ch1_principles.circle(0, 3)
+    x, y = data.x_train, data.y_train
+    fast = ch1_principles.playground_net(activation, seed=5)
+    plain = ch1_principles.playground_net(activation, seed=5)
+    history = fast_fit(fast, x, y, epochs=20, batch_size=10)
+    plain.fit(x, y, epochs=20, batch_size=10, shuffle=False, verbose=0)
+    start = ch1_principles.playground_net(activation, seed=5).get_weights()
+    moved = max(np.abs(w - v).max() for w, v in zip(plain.get_weights(), start))
+    assert moved > 1e-2  # 20 epochs really train it
+    for a, b in zip(fast.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    assert history["loss"].iloc[-1] == pytest.approx(model_loss(plain, x, y), abs=1e-6)
+
+
+def test_1a_shared_trainer_gives_a_fresh_nets_fit():
+    import numpy as np
+
+    data = ch1_principles.circle(1, 3)
+    trainer = ch1_principles.playground_net("sigmoid")
+    ch1_principles.playground_demo(data, activation="sigmoid", epochs=5, seed=2, trainer=trainer)
+    shared = ch1_principles.playground_demo(
+        data, activation="sigmoid", epochs=12, seed=9, trainer=trainer
+    )
+    fresh = ch1_principles.playground_demo(data, activation="sigmoid", epochs=12, seed=9)
+    np.testing.assert_allclose(shared.history["val_loss"], fresh.history["val_loss"], atol=1e-6)
+    for a, b in zip(shared.model.get_weights(), fresh.model.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert shared.model is not trainer  # the fit keeps its own copy
+
+
+def test_1c_probed_pass_gives_fits_weights_on_the_chapters_net():
+    import numpy as np
+
+    from companion.data.playground import ordered_dataset
+    from companion.one_pass import probed_pass
+    from companion.playground import reinitialize
+
+    x, y = ordered_dataset("circle", 200, 0.0, 4, order="negatives_first", labels="pm1")
+    model = ch1_principles.dying_net("tanh", learning_rate=0.3)
+    reinitialize(model, 3)
+    start = model.get_weights()
+    probed_pass(model, x, y, probe_every=50)
+    fast = model.get_weights()
+    reinitialize(model, 3)
+    model.fit(x, y, batch_size=1, epochs=1, shuffle=False, verbose=0)
+    assert max(np.abs(a - b).max() for a, b in zip(fast, start)) > 1e-2
+    for a, b in zip(fast, model.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize("hidden, output", [((), "relu"), ((8,), "linear")])
+def test_1e_xor_net_is_written_out_and_fast_fit_gives_fits_weights(hidden, output):
+    import keras
+    import numpy as np
+
+    from companion.fastfit import fast_fit
+    from companion.handbuilt import binary_inputs
+    from companion.playground import reinitialize
+
+    model = ch1_principles.xor_net(hidden, output=output, learning_rate=0.05)
+    assert [type(layer) for layer in model.layers] == [keras.layers.Dense] * (len(hidden) + 1)
+    assert [layer.units for layer in model.layers] == [*hidden, 1]
+    assert model.layers[-1].activation.__name__ == output
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+    x = binary_inputs(2)
+    y = np.array([float(a != b) for a, b in x], dtype="float32")
+    reinitialize(model, 7)
+    fast_fit(model, x, y, epochs=30, batch_size=4)
+    fast = model.get_weights()
+    reinitialize(model, 7)
+    model.fit(x, y, epochs=30, batch_size=4, shuffle=False, verbose=0)
+    for a, b in zip(fast, model.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_chapter_reads_the_sets_facts_from_pset():
+    from companion import pset
+
+    assert ch1_principles.DEMO == {"hidden": (4, 2), "batch_size": 10, "learning_rate": 0.03}
+    assert (ch1_principles.EPOCHS_1A, ch1_principles.EPOCHS_1B) == (pset.EPOCHS_1A, 4000)
+    net = ch1_principles.or_network()
+    assert net.model.layers[0].get_weights()[0].ravel().tolist() == list(pset.OR_WEIGHTS)
+    assert net.model.layers[0].get_weights()[1].tolist() == [pset.OR_BIAS]
+
+
+def test_package_loads_no_keras_and_keeps_every_old_name():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, chapters.ch1_principles as c; "
+        "assert c.PROBLEMS[0].id == '1A'; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('keras', 'tensorflow', 'matplotlib')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    old = str.split(
+        "DEMO DEMOS_1B EPOCHS_1A EPOCHS_1B QUICK_1B QUICK_SEEDS SEEDS ActivationDemos DemoFit "
+        "DyingRelu InitDemos LogicNetwork XorNetworks activation_demos boundary_animation "
+        "boundary_figure circle comparison_1b dying_figure dying_relu dying_summary epoch_text "
+        "final_boundary_figure gradient_figure init_demos loss_figure or_network "
+        "playground_demo results_1a results_1b run_1a run_1b run_1c run_1d run_1e seed_table "
+        "sigmoid_reported_text spread_table text_1a text_1b text_1c text_1d text_1e "
+        "train_demos xor_handbuilt xor_networks"
+    )
+    for name in old + ch1_principles.__all__:
+        assert getattr(ch1_principles, name) is not None, name
+    assert callable(ch1_principles.init_demos)  # the function, not a submodule of that name
+    assert [problem.solver() for problem in ch1_principles.PROBLEMS] == [
+        ch1_principles.run_1a,
+        ch1_principles.run_1b,
+        ch1_principles.run_1c,
+        ch1_principles.run_1d,
+        ch1_principles.run_1e,
+    ]

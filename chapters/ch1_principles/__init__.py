@@ -13,79 +13,88 @@ and train XOR from random starts.
     python -m chapters.ch1_principles --quick
     python -m chapters.ch1_principles --only 1B --demo-seeds 5
 
-One module per problem group: `demos` (a demo trained with its monitors), `demo_text` and
-`demo_figures` (reading and drawing them), `init_demos` (1A), `activation_demos` (1B),
-`dying_relu` (1C), `logic_nets` (1D, 1E). Each problem's stochastic parts take their seed
-from `ctx.seed_for(...)`, so a problem gives the same numbers alone or after others.
-In every module, Keras, matplotlib and the Keras-dependent companion modules are imported
-inside functions, only so that `--help` stays fast (there is no import cycle to dodge).
+One module per problem, named by its number: `p1a_init` (1A: the Playground net written
+out, `playground_net`, and its training), `p1b_activations` (1B), `p1c_dying_relu` (1C:
+`dying_net`), `p1d_or` (1D), `p1e_xor` (1E: `xor_net`); `demos` (a trained demo and its
+monitors), `demo_text` and `demo_figures` (reading and drawing them) serve 1A and 1B. Each
+problem's stochastic parts take their seed from `ctx.seed_for(...)`, so a problem gives the
+same numbers alone or after others. The problem modules import Keras at their top; this
+package loads them only when a name is used or a problem runs, so `--help` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from chapters.ch1_principles.activation_demos import (
-    DEMOS_1B,
-    EPOCHS_1B,
-    QUICK_1B,
-    ActivationDemos,
-    activation_demos,
-    comparison_1b,
-    results_1b,
-    run_1b,
-    sigmoid_reported_text,
-    text_1b,
-)
-from chapters.ch1_principles.demo_figures import (
-    boundary_animation,
-    boundary_figure,
-    final_boundary_figure,
-    gradient_figure,
-    loss_figure,
-)
-from chapters.ch1_principles.demo_text import epoch_text, seed_table, spread_table
-from chapters.ch1_principles.demos import (
-    DEMO,
-    EPOCHS_1A,
-    QUICK_SEEDS,
-    SEEDS,
-    DemoFit,
-    circle,
-    playground_demo,
-    train_demos,
-)
-from chapters.ch1_principles.dying_relu import (
-    DyingRelu,
-    dying_figure,
-    dying_relu,
-    dying_summary,
-    run_1c,
-    text_1c,
-)
-from chapters.ch1_principles.init_demos import InitDemos, init_demos, results_1a, run_1a, text_1a
-from chapters.ch1_principles.logic_nets import (
-    LogicNetwork,
-    XorNetworks,
-    or_network,
-    run_1d,
-    run_1e,
-    text_1d,
-    text_1e,
-    xor_handbuilt,
-    xor_networks,
-)
+from companion.lazy import lazy_exports
+from companion.pset import DEMO_SEEDS as SEEDS
+from companion.pset import QUICK_DEMO_SEEDS as QUICK_SEEDS
 from companion.runner import Problem, positive_int, run_chapter
+
+_MODULES = {
+    "demos": ["DEMO", "EPOCHS_1A", "DemoFit", "circle"],
+    "demo_text": ["epoch_text", "seed_table", "spread_table"],
+    "demo_figures": [
+        "boundary_animation",
+        "boundary_figure",
+        "final_boundary_figure",
+        "gradient_figure",
+        "loss_figure",
+    ],
+    "p1a_init": [
+        "InitDemos",
+        "init_demos",
+        "playground_demo",
+        "playground_net",
+        "results_1a",
+        "run_1a",
+        "text_1a",
+        "train_demos",
+    ],
+    "p1b_activations": [
+        "DEMOS_1B",
+        "EPOCHS_1B",
+        "QUICK_1B",
+        "ActivationDemos",
+        "activation_demos",
+        "comparison_1b",
+        "results_1b",
+        "run_1b",
+        "sigmoid_reported_text",
+        "text_1b",
+    ],
+    "p1c_dying_relu": [
+        "DyingRelu",
+        "dying_figure",
+        "dying_net",
+        "dying_relu",
+        "dying_summary",
+        "run_1c",
+        "text_1c",
+    ],
+    "p1d_or": ["LogicNetwork", "or_network", "run_1d", "text_1d"],
+    "p1e_xor": ["XorNetworks", "run_1e", "text_1e", "xor_handbuilt", "xor_net", "xor_networks"],
+}
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())
 
 CHAPTER = "ch1_principles"
 TITLE = "Chapter 1: Deep-learning principles (TensorFlow Playground demos in Keras)"
 
+_HERE = "chapters.ch1_principles"
 PROBLEMS = [
-    Problem("1A", "Backpropagation and initialisation: ReLU from random and zero starts", run_1a),
-    Problem("1B", "Backpropagation and initialisation: sigmoid against ReLU, trained long", run_1b),
-    Problem("1C", "Dying ReLU and data ordering", run_1c),
-    Problem("1D", "Approximating functions: OR", run_1d),
-    Problem("1E", "Approximating functions: XOR", run_1e),
+    Problem(
+        "1A",
+        "Backpropagation and initialisation: ReLU from random and zero starts",
+        f"{_HERE}.p1a_init:run_1a",
+    ),
+    Problem(
+        "1B",
+        "Backpropagation and initialisation: sigmoid against ReLU, trained long",
+        f"{_HERE}.p1b_activations:run_1b",
+    ),
+    Problem("1C", "Dying ReLU and data ordering", f"{_HERE}.p1c_dying_relu:run_1c"),
+    Problem("1D", "Approximating functions: OR", f"{_HERE}.p1d_or:run_1d"),
+    Problem("1E", "Approximating functions: XOR", f"{_HERE}.p1e_xor:run_1e"),
 ]
 
 
@@ -119,6 +128,7 @@ __all__ = [
     "EPOCHS_1B",
     "PROBLEMS",
     "QUICK_1B",
+    "QUICK_SEEDS",
     "SEEDS",
     "ActivationDemos",
     "DemoFit",
@@ -132,6 +142,7 @@ __all__ = [
     "circle",
     "comparison_1b",
     "dying_figure",
+    "dying_net",
     "dying_relu",
     "dying_summary",
     "epoch_text",
@@ -142,8 +153,14 @@ __all__ = [
     "main",
     "or_network",
     "playground_demo",
+    "playground_net",
     "results_1a",
     "results_1b",
+    "run_1a",
+    "run_1b",
+    "run_1c",
+    "run_1d",
+    "run_1e",
     "seed_table",
     "sigmoid_reported_text",
     "spread_table",
@@ -154,5 +171,6 @@ __all__ = [
     "text_1e",
     "train_demos",
     "xor_handbuilt",
+    "xor_net",
     "xor_networks",
 ]

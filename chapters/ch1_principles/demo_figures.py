@@ -1,22 +1,19 @@
-"""The demos' figures: boundary snapshots, the animation, loss and gradient curves.
-
-matplotlib and the Keras-dependent companion modules are imported inside the functions,
-so the command line's `--help` stays fast.
-"""
+"""The demos' figures: boundary snapshots, the animation, loss and gradient curves."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import matplotlib.pyplot as plt
+
 from chapters.ch1_principles.demo_text import count_text
 from chapters.ch1_principles.demos import VISIBLE_LOSS, DemoFit, demo_label, snapshot_epochs
+from companion.boundary import animate_boundaries, plot_boundaries, save_gif
 from companion.runner import Context
 
 
 def boundary_figure(fits: Sequence[DemoFit]):
     """One row of boundary snapshots (the epochs of `snapshot_epochs`) per fit."""
-    import matplotlib.pyplot as plt
-
     marks = snapshot_epochs(len(fits[0].history) - 1)
     fig, axes = plt.subplots(
         len(fits), len(marks), figsize=(2.4 * len(marks), 2.7 * len(fits)), squeeze=False
@@ -29,8 +26,6 @@ def boundary_figure(fits: Sequence[DemoFit]):
 
 def final_boundary_figure(fits: Sequence[DemoFit]):
     """The last boundary of every fit: a row per demo, a column per seed."""
-    import matplotlib.pyplot as plt
-
     demos = list(dict.fromkeys(fit.demo for fit in fits))
     seeds = sorted({fit.seed for fit in fits})
     fig, axes = plt.subplots(
@@ -47,8 +42,6 @@ def final_boundary_figure(fits: Sequence[DemoFit]):
 
 def _plot_grids(fit: DemoFit, grids: Mapping[int, object], axes) -> None:
     """One fit's boundaries at some epochs, its training and test points on top."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.boundary import plot_boundaries
 
     titled = {f"{fit.label}, seed {fit.seed}\nepoch {epoch}": grid for epoch, grid in grids.items()}
     d = fit.data
@@ -60,8 +53,6 @@ def boundary_animation(fits: Sequence[DemoFit], *, title: str = ""):
 
     In a notebook: `companion.boundary.animation_html(boundary_animation(result.fits))`.
     """
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.boundary import animate_boundaries
 
     one_activation = len({fit.activation for fit in fits}) == 1
 
@@ -80,8 +71,6 @@ def boundary_animation(fits: Sequence[DemoFit], *, title: str = ""):
 
 def loss_figure(fits: Sequence[DemoFit], *, train: bool = False):
     """Test loss per epoch of every fit, seeds overlaid (a colour per demo), log scale."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(7.5, 4))
     colours = {}
     for fit in fits:
@@ -121,8 +110,6 @@ def loss_figure(fits: Sequence[DemoFit], *, train: bool = False):
 
 def gif_md(ctx: Context, anim, name: str, caption: str) -> str:
     """Save an animation as figures/<name>.gif and return the Markdown that shows it."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.boundary import save_gif
 
     path = save_gif(anim, ctx.folder.figures / f"{name}.gif")
     return f"![{caption}]({path.relative_to(ctx.folder.path).as_posix()})\n\n*{caption}*\n"
@@ -130,8 +117,6 @@ def gif_md(ctx: Context, anim, name: str, caption: str) -> str:
 
 def gradient_figure(fits: Sequence[DemoFit]):
     """Per-layer gradient norms over training, a panel per demo, seeds overlaid."""
-    import matplotlib.pyplot as plt
-
     demos = list(dict.fromkeys(fit.demo for fit in fits))
     fig, axes = plt.subplots(1, len(demos), figsize=(4.2 * len(demos), 3.4), squeeze=False)
     for ax, demo in zip(axes[0], demos):

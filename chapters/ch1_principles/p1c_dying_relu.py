@@ -1,17 +1,24 @@
 """Problem 1C: dying ReLU units and data ordering, one pass of SGD with all negatives first.
 
-Keras-dependent companion modules are imported inside the functions, so the command
-line's `--help` stays fast.
+The net is written out in `dying_net` (a Playground-style ReLU net, its compile) and trained
+in `dying_relu`, one example a step, by `companion.one_pass.probed_pass`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import keras
+import matplotlib.pyplot as plt
 import pandas as pd
+from keras import layers
 
+from companion import pset
 from companion.data.playground import ordered_dataset
+from companion.one_pass import probed_pass
+from companion.playground import classification_accuracy, half_squared_error, reinitialize
 from companion.report import markdown_table
 from companion.runner import Context, Section
 from companion.seed import derive_seed, set_seed
@@ -28,14 +35,51 @@ class DyingRelu:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
+def uniform() -> dict[str, keras.initializers.Initializer]:
+    """The Playground's start for one Dense layer: weights U(−0.5, 0.5), biases 0.1."""
+    limit = pset.PLAYGROUND_INIT_RANGE
+    return {
+        "kernel_initializer": keras.initializers.RandomUniform(-limit, limit),
+        "bias_initializer": keras.initializers.Constant(pset.PLAYGROUND_INIT_BIAS),
+    }
+
+
+def dying_net(
+    output: str = "tanh",
+    *,
+    hidden: Sequence[int] = pset.DYING_HIDDEN,
+    learning_rate: float = pset.PLAYGROUND_LEARNING_RATE,
+) -> keras.Model:
+    """1C's net: x1, x2 in, ReLU hidden layers, a tanh, linear or softmax output, plain SGD.
+
+    tanh and linear outputs fit ±1 labels by ½(ŷ − y)²; softmax fits 0/1 labels by
+    cross-entropy over two units. Every start is drawn anew by `reinitialize`.
+    """
+    if output not in pset.DYING_OUTPUTS:
+        raise ValueError(f"output must be one of {', '.join(pset.DYING_OUTPUTS)}, got {output!r}")
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(2,), name="points"),
+            *[layers.Dense(units, activation="relu", **uniform()) for units in hidden],
+            layers.Dense(2 if output == "softmax" else 1, activation=output, **uniform()),
+        ],
+        name=f"dying_{output}",
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy" if output == "softmax" else half_squared_error,
+    )
+    return model
+
+
 def dying_relu(
     *,
-    dataset: str = "circle",
-    n: int = 1000,
+    dataset: str = pset.PLAYGROUND_DATASET,
+    n: int = pset.DYING_POINTS,
     seeds=(0, 1, 2, 3, 4),
-    outputs=("tanh", "linear", "softmax"),
-    learning_rates=(0.03, 0.3),
-    hidden=(8, 8),
+    outputs=pset.DYING_OUTPUTS,
+    learning_rates=pset.DYING_LEARNING_RATES,
+    hidden=pset.DYING_HIDDEN,
     probe_every: int = 50,
     seed: int = 0,
 ) -> DyingRelu:
@@ -45,28 +89,29 @@ def dying_relu(
     both orders, so the two differ only in the order of the examples. The output is tanh or
     linear with ½(ŷ − y)² on ±1 labels, or softmax with cross-entropy on 0/1 labels.
     """
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.one_pass import probed_pass
-    from companion.playground import classification_accuracy, playground_model, reinitialize
-
     set_seed(seed)  # every draw below is seeded; this pins any backend op too
     rows, curves = [], []
     for output in outputs:
         labels = "01" if output == "softmax" else "pm1"
-        model = playground_model(hidden, activation="relu", output=output, name=f"dying_{output}")
         for rate in learning_rates:
-            model.optimizer.learning_rate.assign(rate)
+            model = dying_net(output, hidden=hidden, learning_rate=rate)
             for s in seeds:
                 data_seed = derive_seed(seed, f"1C-data-{s}")
                 for order in ("negatives_first", "shuffled"):
                     x, y = ordered_dataset(dataset, n, 0.0, data_seed, order=order, labels=labels)
-                    reinitialize(model, derive_seed(seed, f"1C-init-{s}"))
+                    reinitialize(model, derive_seed(seed, f"1C-init-{s}"))  # the pair's start
+                    # probed_pass: fast_fit one example a step (fit's weights, ~6× faster), probed
                     curve = probed_pass(model, x, y, probe_every=probe_every)
                     where = {"output": output, "learning_rate": rate, "order": order, "seed": s}
                     curves.append(curve.assign(**where))
                     accuracy = classification_accuracy(model, x, y)
                     rows.append({**where, **pass_row(curve, n), "accuracy": accuracy})
-    settings = {"dataset": dataset, "n": n, "hidden": list(hidden), "batch_size": 1}
+    settings = {
+        "dataset": dataset,
+        "n": n,
+        "hidden": list(hidden),
+        "batch_size": pset.DYING_BATCH_SIZE,
+    }
     curves = pd.concat(curves, ignore_index=True)[
         [*where, "seen", "dead_fraction", "positive_share"]
     ]
@@ -96,8 +141,6 @@ def mean_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def dying_figure(result: DyingRelu):
     """Dead share over the pass (mean over seeds): a row per rate, a column per output."""
-    import matplotlib.pyplot as plt
-
     curves = result.curves
     rates, outputs = list(curves["learning_rate"].unique()), list(curves["output"].unique())
     fig, axes = plt.subplots(

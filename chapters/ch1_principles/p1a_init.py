@@ -1,4 +1,9 @@
-"""Problem 1A: the set's ReLU demo from the Playground's random start and from all zeros."""
+"""Problem 1A: the set's ReLU demo from the Playground's random start and from all zeros.
+
+The Playground's network is written out here (`playground_net`: the model, its compile)
+and trained here (`playground_demo`: one start with its monitors; `train_demos`: every
+demo and seed). 1B trains the same net with sigmoid units.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import keras
 import numpy as np
 import pandas as pd
+from keras import layers
 
 from chapters.ch1_principles.demo_figures import (
     boundary_animation,
@@ -32,17 +39,175 @@ from chapters.ch1_principles.demo_text import (
 )
 from chapters.ch1_principles.demos import (
     EPOCHS_1A,
+    FRAMES,
     PLATEAU_DROP,
     RELU_EXPECTED_BY,
     VISIBLE_LOSS,
     DemoFit,
+    circle,
     demo_seeds,
+    largest_gradient_outside_output_bias,
     milestone_table,
     save_fits,
-    train_demos,
+    snapshot_epochs,
 )
+from companion import pset
+from companion.boundary import neuron_grids, plot_neurons
+from companion.callbacks import DecisionBoundary, GradientNorms, SymmetryMonitor
+from companion.fastfit import fast_fit
+from companion.playground import half_squared_error, restart_from
+from companion.probes import gradient_table
 from companion.report import markdown_table
 from companion.runner import Context, Section
+from companion.seed import derive_seed, set_seed
+
+
+def start(init: str, seed: int | None, layer: int) -> dict[str, keras.initializers.Initializer]:
+    """One Dense layer's initialisers: the Playground's random start, or all zeros.
+
+    The random start is the Playground's (`src/nn.ts`): weights U(−0.5, 0.5), biases 0.1;
+    a seed gives each layer its own draw. "zeros" is the Playground's `initZero`.
+    """
+    if init == "zeros":
+        return {"kernel_initializer": "zeros", "bias_initializer": "zeros"}
+    if init != "playground":
+        raise ValueError(f"init must be 'playground' or 'zeros', got {init!r}")
+    limit, layer_seed = pset.PLAYGROUND_INIT_RANGE, None if seed is None else seed + 1000 * layer
+    return {
+        "kernel_initializer": keras.initializers.RandomUniform(-limit, limit, seed=layer_seed),
+        "bias_initializer": keras.initializers.Constant(pset.PLAYGROUND_INIT_BIAS),
+    }
+
+
+def playground_net(
+    activation: str = "relu",
+    init: str = "playground",
+    *,
+    seed: int | None = None,
+    learning_rate: float = pset.PLAYGROUND_LEARNING_RATE,
+) -> keras.Model:
+    """The set's Playground demo: x1, x2 in, hidden layers of 4 and 2, a tanh out, SGD 0.03."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(2,), name="points"),  # the features x1 and x2: the point itself
+            layers.Dense(4, activation=activation, **start(init, seed, 0), name="hidden_1"),
+            layers.Dense(2, activation=activation, **start(init, seed, 1), name="hidden_2"),
+            layers.Dense(1, activation="tanh", **start(init, seed, 2), name="output"),
+        ],
+        name="playground",
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=learning_rate),  # plain SGD, no momentum
+        loss=half_squared_error,  # the Playground's ½(ŷ − y)² on ±1 labels
+    )
+    return model
+
+
+def playground_demo(
+    data,
+    *,
+    activation: str = "relu",
+    init: str = "playground",
+    epochs: int = EPOCHS_1A,
+    batch_size: int = pset.PLAYGROUND_BATCH_SIZE,
+    learning_rate: float = pset.PLAYGROUND_LEARNING_RATE,
+    seed: int | None = None,
+    seed_index: int = 0,
+    probe: bool = False,
+    norms: bool = True,
+    trainer: keras.Model | None = None,
+) -> DemoFit:
+    """Train one Playground demo (`playground_net`) with the monitors attached.
+
+    The boundary is kept at about `FRAMES` evenly spaced epochs (the animation) and at
+    `snapshot_epochs`. `probe` also checks the gradient outside the output bias there;
+    `norms` records the gradient norm per layer. `trainer`: a compiled `playground_net`
+    to train on instead (its traced loop is reused); the fit keeps a copy of the weights.
+    """
+    net = playground_net(activation, init, seed=seed, learning_rate=learning_rate)
+    model = net if trainer is None else restart_from(trainer, net)
+    every = max(1, -(-epochs // FRAMES))  # at most FRAMES + 1 snapshots (and the end)
+    x, y = data.x_train, data.y_train
+    start_gradients = gradient_table(model, x, y)
+    boundary = DecisionBoundary({*range(0, epochs + 1, every), *snapshot_epochs(epochs)})
+    symmetry, gradient_norms = SymmetryMonitor(every=every), GradientNorms(x, y, every=every)
+    callbacks = [boundary, symmetry] + ([gradient_norms] if norms else [])
+    outside: list[dict[str, float]] = []
+    if probe:
+
+        def check(epoch: int) -> None:
+            value = largest_gradient_outside_output_bias(model, x, y)
+            outside.append({"epoch": epoch, "max_abs": value})
+
+        callbacks.append(
+            keras.callbacks.LambdaCallback(
+                on_train_begin=lambda logs: check(0),
+                on_epoch_end=lambda epoch, logs: check(epoch + 1),
+            )
+        )
+    # fast_fit: fit's own train_step, many epochs per compiled call (fit's weights, ~50× faster)
+    history = fast_fit(
+        model,
+        x,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=(data.x_test, data.y_test),
+        callbacks=callbacks,
+        every=every,
+    )
+    net.set_weights(model.get_weights())  # the fit keeps its own final net
+    return DemoFit(
+        activation,
+        init,
+        seed_index,
+        data,
+        net,
+        history,
+        boundary.grids,
+        neuron_grids(model),
+        symmetry.to_frame(),
+        gradient_norms.to_frame() if norms else pd.DataFrame(),
+        pd.DataFrame(outside, columns=["epoch", "max_abs"]),
+        start_gradients,
+    )
+
+
+def train_demos(
+    demos,
+    *,
+    seeds,
+    epochs: int,
+    seed: int,
+    probe: bool = False,
+    norms: bool = False,
+) -> list[DemoFit]:
+    """Every (activation, init) demo for every seed index; an index draws the data and the start.
+
+    Indices derive from `seed` as `demos`' docstring says. One compiled net per demo trains
+    all its indices. `probe` checks the zero-started fits' gradients outside the output
+    bias; `norms` records the random-started fits' gradient norms per layer.
+    """
+    set_seed(seed)  # nothing below draws from global state, but a backend op might
+    data = {k: circle(k, seed) for k in seeds}
+    fits = []
+    for activation, init in demos:
+        trainer = playground_net(activation, init)  # one traced loop for all its seeds' starts
+        fits += [
+            playground_demo(
+                data[k],
+                activation=activation,
+                init=init,
+                epochs=epochs,
+                seed=derive_seed(seed, f"init-{k}"),
+                seed_index=k,
+                probe=probe and init == "zeros",
+                norms=norms and init == "playground",
+                trainer=trainer,
+            )
+            for k in seeds
+        ]
+    return fits
 
 
 @dataclass
@@ -90,7 +255,7 @@ def init_demos(
         epochs: epochs per fit (the set's 250).
         seed: the base seed the data and starts are derived from (see `demos`).
     """
-    demos = ((activation, "playground"), (activation, "zeros"))
+    demos = tuple((activation, init) for _, init in pset.DEMOS_1A)
     fits = train_demos(demos, seeds=seeds, epochs=epochs, seed=seed, probe=True)
     zeros = [fit for fit in fits if fit.init == "zeros"]
     randoms = [fit for fit in fits if fit.init == "playground"]
@@ -278,9 +443,6 @@ def headline_1a(result: InitDemos) -> str:
 
 def figures_1a(ctx: Context, result: InitDemos) -> dict[str, str]:
     """1A's figures and GIF saved in the run folder, as Markdown by name."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.boundary import plot_neurons
-
     first = [fit for fit in result.fits if fit.seed == result.fits[0].seed]
     figure = ctx.folder.figure_md
     return {

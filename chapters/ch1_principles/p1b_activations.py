@@ -1,4 +1,8 @@
-"""Problem 1B: the demos with sigmoid units next to the random-start ReLU net, trained long."""
+"""Problem 1B: the demos with sigmoid units next to the random-start ReLU net, trained long.
+
+The net is 1A's (`p1a_init.playground_net`) with sigmoid hidden units, trained by 1A's
+`train_demos` for the set's 4000 epochs.
+"""
 
 from __future__ import annotations
 
@@ -41,16 +45,20 @@ from chapters.ch1_principles.demos import (
     demo_seeds,
     milestone_table,
     save_fits,
-    train_demos,
 )
+from chapters.ch1_principles.p1a_init import train_demos
+from companion import pset
+from companion.boundary import grid_points
+from companion.playground import predict_points
+from companion.probes import dense_layers
 from companion.report import markdown_table
 from companion.runner import Context, Section
 
-EPOCHS_1B, QUICK_1B = 4000, 600
-DEMOS_1B = (("relu", "playground"), ("sigmoid", "playground"), ("sigmoid", "zeros"))
+EPOCHS_1B, QUICK_1B = pset.EPOCHS_1B, pset.QUICK_EPOCHS_1B
+DEMOS_1B = pset.DEMOS_1B
 # What the set's students saw (reference/problem-set.md, 1A and 1B):
-SIGMOID_REPORTED = {500: "the 2017 and 2019 students'", 2000: "the 2023 student's"}
-ZERO_SIGMOID_REPORTED = 3200  # "starts learning only after about 3200-3300 iterations"
+SIGMOID_REPORTED = pset.SIGMOID_REPORTED
+ZERO_SIGMOID_REPORTED = pset.ZERO_SIGMOID_REPORTED
 
 
 @dataclass
@@ -80,11 +88,6 @@ def boundary_spread(model) -> tuple[float, list[float]]:
     largest output change when each grid point moves one unit along such a line (0 for a
     straight boundary, more if the units differ), and w.
     """
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.boundary import grid_points
-    from companion.playground import predict_points
-    from companion.probes import dense_layers
-
     w = np.asarray(dense_layers(model, include_output=False)[0].kernel)[:, 0].astype(float)
     if not np.linalg.norm(w) > 0:
         return 0.0, w.tolist()

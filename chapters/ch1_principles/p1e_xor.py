@@ -1,7 +1,7 @@
-"""Problems 1D and 1E: OR and XOR from explicit weights, and XOR trained from random starts.
+"""Problem 1E: XOR from explicit weights, and trained from random starts with 1 and 2 layers.
 
-Keras-dependent companion modules are imported inside the functions, so the command
-line's `--help` stays fast.
+The trained nets are written out in `xor_net` (the model, its compile) and trained in
+`train_logic_starts`; the hand-built one reuses 1D's `LogicNetwork`.
 """
 
 from __future__ import annotations
@@ -10,85 +10,22 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any
 
+import keras
 import numpy as np
 import pandas as pd
+from keras import layers
 
+from chapters.ch1_principles.p1d_or import LogicNetwork, table_rows
+from companion import pset
+from companion.budget import count_hidden_units
+from companion.fastfit import fast_fit
+from companion.handbuilt import binary_inputs, model_from_weights, truth_table
+from companion.playground import half_squared_error, reinitialize
 from companion.report import markdown_table
 from companion.runner import Context, Section
 from companion.seed import derive_seed, set_seed
 
 SHARE = "share of starts with all four right"
-
-
-@dataclass
-class LogicNetwork:
-    """A hand-built network and the truth table it computes."""
-
-    model: Any
-    table: pd.DataFrame
-    hidden_units: int
-
-    @property
-    def correct(self) -> bool:
-        """Whether every row of the truth table meets the set's rule."""
-        return bool(self.table["ok"].all())
-
-
-def table_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """A truth table as plain rows for summary.json."""
-    return [
-        {
-            k: (float(v) if k == "output" else int(v) if k != "ok" else bool(v))
-            for k, v in row.items()
-        }
-        for row in table.to_dict(orient="records")
-    ]
-
-
-def or_network(*, weights=(2.0, 2.0), bias: float = -1.0) -> LogicNetwork:
-    """Problem 1D: OR with the fewest units, one ReLU unit ReLU(2·x1 + 2·x2 − 1)."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.budget import count_hidden_units
-    from companion.handbuilt import model_from_weights, truth_table
-
-    model = model_from_weights([(list(weights), [bias])], name="or_net")
-    return LogicNetwork(model, truth_table(model, operator.or_), count_hidden_units(model))
-
-
-def text_1d(net: LogicNetwork) -> str:
-    """Problem 1D's report section, its answer read off the built network."""
-    units = net.hidden_units
-    layers = "no hidden layer" if units == 0 else f"{units} hidden unit{'s' * (units != 1)}"
-    verdict = (
-        f"That is {units} hidden units, the fewest possible (one output unit is needed in "
-        "any case)."
-        if net.correct and units == 0
-        else f"It uses {units} hidden units and does "
-        + ("" if net.correct else "not ")
-        + "compute OR to the set's rule."
-    )
-    return f"""
-A net with {layers}: out = ReLU(2·x1 + 2·x2 − 1) computes OR to the set's specification
-(output ≥ 1 where OR is 1, exactly 0 where it is 0) if every row below says so. Built in
-Keras from these explicit weights (`model_from_weights([([2, 2], [-1])])`), it gives:
-
-{markdown_table(net.table, floatfmt="{:g}")}
-All four rows meet the rule: **{net.correct}**. Any ReLU(a·x1 + a·x2 + b) with b ≤ 0 and
-a + b ≥ 1 works; the bias keeps (0, 0) at exactly 0 and each single 1 lifts the sum to 1.
-{verdict}
-"""
-
-
-def run_1d(ctx: Context) -> Section:
-    """Problem 1D: build OR by hand and check its truth table."""
-    net = or_network()
-    results = {
-        "truth_table": table_rows(net.table),
-        "correct": net.correct,
-        "hidden_units": net.hidden_units,
-    }
-    headline = f"OR with {net.hidden_units} hidden units: truth table correct = {net.correct}"
-    return Section(text_1d(net), results, headline)
 
 
 @dataclass
@@ -112,12 +49,23 @@ class XorNetworks:
 
 def xor_handbuilt() -> LogicNetwork:
     """The two-layer ReLU net for XOR: h1 = x1 AND NOT x2, h2 = x2 AND NOT x1, out = OR."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.budget import count_hidden_units
-    from companion.handbuilt import model_from_weights, truth_table
-
-    model = model_from_weights([([[2, -2], [-2, 2]], [-1, -1]), ([2, 2], [-1])], name="xor_net")
+    model = model_from_weights(pset.XOR_WEIGHTS, name="xor_net")
     return LogicNetwork(model, truth_table(model, operator.xor), count_hidden_units(model))
+
+
+def xor_net(
+    hidden: tuple[int, ...], *, output: str = "relu", learning_rate: float = pset.XOR_LEARNING_RATE
+) -> keras.Model:
+    """A ReLU net for XOR: x1, x2 in, a ReLU layer per `hidden` width, one output unit, Adam."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(2,)),
+            *[layers.Dense(units, activation="relu") for units in hidden],
+            layers.Dense(1, activation=output),  # ReLU (the set's kind of net) or linear
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=half_squared_error)
+    return model
 
 
 def train_logic_starts(
@@ -129,22 +77,14 @@ def train_logic_starts(
     learning_rate: float,
     seed: int,
 ) -> pd.DataFrame:
-    """Train a ReLU net on XOR from many random starts; one row per start."""
-    import keras
-
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.fastfit import fast_fit
-    from companion.handbuilt import binary_inputs, truth_table
-    from companion.playground import half_squared_error, reinitialize
-
+    """Train `xor_net` on XOR from many random starts; one row per start."""
     x = binary_inputs(2)
     y = np.array([float(a != b) for a, b in x], dtype="float32")
-    stack = [keras.Input(shape=(2,))] + [keras.layers.Dense(h, activation="relu") for h in hidden]
-    model = keras.Sequential([*stack, keras.layers.Dense(1, activation=output)])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=half_squared_error)
+    model = xor_net(hidden, output=output, learning_rate=learning_rate)
     rows = []
     for start in range(starts):
-        reinitialize(model, derive_seed(seed, f"xor-{hidden}-{start}"))
+        reinitialize(model, derive_seed(seed, f"xor-{hidden}-{start}"))  # one traced loop
+        # fast_fit: fit's own step, all epochs in one compiled call (fit's weights, >100× faster)
         history = fast_fit(model, x, y, epochs=epochs, batch_size=4)
         table = truth_table(model, operator.xor, threshold=0.5)
         rows.append(
@@ -162,11 +102,11 @@ def train_logic_starts(
 
 def xor_networks(
     *,
-    starts: int = 20,
-    epochs: int = 600,
-    hidden_sizes=(2, 8),
-    outputs=("relu", "linear"),
-    learning_rate: float = 0.05,
+    starts: int = pset.XOR_STARTS,
+    epochs: int = pset.XOR_EPOCHS,
+    hidden_sizes=pset.XOR_HIDDEN_SIZES,
+    outputs=pset.XOR_OUTPUTS,
+    learning_rate: float = pset.XOR_LEARNING_RATE,
     seed: int = 0,
 ) -> XorNetworks:
     """Problem 1E: XOR built by hand, and trained from random starts with 0 and 1 hidden layers.
@@ -189,9 +129,9 @@ def text_1e(result: XorNetworks) -> str:
     """Problem 1E's report section, its shares and counts read off the result."""
     starts, single = result.settings["starts"], result.single_layer
     shares = result.shares()
-    layers = len(result.handbuilt.model.layers)  # Dense layers of the hand-built net
+    depth = len(result.handbuilt.model.layers)  # Dense layers of the hand-built net
     return f"""
-**Fewest layers: {layers}** (one hidden layer and the output). A single layer of ReLU units computes
+**Fewest layers: {depth}** (one hidden layer and the output). A single layer of ReLU units computes
 ReLU(w·x + b) per unit: it is 0 on one side of a line and grows on the other, so "output
 ≥ 1" and "output = 0" are separated by a straight line. XOR's two classes are not linearly
 separable: (0, 1) and (1, 0) must be on one side and (0, 0) and (1, 1) on the other, but the
