@@ -403,7 +403,7 @@ def test_noise_tables_pair_the_models_image_by_image():
     pooled = np.ones((2, 2, n))  # (seed, perturbation, image): right everywhere
     strided = np.ones((2, 2, n))
     strided[:, 1, : n // 5] = 0.0
-    before, after = ch4_cnn.noise.FEATURE_CHANGES
+    before, after = ch4_cnn.p4d_noise.FEATURE_CHANGES
     changes = [{"clean": {before: 0.0, after: 0.0}, "shift": {before: 0.4, after: 0.3}}] * 2
     table, per_seed = ch4_cnn.noise_tables(["clean", "shift"], pooled, strided, changes, seeds)
     shifted = table.set_index("perturbation").loc["shift"]

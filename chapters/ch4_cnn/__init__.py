@@ -11,7 +11,7 @@ trains, so `--help` stays fast.
 
 from __future__ import annotations
 
-from chapters.ch4_cnn.cnn import (
+from chapters.ch4_cnn.p4f_cnn import (
     CNN,
     L2_STRENGTH,
     MAX_SHIFT,
@@ -33,7 +33,7 @@ from chapters.ch4_cnn.cnn import (
     run_4f,
     text_4f,
 )
-from chapters.ch4_cnn.layers import (
+from chapters.ch4_cnn.p4a_padding import (
     ConvCountResult,
     PaddingResult,
     PoolingResult,
@@ -50,7 +50,7 @@ from chapters.ch4_cnn.layers import (
     text_4c,
     zero_padding,
 )
-from chapters.ch4_cnn.noise import (
+from chapters.ch4_cnn.p4d_noise import (
     NoiseResult,
     noise_headline,
     noise_tables,
@@ -60,7 +60,7 @@ from chapters.ch4_cnn.noise import (
     run_4d,
     text_4d,
 )
-from chapters.ch4_cnn.search import (
+from chapters.ch4_cnn.p4e_search import (
     DROPOUT_RATES,
     LEARNING_RATES,
     SEARCH_STRATEGIES,
