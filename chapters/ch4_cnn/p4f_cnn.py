@@ -145,8 +145,7 @@ def dropout_sweep(
     n = train_images or len(data.x_train)
     x, y = data.x_train[:n], one_hot(data.y_train[:n])
     steps = steps_per_run(n, BATCH_SIZE, epochs)
-    # One traced copy of chapter_cnn serves every rate (fresh weights, the rate set in place,
-    # then model.fit per rate): it saves a trace, about 2 s, per rate.
+    # One traced chapter_cnn serves all rates (fresh weights, rate set in place): ~2 s saved each.
     sweep = DropoutSweep(partial(chapter_cnn, check=False), lambda m: compile_cnn(m, steps))
 
     def batches(rate_seed: int):
@@ -199,8 +198,7 @@ def compare_regularizers(
     """
     x, labels = data.x_train[:train_images], data.y_train[:train_images]
     steps = steps_per_run(len(x), BATCH_SIZE, epochs)
-    # Each setting is chapter_cnn with its switches (batch_norm, rate, l2), compiled by
-    # compile_cnn; settings that differ only in dropout rate share one traced model.
+    # Each setting is chapter_cnn with its switches; those alike but for rate share a trace.
     models = RegularizedModels(
         rate=rate,
         l2=l2,
