@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import tensorflow as tf
 
 # (down, right) pixel moves -> the words a report uses for them
 _DIRECTIONS = {(1, 0): "down", (0, 1): "right", (1, 1): "diagonally"}
@@ -41,8 +42,6 @@ def shifted_batches(
             same batches whatever ran before).
         image_shape: (height, width) of one flat image (ignored for image-shaped x).
     """
-    import tensorflow as tf
-
     if not hasattr(x, "ndim") or not hasattr(y, "__len__") or len(x) != len(y):
         raise ValueError("shifted_batches needs arrays x and y with one row of y per image")
     if int(max_shift) < 0:

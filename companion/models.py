@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
+from companion import pset
 from companion.errors import RuleError
 
 
@@ -137,20 +138,13 @@ class ModelRules:
     checks: tuple[Callable[[keras.Model], str | None], ...] = ()
 
 
+# The set's 4F rules; the facts live in companion.pset.
 CNN_RULES = ModelRules(
-    name="problem 4F (CS 155 set 4)",
-    allowed=(
-        "Conv2D",
-        "MaxPooling2D",
-        "BatchNormalization",
-        "Dropout",
-        "Dense",
-        "ReLU",
-        "Softmax",
-        "Flatten",
-    ),
-    max_params=999_999,
-    required=("Dropout", "BatchNormalization"),
+    name=pset.CNN_RULES_NAME,
+    allowed=pset.CNN_ALLOWED_LAYERS,
+    max_params=pset.CNN_MAX_PARAMS,
+    required=pset.CNN_REQUIRED_LAYERS,
+    sequential=pset.CNN_SEQUENTIAL,
 )
 
 

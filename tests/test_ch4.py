@@ -5,6 +5,7 @@ pooling that does not help, no regularisation winning): the report must follow t
 """
 
 import json
+from functools import partial
 
 import keras
 import numpy as np
@@ -12,12 +13,17 @@ import pandas as pd
 import pytest
 
 from chapters import ch4_cnn
-from companion.augment import perturbations
+from chapters.ch4_cnn.p4d_noise import FEATURE_CHANGES
+from companion import pset
+from companion.augment import perturbations, shifted_batches
 from companion.data.mnist import load_mnist
-from companion.models import CNN_RULES, check_model
+from companion.errors import RuleError
+from companion.models import CNN_RULES, check_model, cnn
+from companion.regularizers import regularized_cnn
 from companion.seed import derive_seed, set_seed
 from companion.stats import Difference, paired_difference
 from companion.sweep import choose_rate
+from companion.training import correct_predictions, one_hot, steps_per_run
 
 
 @pytest.fixture(scope="module")
@@ -403,7 +409,7 @@ def test_noise_tables_pair_the_models_image_by_image():
     pooled = np.ones((2, 2, n))  # (seed, perturbation, image): right everywhere
     strided = np.ones((2, 2, n))
     strided[:, 1, : n // 5] = 0.0
-    before, after = ch4_cnn.noise.FEATURE_CHANGES
+    before, after = FEATURE_CHANGES
     changes = [{"clean": {before: 0.0, after: 0.0}, "shift": {before: 0.4, after: 0.3}}] * 2
     table, per_seed = ch4_cnn.noise_tables(["clean", "shift"], pooled, strided, changes, seeds)
     shifted = table.set_index("perturbation").loc["shift"]
@@ -414,3 +420,118 @@ def test_noise_tables_pair_the_models_image_by_image():
     assert (shifted[before], shifted[after]) == pytest.approx((0.4, 0.3))
     assert len(per_seed) == 4 and set(per_seed["seed"]) == {0, 1}
     assert np.isnan(table.set_index("perturbation").loc["clean", "pooling advantage"])
+
+
+# --- 4F's written-out CNN against the library's builder ---------------------------------
+
+
+def assert_same_layers(a: keras.Model, b: keras.Model) -> None:
+    """Same input shape, layer classes in order, per-layer config (but names), param count."""
+    assert a.input_shape == b.input_shape
+    assert [type(layer) for layer in a.layers] == [type(layer) for layer in b.layers]
+    for mine, theirs in zip(a.layers, b.layers):
+        config, expected = mine.get_config(), theirs.get_config()
+        config.pop("name"), expected.pop("name")
+        assert config == expected, type(mine).__name__
+    assert a.count_params() == b.count_params()
+
+
+def library_cnn(rate: float, *, batch_norm: bool = True, l2: float = 0.0) -> keras.Model:
+    """`companion.models.cnn` with the chapter's settings (pset's CNN_ARCHITECTURE)."""
+    return cnn(
+        **pset.CNN_ARCHITECTURE, batch_norm=batch_norm, conv_dropout=rate, dropout=rate, l2=l2
+    )
+
+
+def same_weights(a: keras.Model, b: keras.Model) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights(), strict=True))
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.25, 0.5])
+def test_chapter_cnn_is_the_library_cnn_layer_by_layer(rate):
+    """The chapter's literal layer list and `cnn(**CNN)` agree, down to the seeded weights."""
+    set_seed(4)
+    mine = ch4_cnn.chapter_cnn(rate)
+    set_seed(4)
+    theirs = library_cnn(rate)
+    assert_same_layers(mine, theirs)
+    assert same_weights(mine, theirs)  # same layers built in the same order: same numbers
+    assert mine.count_params() == 207_066 < pset.CNN_MAX_PARAMS
+
+
+@pytest.mark.parametrize("name", pset.REGULARIZERS)
+def test_each_regularizer_variant_is_the_library_one(name):
+    """The comparison's settings, built from the chapter's CNN and from `cnn()`, agree."""
+    build = partial(ch4_cnn.chapter_cnn, check=False)
+    set_seed(5)
+    mine = regularized_cnn(name, rate=0.3, l2=1e-3, build=build)
+    set_seed(5)
+    theirs = regularized_cnn(name, rate=0.3, l2=1e-3, architecture=pset.CNN_ARCHITECTURE)
+    assert_same_layers(mine, theirs)
+    assert same_weights(mine, theirs)
+    assert len(mine.losses) == (4 if name == "L2" else 0)  # a penalty on each of 4 kernels
+
+
+def test_assert_same_layers_catches_a_changed_setting():
+    """The comparison fails on one differing config entry, though the parameters agree."""
+    with pytest.raises(AssertionError, match="BatchNormalization"):
+        assert_same_layers(
+            ch4_cnn.chapter_cnn(0.2),
+            cnn(**pset.CNN_ARCHITECTURE, conv_dropout=0.2, dropout=0.2, bn_momentum=0.99),
+        )
+    with pytest.raises(AssertionError):
+        assert_same_layers(ch4_cnn.chapter_cnn(0.2), library_cnn(0.3))  # a Dropout's rate
+
+
+def test_chapter_cnn_obeys_the_rules_or_says_which_it_breaks():
+    check_model(ch4_cnn.chapter_cnn(0.2), CNN_RULES)
+    with pytest.raises(RuleError, match="every Dropout layer has rate 0"):
+        ch4_cnn.chapter_cnn(0.0)
+    with pytest.raises(RuleError, match="needs at least one BatchNormalization"):
+        ch4_cnn.chapter_cnn(0.2, batch_norm=False)
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+        ch4_cnn.chapter_cnn(1.0)
+
+
+@pytest.fixture(scope="module")
+def small_mnist():
+    return load_mnist(sample=True).subset(train=256, val=256, test=256)
+
+
+def plain_fit_hits(data, seed: int, *, rate: float, batch_norm: bool, max_shift: int):
+    """The chapter's CNN built fresh, compiled and fitted one epoch: (val, test) hits."""
+    x, y = data.x_train, one_hot(data.y_train)
+    set_seed(seed)
+    model = ch4_cnn.chapter_cnn(rate, batch_norm=batch_norm, check=False)
+    ch4_cnn.compile_cnn(model, steps_per_run(len(x), 32, 1))
+    batches = shifted_batches(x, y, batch_size=32, max_shift=max_shift, seed=seed)
+    model.fit(batches, shuffle=False, verbose=0)
+    return correct_predictions(model, (data.x_val, data.y_val), (data.x_test, data.y_test))
+
+
+def test_sweep_shared_model_trains_as_a_plain_fit(small_mnist):
+    """The sweep's one traced model scores as chapter_cnn built and fitted afresh would.
+
+    At rate 0 the two draw no masks, so the same start, data and steps must give the same
+    predictions (dropout masks differ between the two at other rates).
+    """
+    sweep = ch4_cnn.dropout_sweep(small_mnist, rates=(0.0,), seed=7)
+    rate_seed = derive_seed(7, "rate-0.0")
+    val, test = plain_fit_hits(small_mnist, rate_seed, rate=0.0, batch_norm=True, max_shift=1)
+    one_image = 1 / len(val) + 1e-9  # float noise may flip at most a borderline image
+    assert sweep.loc[0, "val_accuracy"] == pytest.approx(val.mean(), abs=one_image)
+    assert sweep.loc[0, "test_accuracy"] == pytest.approx(test.mean(), abs=one_image)
+
+
+@pytest.mark.parametrize("name", ["none", "batch norm"])
+def test_regularizer_comparison_trains_as_a_plain_fit(small_mnist, name):
+    """A comparison setting (shared traced model) scores as its plain chapter_cnn fit would."""
+    r = ch4_cnn.compare_regularizers(
+        small_mnist, rate=0.3, names=(name,), train_images=256, epochs=1, seed=9
+    )
+    setting_seed = derive_seed(9, name)
+    val, _ = plain_fit_hits(
+        small_mnist, setting_seed, rate=0.0, batch_norm=name == "batch norm", max_shift=0
+    )
+    one_image = 1 / len(val) + 1e-9
+    assert r.table.loc[0, "val_accuracy"] == pytest.approx(val.mean(), abs=one_image)

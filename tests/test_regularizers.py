@@ -4,10 +4,11 @@ import keras
 import pytest
 from keras import layers
 
-from companion.models import dropout_rate
+from companion.models import cnn, dropout_rate
 from companion.regularizers import (
     REGULARIZERS,
     RegularizedModels,
+    library_builder,
     regularized_cnn,
     regularizer_settings,
 )
@@ -61,3 +62,45 @@ def test_models_share_a_trace_where_only_dropout_differs():
     assert norm is not none and "BatchNormalization" in kinds(norm)
     l2 = models.model("L2")
     assert l2 is not none and len(l2.losses) == 3 and isinstance(l2.optimizer, keras.Optimizer)
+
+
+def test_a_given_builder_makes_every_setting():
+    """A chapter's own CNN as the builder: each setting calls it with its switches."""
+    calls = []
+
+    def build(rate: float, *, batch_norm: bool, l2: float) -> keras.Model:
+        calls.append((rate, batch_norm, l2))
+        return cnn(**SMALL, batch_norm=batch_norm, conv_dropout=rate, dropout=rate, l2=l2)
+
+    for name in REGULARIZERS:
+        regularized_cnn(name, rate=0.3, l2=1e-3, build=build)
+    assert calls == [
+        (0.0, False, 0.0),
+        (0.0, True, 0.0),
+        (0.3, False, 0.0),
+        (0.3, True, 0.0),
+        (0.0, False, 1e-3),
+    ]
+    models = RegularizedModels(rate=0.3, l2=1e-3, compile_model=compile_small, build=build)
+    calls.clear()
+    model = models.model("dropout")
+    assert calls[0] == (0.3, False, 0.0) and sorted(rates(model)) == pytest.approx([0.3])
+
+
+def test_builder_or_architecture_not_both():
+    with pytest.raises(ValueError, match="not both"):
+        regularized_cnn("none", rate=0.1, l2=0.0, architecture=SMALL, build=library_builder())
+    with pytest.raises(ValueError, match="not both"):
+        RegularizedModels(
+            rate=0.1,
+            l2=0.0,
+            compile_model=compile_small,
+            architecture=SMALL,
+            build=library_builder(),
+        )
+
+
+def test_library_builder_is_cnn_with_one_rate_everywhere():
+    model = library_builder(SMALL)(0.2, batch_norm=True, l2=0.0)
+    assert rates(model) == {0.2} and "BatchNormalization" in kinds(model)
+    assert model.input_shape == (None, 8, 8, 1)

@@ -1,83 +1,49 @@
 """Chapter 4: convolutional networks on MNIST (CS 155 set 4, problem 4, parts A–F).
 
 Run `python -m chapters.ch4_cnn` (full MNIST) or `--quick` (the shipped sample). One module
-per problem group, each with per problem a compute function (what the notebook calls), a
+per problem, named by its number, each with a compute function (what the notebook calls), a
 text function for its Markdown and `run_XX(ctx)` tying them to the run folder:
-`layers` (4A–4C: padding, a conv layer's size, pooling), `noise` (4D: pooling against
-missing pixels and shifts), `search` (4E: grid, random and Bayesian search) and `cnn`
-(4F: the CNN under the set's rules). Keras and TensorFlow load only when a problem
-trains, so `--help` stays fast.
+`p4a_padding`, `p4b_conv_count`, `p4c_pooling` (no training), `p4d_noise` (pooling against
+missing pixels and shifts), `p4e_search` (grid, random and Bayesian search) and `p4f_cnn`
+(4F: the CNN under the set's rules, written out layer by layer). The names below load their
+module (and Keras) on first use, so `--help` stays fast.
 """
 
 from __future__ import annotations
 
-from chapters.ch4_cnn.cnn import (
-    CNN,
-    L2_STRENGTH,
-    MAX_SHIFT,
-    OUR_BAR,
-    SET_BAR,
-    SWEEP_RATES,
-    SWEEP_TOLERANCE,
-    CnnResult,
-    RegularizerResult,
-    chapter_cnn,
-    cnn_results,
-    compare_regularizers,
-    compile_cnn,
-    dropout_sweep,
-    final_cnn,
-    plot_regularizers,
-    plot_sweep,
-    regularizer_text,
-    run_4f,
-    text_4f,
-)
-from chapters.ch4_cnn.layers import (
-    ConvCountResult,
-    PaddingResult,
-    PoolingResult,
-    conv_count,
-    corner_inputs,
-    plot_padding,
-    pooling,
-    pooling_headline,
-    run_4a,
-    run_4b,
-    run_4c,
-    text_4a,
-    text_4b,
-    text_4c,
-    zero_padding,
-)
-from chapters.ch4_cnn.noise import (
-    NoiseResult,
-    noise_headline,
-    noise_tables,
-    plot_pooling_noise,
-    pooling_and_noise,
-    robustness_verdict,
-    run_4d,
-    text_4d,
-)
-from chapters.ch4_cnn.search import (
-    DROPOUT_RATES,
-    LEARNING_RATES,
-    SEARCH_STRATEGIES,
-    SearchResult,
-    best_by_value,
-    hyperparameter_search,
-    plot_search,
-    plot_search_coverage,
-    run_4e,
-    search_headline,
-    search_hypermodel,
-    search_summary,
-    text_4e,
-)
-from companion.regularizers import REGULARIZERS
+from companion import pset
+from companion.lazy import lazy_exports
 from companion.runner import Problem, run_chapter
 from companion.search.cli import add_workers_flag
+
+# 4F's settings under their chapter names (plain values from companion.pset: no Keras).
+CNN = pset.CNN_ARCHITECTURE
+SET_BAR, OUR_BAR = pset.CNN_SET_BAR, pset.CNN_OUR_BAR
+SWEEP_RATES, SWEEP_TOLERANCE = pset.CNN_SWEEP_RATES, pset.CNN_SWEEP_TOLERANCE
+MAX_SHIFT, L2_STRENGTH, REGULARIZERS = pset.CNN_MAX_SHIFT, pset.CNN_L2_STRENGTH, pset.REGULARIZERS
+
+_MODULES = {
+    "p4a_padding": ["PaddingResult", "plot_padding", "run_4a", "text_4a", "zero_padding"],
+    "p4b_conv_count": ["ConvCountResult", "conv_count", "run_4b", "text_4b"],
+    "p4c_pooling": [
+        "PoolingResult", "corner_inputs", "pooling", "pooling_headline", "run_4c", "text_4c",
+    ],
+    "p4d_noise": [
+        "NoiseResult", "noise_headline", "noise_tables", "plot_pooling_noise",
+        "pooling_and_noise", "robustness_verdict", "run_4d", "text_4d",
+    ],
+    "p4e_search": [
+        "DROPOUT_RATES", "LEARNING_RATES", "SEARCH_STRATEGIES", "SearchResult", "best_by_value",
+        "hyperparameter_search", "plot_search", "plot_search_coverage", "run_4e",
+        "search_headline", "search_hypermodel", "search_summary", "text_4e",
+    ],
+    "p4f_cnn": [
+        "CnnResult", "RegularizerResult", "chapter_cnn", "cnn_results", "compare_regularizers",
+        "compile_cnn", "dropout_sweep", "final_cnn", "plot_regularizers", "plot_sweep",
+        "regularizer_text", "run_4f", "text_4f",
+    ],
+}  # fmt: skip
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())
 
 __all__ = [
     "CNN", "DROPOUT_RATES", "L2_STRENGTH", "LEARNING_RATES", "MAX_SHIFT", "OUR_BAR",
@@ -94,12 +60,20 @@ __all__ = [
 ]  # fmt: skip
 
 PROBLEMS = [
-    Problem("4A", "Zero padding", run_4a),
-    Problem("4B", "Parameters and output shape of a 5×5 convolution", run_4b),
-    Problem("4C", "Average and max pooling", run_4c),
-    Problem("4D", "Pooling and noise", run_4d),
-    Problem("4E", "Hyperparameter search: grid, random and Bayesian", run_4e),
-    Problem("4F", "A CNN for MNIST under the set's rules", run_4f),
+    Problem("4A", "Zero padding", "chapters.ch4_cnn.p4a_padding:run_4a"),
+    Problem(
+        "4B",
+        "Parameters and output shape of a 5×5 convolution",
+        "chapters.ch4_cnn.p4b_conv_count:run_4b",
+    ),
+    Problem("4C", "Average and max pooling", "chapters.ch4_cnn.p4c_pooling:run_4c"),
+    Problem("4D", "Pooling and noise", "chapters.ch4_cnn.p4d_noise:run_4d"),
+    Problem(
+        "4E",
+        "Hyperparameter search: grid, random and Bayesian",
+        "chapters.ch4_cnn.p4e_search:run_4e",
+    ),
+    Problem("4F", "A CNN for MNIST under the set's rules", "chapters.ch4_cnn.p4f_cnn:run_4f"),
 ]
 
 
@@ -115,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         config={
             "cnn": CNN,
             "sweep_rates": list(SWEEP_RATES),
-            "search_strategies": list(SEARCH_STRATEGIES),
+            "search_strategies": list(__getattr__("SEARCH_STRATEGIES")),  # 4E's module
             "regularizers": list(REGULARIZERS),
             "l2": L2_STRENGTH,
         },

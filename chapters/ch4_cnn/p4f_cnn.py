@@ -1,58 +1,116 @@
 """4F: the chapter's CNN under the set's rules: its dropout sweep, regularisers and final model.
 
-Compute functions first (what a notebook calls), then the figures, the report's text, the
-summary entry and `run_4f`. Keras and TensorFlow load inside the functions that build and
-train, so `--help` stays fast.
+The model first, written out layer by layer (`chapter_cnn`), with its compile (`compile_cnn`);
+then the compute functions (what a notebook calls), each training that model; then the
+figures, the report's text, the summary entry and `run_4f`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from keras import layers
 
 from chapters.ch4_cnn.words import join
+from companion import pset
 from companion.augment import shifted_batches
-from companion.plots import plot_lines
-from companion.regularizers import REGULARIZERS, RegularizedModels
+from companion.models import CNN_RULES, check_model, check_rate, dropout_rate
+from companion.plots import history_frame, plot_lines
+from companion.regularizers import RegularizedModels
 from companion.report import markdown_table
 from companion.runner import Context, Section
 from companion.seed import derive_seed, set_seed
 from companion.stats import Difference, paired_difference
+from companion.sweep import DropoutSweep, choose_rate, score_rates
+from companion.training import (
+    accuracies,
+    correct_predictions,
+    cosine_adam,
+    fit_callbacks,
+    one_hot,
+    steps_per_run,
+)
 
-# The set's bar for 4F's test accuracy, and ours.
-SET_BAR, OUR_BAR = 0.985, 0.993
-SWEEP_RATES = tuple(round(0.1 * i, 1) for i in range(10))
-# One epoch favours weak regularisation, so among the rates whose one-epoch validation
-# accuracy is within this much of the best, 4F takes the largest.
-SWEEP_TOLERANCE = 0.005
-# 4F trains on images shifted by up to 1 pixel each way, drawn afresh each epoch, in the
-# input pipeline (the model keeps the allowed layers): +0.1 pt validation accuracy at rate 0.2.
-MAX_SHIFT = 1
-# The strength of the comparison's L2 weight penalty (one value, not tuned).
-L2_STRENGTH = 1e-4
-# The chapter's CNN (4F): 2 conv blocks and one hidden dense layer.
-# Pool before batch norm: a quarter of the normalising work, the same test accuracy (0.9938
-# either way in our full runs), about a quarter less time per step on this CPU.
-CNN = {"filters": (16, 32), "dense_units": (128,), "pool_first": True}
-BATCH_SIZE = 32  # the set's
+# The set's facts and our settings for 4F (companion.pset), under the chapter's names.
+SET_BAR, OUR_BAR = pset.CNN_SET_BAR, pset.CNN_OUR_BAR
+BATCH_SIZE, EPOCHS = pset.CNN_BATCH_SIZE, pset.CNN_EPOCHS
+SWEEP_RATES, SWEEP_EPOCHS = pset.CNN_SWEEP_RATES, pset.CNN_SWEEP_EPOCHS
+SWEEP_TOLERANCE, MAX_SHIFT = pset.CNN_SWEEP_TOLERANCE, pset.CNN_MAX_SHIFT
+REGULARIZERS, L2_STRENGTH = pset.REGULARIZERS, pset.CNN_L2_STRENGTH
 
 
-def chapter_cnn(rate: float, *, check: bool = True):
-    """The chapter's CNN with every Dropout layer at `rate`.
+def chapter_cnn(
+    rate: float, *, batch_norm: bool = True, l2: float = 0.0, check: bool = True
+) -> keras.Sequential:
+    """4F's CNN: two conv blocks and one hidden dense layer, every Dropout layer at `rate`.
 
-    With `check` (the default) it must obey the set's 4F rules, so `rate` must be above
-    0; a sweep builds rate-0 references with check=False.
+    The model 4F trains has batch norm and no weight penalty; the regulariser comparison
+    turns batch norm off (`batch_norm=False`) or a penalty `l2 · Σw²` on every kernel on.
+    With `check` (the default) it must obey the set's 4F rules, so `rate` must be above 0
+    and batch norm on; a sweep builds rate-0 references with check=False.
     """
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.models import CNN_RULES, check_model, cnn
-
-    model = cnn(**CNN, conv_dropout=rate, dropout=rate, name="cnn_4f")
+    check_rate(rate)
+    penalty = keras.regularizers.L2(l2) if l2 > 0 else None  # None: no penalty
+    if batch_norm:
+        # Each block: Conv2D → MaxPooling2D → BatchNormalization → ReLU → Dropout. Pooling
+        # first: batch norm and ReLU see a quarter of the values (a quarter less time per
+        # step on a CPU, the same accuracy). A conv followed by batch norm needs no bias
+        # (batch norm's beta does its job); momentum 0.9 (Keras' default is 0.99) lets the
+        # moving statistics used at inference settle within short runs such as the sweep's.
+        model = keras.Sequential(
+            [
+                keras.Input((28, 28, 1)),
+                layers.Conv2D(16, 3, padding="same", use_bias=False, kernel_regularizer=penalty),
+                layers.MaxPooling2D(2),
+                layers.BatchNormalization(momentum=0.9),
+                layers.ReLU(),
+                layers.Dropout(rate),
+                layers.Conv2D(32, 3, padding="same", use_bias=False, kernel_regularizer=penalty),
+                layers.MaxPooling2D(2),
+                layers.BatchNormalization(momentum=0.9),
+                layers.ReLU(),
+                layers.Dropout(rate),
+                layers.Flatten(),
+                layers.Dense(128, kernel_regularizer=penalty),
+                layers.ReLU(),
+                layers.Dropout(rate),
+                layers.Dense(10, kernel_regularizer=penalty),
+                layers.Softmax(),  # separate ReLU/Softmax layers: the set's allowed layers
+            ],
+            name="cnn_4f",
+        )
+    else:
+        # The same CNN without batch norm (the comparison's none, dropout and L2 settings):
+        # its convolutions keep their biases.
+        model = keras.Sequential(
+            [
+                keras.Input((28, 28, 1)),
+                layers.Conv2D(16, 3, padding="same", kernel_regularizer=penalty),
+                layers.MaxPooling2D(2),
+                layers.ReLU(),
+                layers.Dropout(rate),
+                layers.Conv2D(32, 3, padding="same", kernel_regularizer=penalty),
+                layers.MaxPooling2D(2),
+                layers.ReLU(),
+                layers.Dropout(rate),
+                layers.Flatten(),
+                layers.Dense(128, kernel_regularizer=penalty),
+                layers.ReLU(),
+                layers.Dropout(rate),
+                layers.Dense(10, kernel_regularizer=penalty),
+                layers.Softmax(),
+            ],
+            name="cnn_4f",
+        )
     if check:
-        check_model(model, CNN_RULES)
+        check_model(model, CNN_RULES)  # raises RuleError naming the first rule it breaks
     return model
 
 
@@ -63,9 +121,6 @@ def compile_cnn(model, steps: int, *, peak: float = 2e-3, steps_per_execution: i
     `steps_per_execution` runs several batches per compiled call: the same updates with
     fewer Python round trips (see benchmarks/bench_cnn.py).
     """
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.training import cosine_adam
-
     model.compile(
         optimizer=cosine_adam(peak, steps, alpha=0.02),
         loss="categorical_crossentropy",
@@ -78,26 +133,20 @@ def dropout_sweep(
     data,
     *,
     rates: Sequence[float] = SWEEP_RATES,
-    epochs: int = 1,
+    epochs: int = SWEEP_EPOCHS,
     train_images: int | None = None,
     max_shift: int = MAX_SHIFT,
     seed: int = 0,
 ) -> pd.DataFrame:
     """4F: every Dropout layer at each rate, trained briefly, scored on validation (and test).
 
-    Each rate starts from its own fresh, seeded weights; one traced model serves all rates
-    (`companion.sweep.DropoutSweep`), which saves a trace (about 2 s) per rate.
+    Each rate starts from its own fresh, seeded weights of `chapter_cnn(rate)`.
     """
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.sweep import DropoutSweep, score_rates
-    from companion.training import one_hot, steps_per_run
-
     n = train_images or len(data.x_train)
     x, y = data.x_train[:n], one_hot(data.y_train[:n])
     steps = steps_per_run(n, BATCH_SIZE, epochs)
-    sweep = DropoutSweep(
-        lambda rate: chapter_cnn(rate, check=False), lambda m: compile_cnn(m, steps)
-    )
+    # One traced chapter_cnn serves all rates (fresh weights, rate set in place): ~2 s saved each.
+    sweep = DropoutSweep(partial(chapter_cnn, check=False), lambda m: compile_cnn(m, steps))
 
     def batches(rate_seed: int):
         return shifted_batches(x, y, batch_size=BATCH_SIZE, max_shift=max_shift, seed=rate_seed)
@@ -147,13 +196,14 @@ def compare_regularizers(
     Training uses unshifted images, so the regulariser is the only difference between
     the runs; each setting starts from its own weights, seeded from `seed` and its name.
     """
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.training import correct_predictions, one_hot, steps_per_run, train
-
     x, labels = data.x_train[:train_images], data.y_train[:train_images]
     steps = steps_per_run(len(x), BATCH_SIZE, epochs)
+    # Each setting is chapter_cnn with its switches; those alike but for rate share a trace.
     models = RegularizedModels(
-        rate=rate, l2=l2, compile_model=lambda m: compile_cnn(m, steps), architecture=CNN
+        rate=rate,
+        l2=l2,
+        compile_model=lambda m: compile_cnn(m, steps),
+        build=partial(chapter_cnn, check=False),
     )
     rows, val_correct = [], {}
     for name in names:
@@ -163,7 +213,9 @@ def compare_regularizers(
         batches = shifted_batches(
             x, one_hot(labels), batch_size=BATCH_SIZE, max_shift=0, seed=setting_seed
         )
-        history = train(model, batches, epochs=epochs, optimizer=None, curves=False, name=name)
+        history = model.fit(
+            batches, epochs=epochs, callbacks=fit_callbacks(name=name), shuffle=False, verbose=0
+        )  # shuffle=False: the pipeline shuffles itself
         train_hits, val_hits = correct_predictions(model, (x, labels), (data.x_val, data.y_val))
         val_correct[name] = val_hits
         rows.append(
@@ -172,7 +224,7 @@ def compare_regularizers(
                 "val_accuracy": float(val_hits.mean()),
                 "train_accuracy": float(train_hits.mean()),
                 "gap": float(train_hits.mean() - val_hits.mean()),
-                "seconds": float(history["seconds"].sum()),
+                "seconds": float(history_frame(history)["seconds"].sum()),
             }
         )
     return RegularizerResult(pd.DataFrame(rows), val_correct, rate, l2, len(x), epochs)
@@ -183,31 +235,31 @@ def final_cnn(
     *,
     rate: float,
     out,
-    epochs: int = 10,
+    epochs: int = EPOCHS,
     max_shift: int = MAX_SHIFT,
     seed: int = 0,
-):
+) -> tuple[keras.Sequential, pd.DataFrame]:
     """4F: the chosen rate trained for the set's 10 epochs; returns (model, history).
 
     `seed` alone sets the starting weights, the dropout masks and the shifts: the model
     does not depend on what ran before it.
     """
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.training import one_hot, steps_per_run, train
-
     set_seed(seed)
     model = chapter_cnn(rate)  # checked: raises RuleError unless it obeys the set's rules
     compile_cnn(model, steps_per_run(len(data.x_train), BATCH_SIZE, epochs))
-    y = one_hot(data.y_train)
+    # Batches of 32 images, shuffled and shifted afresh every epoch.
     batches = shifted_batches(
-        data.x_train, y, batch_size=BATCH_SIZE, max_shift=max_shift, seed=seed
+        data.x_train, one_hot(data.y_train), batch_size=BATCH_SIZE, max_shift=max_shift, seed=seed
     )
-    validation = (data.x_val, one_hot(data.y_val))
-    history = train(
-        model, batches, epochs=epochs, validation_data=validation, optimizer=None, out=out,
-        name="4F_cnn",
-    )  # fmt: skip
-    return model, history
+    history = model.fit(
+        batches,
+        epochs=epochs,
+        validation_data=(data.x_val, one_hot(data.y_val)),
+        callbacks=fit_callbacks(out, "4F_cnn"),  # the curves and the history CSV, per epoch
+        shuffle=False,  # the pipeline shuffles (and shifts) afresh each epoch itself
+        verbose=0,
+    )
+    return model, history_frame(history)
 
 
 @dataclass
@@ -234,9 +286,6 @@ class CnnResult:
 
     def active_layers(self, kind: str) -> int:
         """Layers of a kind that act (a Dropout only when its rate is above 0)."""
-        # Imported here, not at the top: it loads Keras (start-up speed).
-        from companion.models import dropout_rate
-
         return sum(
             type(layer).__name__ == kind and (kind != "Dropout" or dropout_rate(layer) > 0)
             for layer in self.model.layers
@@ -245,8 +294,6 @@ class CnnResult:
 
 def plot_regularizers(r: RegularizerResult, *, axes=None):
     """Validation accuracy and training/validation gap of each regularisation setting."""
-    import matplotlib.pyplot as plt
-
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(12, 3.6))
     t = r.table.set_index("name")
@@ -445,10 +492,6 @@ def cnn_headline(r: CnnResult) -> str:
 
 def run_4f(ctx: Context) -> Section:
     """4F: sweep the dropout rate, compare regularisers, train the final CNN, test it once."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.sweep import choose_rate
-    from companion.training import accuracies
-
     data, quick = ctx.mnist(), ctx.quick
     sweep_images = min(1_024 if quick else 20_480, len(data.x_train))
     sweep = dropout_sweep(data, train_images=sweep_images, seed=ctx.seed_for("sweep"))

@@ -1,15 +1,15 @@
-"""4D: does pooling make a CNN robust to missing pixels and small shifts? Measured over seeds.
-
-Keras and TensorFlow load inside the functions that train, so `--help` stays fast.
-"""
+"""4D: does pooling make a CNN robust to missing pixels and small shifts? Measured over seeds."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
+import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from keras import layers
 
 from chapters.ch4_cnn.words import count, join
 from companion.augment import perturbations
@@ -17,12 +17,11 @@ from companion.report import markdown_table
 from companion.runner import Context, Section
 from companion.seed import set_seed
 from companion.stats import Difference, paired_difference
+from companion.training import correct_predictions, fit_callbacks, one_hot
 
 
 def noise_models():
     """Two small CNNs alike but for downsampling: max pooling vs a stride-2 convolution."""
-    import keras
-    from keras import layers
 
     def build(pool: bool):
         stride = 1 if pool else 2
@@ -81,9 +80,7 @@ def feature_changes(
 ) -> dict[str, dict[str, float]]:
     """Per perturbation, the relative change of a conv layer's ReLU output, as read directly
     ("feature change, no pooling") and after 2×2 max pooling ("…, after max pooling")."""
-    import keras
-
-    relu_pool = keras.Sequential([keras.layers.ReLU(), keras.layers.MaxPooling2D(2)])
+    relu_pool = keras.Sequential([layers.ReLU(), layers.MaxPooling2D(2)])
     clean = perturbed["clean"][:probe]
     base, base_pooled = np.maximum(np.asarray(conv(clean)), 0), np.asarray(relu_pool(conv(clean)))
     out = {}
@@ -115,9 +112,6 @@ def pooling_and_noise(
     scored by every model, so the two models are compared image by image
     (`companion.stats.paired_difference`).
     """
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.training import correct_predictions, one_hot, train
-
     x, y = data.x_train[:train_images], one_hot(data.y_train[:train_images])
     x_test, y_test = data.x_test[:test_images], data.y_test[:test_images]
     perturbed = perturbations(x_test, seed=seed)
@@ -127,7 +121,13 @@ def pooling_and_noise(
         set_seed(model_seed)  # the initial weights and the order of the training images
         models = dict(zip(hits, noise_models()))
         for kind, model in models.items():
-            train(model, x, y, epochs=epochs, batch_size=32, curves=False, steps_per_execution=16)
+            model.compile(
+                optimizer="adam",
+                loss="categorical_crossentropy",
+                metrics=["accuracy"],
+                steps_per_execution=16,  # 16 batches per compiled call: fewer round trips
+            )
+            model.fit(x, y, batch_size=32, epochs=epochs, callbacks=fit_callbacks(), verbose=0)
             scored = correct_predictions(model, *[(xp, y_test) for xp in perturbed.values()])
             hits[kind].append(np.stack(scored).astype(float))
         changes.append(feature_changes(models["pooling"].layers[0], perturbed, probe_images))
@@ -202,8 +202,6 @@ def _relative_change(a: np.ndarray, b: np.ndarray) -> float:
 
 def plot_pooling_noise(r: NoiseResult, *, axes=None):
     """Feature change, accuracy, and pooling's advantage with its interval, per perturbation."""
-    import matplotlib.pyplot as plt
-
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(17, 4.4))
     t = r.table.set_index("perturbation")
