@@ -66,10 +66,10 @@ class DropoutSweep:
 
     def __init__(
         self,
-        build: Callable[[float], keras.Model],
+        build: Callable[[float], keras.Model] | None,
         compile_model: Callable[[keras.Model], None],
     ):
-        self.build = build
+        self.build = build  # None: each fresh model is given to `start_from` instead
         self.compile_model = compile_model
         self.rate = keras.Variable(0.0, trainable=False, dtype="float32", name="sweep_rate")
         self.model: keras.Model | None = None
@@ -77,8 +77,14 @@ class DropoutSweep:
 
     def start(self, rate: float) -> keras.Model:
         """The sweep's model, reset to fresh weights and set to `rate`."""
+        if self.build is None:
+            raise ValueError("this sweep has no build(rate): give fresh models to start_from")
         rate = check_rate(rate)
-        fresh = self.build(rate)
+        return self.start_from(self.build(rate), rate)
+
+    def start_from(self, fresh: keras.Model, rate: float) -> keras.Model:
+        """The sweep's model with `fresh`'s weights, set to `rate` (same architecture each time)."""
+        rate = check_rate(rate)
         if self.model is None:
             self.model = self._clone(fresh)
         else:
@@ -171,39 +177,47 @@ class SweepHyperModel:
     more than a one-epoch trial on a few thousand images takes to train (12 such trials
     took 149 s with a new model each, 62 s with this class, under the same load). When
     the only hyperparameters are every Dropout's rate and the optimizer's learning rate,
-    one traced model can serve every trial of every search: each call gives it fresh
-    seeded weights (`DropoutSweep.start`), a fresh optimizer state, the trial's rate and
-    the trial's learning rate. Pass it to `companion.tuning.make_tuner` in place of a
-    `build(hp)` function.
+    one traced model can serve every trial of every search. Each call runs `build(hp)`,
+    which declares the trial's hyperparameters and returns its fresh compiled model; the
+    shared model (a clone of the first, compiled the same way) takes that model's weights,
+    its Dropout rate and its optimizer's learning rate, with a fresh optimizer state
+    (`DropoutSweep.start_from`). Pass it to `companion.tuning.make_tuner` in place of
+    `build`.
 
     Args:
-        build: rate -> a fresh, uncompiled model whose Dropout layers use that rate.
-        compile_model: compiles a model; its optimizer's learning rate must be a plain
-            number (a schedule would ignore the trial's learning rate).
-        declare: hp -> (dropout rate, learning rate): declares the two hyperparameters
-            on keras-tuner's `hp` and returns this trial's values.
+        build: keras-tuner's `build(hp)`: the same architecture for every `hp`, all its
+            Dropout layers at one rate, compiled with a plain learning rate (a schedule
+            would ignore the trial's learning rate).
     """
 
-    def __init__(
-        self,
-        build: Callable[[float], keras.Model],
-        compile_model: Callable[[keras.Model], None],
-        declare: Callable[[object], tuple[float, float]],
-    ):
-        self.sweep = DropoutSweep(build, compile_model)
-        self.declare = declare
+    def __init__(self, build: Callable[[object], keras.Model]):
+        self.build = build
+        self.sweep: DropoutSweep | None = None
 
     def __call__(self, hp) -> keras.Model:
-        rate, learning_rate = self.declare(hp)
-        model = self.sweep.start(rate)
+        fresh = self.build(hp)
+        rate = dropout_rate(fresh)
+        learning_rate = float(ops.convert_to_numpy(fresh.optimizer.learning_rate))
+        if self.sweep is None:
+            config = fresh.get_compile_config()
+            self.sweep = DropoutSweep(None, lambda model: model.compile_from_config(config))
+        model = self.sweep.start_from(fresh, rate)
         try:
-            model.optimizer.learning_rate.assign(float(learning_rate))
+            model.optimizer.learning_rate.assign(learning_rate)
         except AttributeError:
             raise ValueError(
-                "compile_model must give the optimizer a plain learning rate, not a "
-                "schedule: a search sets the learning rate of each trial"
+                "build(hp) must give the optimizer a plain learning rate, not a schedule: "
+                "a search sets the learning rate of each trial"
             ) from None
         return model
+
+
+def dropout_rate(model: keras.Model) -> float:
+    """The one rate of `model`'s Dropout layers (0 when it has none)."""
+    rates = {float(layer.rate) for layer in model.layers if isinstance(layer, layers.Dropout)}
+    if len(rates) > 1:
+        raise ValueError(f"the model's Dropout layers differ in rate ({sorted(rates)}): one rate")
+    return rates.pop() if rates else 0.0
 
 
 @contextlib.contextmanager

@@ -9,6 +9,8 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -174,3 +176,27 @@ def test_fresh_moves_the_earlier_search_aside_intact(tiny_search, tmp_path, caps
     assert (old / "tuner" / "oracle.json").exists()
     assert "moved the earlier search aside" in capsys.readouterr().out
     assert (out / "summary.json").exists()
+
+
+# ---------------------------------------------------------------- spaces without Keras
+
+
+def test_the_command_line_and_spaces_load_no_keras():
+    code = (
+        "import sys, companion.search.cli, companion.search.spaces as s; "
+        "print(sorted(s.SPACES), 'keras' in sys.modules, 'tensorflow' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout.split()
+    assert out == ["['cnn',", "'cnn-4e',", "'mlp-budget']", "False", "False"]
+
+
+def test_the_builders_old_names_still_resolve_from_spaces():
+    from companion.search import builders, spaces
+
+    assert spaces.budget_mlp is builders.budget_mlp
+    assert spaces.tuner_for is builders.tuner_for
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        spaces.nothing  # noqa: B018

@@ -1,27 +1,24 @@
-"""search_each: every strategy searches once per seed; one table of every trial."""
+"""4E's search_each: every strategy searches once per seed; one table of every trial."""
 
 import keras
 import numpy as np
 import pytest
 
+from chapters.ch4_cnn.p4e_search import search_each
 from companion.models import cnn
-from companion.search.compare import TRIAL_COLUMNS, search_each
+from companion.search.compare import TRIAL_COLUMNS
 from companion.sweep import SweepHyperModel
 
 
-def small_cnn(rate: float) -> keras.Sequential:
-    return cnn(
+def build(hp) -> keras.Sequential:
+    rate = hp.Choice("dropout", [0.0, 0.5])
+    learning_rate = hp.Choice("learning_rate", [1e-3, 1e-2])
+    model = cnn(
         input_shape=(8, 8, 1), filters=(4,), dense_units=(8,), conv_dropout=rate, dropout=rate
     )
-
-
-def compile_small(model) -> None:
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy",
-                  metrics=["accuracy"])  # fmt: skip
-
-
-def declare(hp):
-    return hp.Choice("dropout", [0.0, 0.5]), hp.Choice("learning_rate", [1e-3, 1e-2])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss="categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+    return model
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +33,7 @@ def test_search_each_runs_every_strategy_and_seed(toy, tmp_path):
     x, y = toy
 
     def search(resume: bool):
-        hypermodel = SweepHyperModel(small_cnn, compile_small, declare)
+        hypermodel = SweepHyperModel(build)
         return search_each(
             hypermodel, x, y, (x[:32], y[:32]), directory=tmp_path, strategies=("grid", "random"),
             seeds=(5, 6), budget=2, resume=resume, prefix="toy",

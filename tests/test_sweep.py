@@ -16,6 +16,7 @@ from companion.sweep import (
     SweepHyperModel,
     VariableDropout,
     choose_rate,
+    dropout_rate,
     frozen_gc,
     score_rates,
 )
@@ -132,6 +133,17 @@ def test_sweep_errors():
         DropoutSweep(small_cnn, lambda model: None).start(0.1)
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         DropoutSweep(small_cnn, compile_small).start(1.0)
+    with pytest.raises(ValueError, match="start_from"):
+        DropoutSweep(None, compile_small).start(0.1)
+
+
+def test_sweep_start_from_takes_the_given_models_weights_and_rate():
+    sweep = DropoutSweep(None, compile_small)
+    first, second = small_cnn(0.2), small_cnn(0.4)
+    assert sweep.start_from(first, 0.2) is sweep.start_from(second, 0.4)
+    for got, want in zip(sweep.model.get_weights(), second.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    assert sweep.rate.numpy() == pytest.approx(0.4)
 
 
 # --- SweepHyperModel: one traced model for a whole keras-tuner search ------------------
@@ -141,21 +153,14 @@ def declare(hp):
     return hp.Choice("dropout", (0.0,)), hp.Choice("learning_rate", (1e-2, 1e-3))
 
 
-def compile_at(learning_rate):
-    def compile_model(model):
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate),
-            loss="categorical_crossentropy",
-            metrics=["accuracy"],
-        )
-
-    return compile_model
-
-
 def fresh_build(hp):
     rate, learning_rate = declare(hp)
     model = small_cnn(rate)
-    compile_at(learning_rate)(model)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -191,10 +196,12 @@ def search(build, directory, project, toy):
 
 def test_sweep_hypermodel_scores_like_fresh_models_with_one_trace(toy, tmp_path):
     TraceRecorder.seen.clear()
-    hypermodel = SweepHyperModel(small_cnn, compile_at(1e-3), declare)
+    hypermodel = SweepHyperModel(fresh_build)
     shared = search(hypermodel, tmp_path, "shared", toy)
     assert len(TraceRecorder.seen) == 2 and TraceRecorder.seen[0] is TraceRecorder.seen[1]
+    # the last trial's learning rate, on an optimizer compiled as build(hp) compiles
     assert float(hypermodel.sweep.model.optimizer.learning_rate) == pytest.approx(1e-3)
+    assert hypermodel.sweep.model.get_compile_config()["loss"] == "categorical_crossentropy"
     fresh = search(fresh_build, tmp_path, "fresh", toy)
     assert TraceRecorder.seen[2] is not TraceRecorder.seen[3]  # keras-tuner's way: a new one
     assert list(shared["learning_rate"]) == list(fresh["learning_rate"]) == [1e-2, 1e-3]
@@ -204,13 +211,39 @@ def test_sweep_hypermodel_scores_like_fresh_models_with_one_trace(toy, tmp_path)
 def test_sweep_hypermodel_refuses_a_learning_rate_schedule():
     import keras_tuner as kt
 
-    def compile_scheduled(model):
+    def scheduled_build(hp):
+        model = small_cnn(hp.Choice("dropout", (0.1,)))
         schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, 10, 0.9)
         model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
+        return model
 
-    hypermodel = SweepHyperModel(small_cnn, compile_scheduled, declare)
     with pytest.raises(ValueError, match="not a schedule"):
-        hypermodel(kt.HyperParameters())
+        SweepHyperModel(scheduled_build)(kt.HyperParameters())
+
+
+def test_sweep_hypermodel_takes_each_builds_rate_and_learning_rate():
+    import keras_tuner as kt
+
+    hypermodel = SweepHyperModel(fresh_build)
+    hp = kt.HyperParameters()
+    hp.values = {"dropout": 0.0, "learning_rate": 1e-2}
+    model = hypermodel(hp)
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-2)
+    assert hypermodel.sweep.rate.numpy() == pytest.approx(0.0)
+    assert [type(a) for a in model.layers] == [
+        VariableDropout if isinstance(b, layers.Dropout) else type(b)
+        for b in fresh_build(kt.HyperParameters()).layers
+    ]
+
+
+def test_dropout_rate_reads_the_one_rate():
+    assert dropout_rate(small_cnn(0.3)) == pytest.approx(0.3)
+    assert dropout_rate(keras.Sequential([keras.Input((4,)), layers.Dense(2)])) == 0.0
+    mixed = cnn(
+        input_shape=(8, 8, 1), filters=(4,), dense_units=(8,), conv_dropout=0.1, dropout=0.2
+    )
+    with pytest.raises(ValueError, match="differ in rate"):
+        dropout_rate(mixed)
 
 
 def test_frozen_gc_freezes_inside_the_block_only():

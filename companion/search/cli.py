@@ -24,6 +24,7 @@ from companion.search.progress import format_values
 from companion.search.report import write_report
 from companion.search.run import SearchInterrupted, run_search
 from companion.search.settings import SearchSettings, load_settings
+from companion.search.spaces import SPACES, check_names, get_space
 
 PROG = "python -m companion.search"
 PROJECT = "tuner"  # the keras-tuner project inside the search folder
@@ -51,9 +52,6 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command's flags."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.search.spaces import SPACES
-
     p = _Parser(prog=PROG, description="A keras-tuner search on MNIST, by one or many workers.")
     p.add_argument("space", nargs="?", help=f"a named space: {', '.join(SPACES)} (default cnn-4e)")
     p.add_argument("--hypermodel", metavar="MODULE:FUNCTION", help="your own build(hp) instead")
@@ -129,9 +127,6 @@ def given_settings(args: argparse.Namespace) -> dict:
 def resolve_settings(args: argparse.Namespace, project_dir: Path) -> SearchSettings:
     """The search's settings: stored ones when resuming, else the space's defaults; then
     the flags given."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.search.spaces import check_names, get_space
-
     given = given_settings(args)
     stored = load_settings(project_dir) if args.resume or args.role == "worker" else None
     if stored is not None:

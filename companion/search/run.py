@@ -19,6 +19,7 @@ from companion.errors import CompanionError
 from companion.search.launcher import WorkerPool, cpu_count, describe_exit
 from companion.search.progress import Progress, TrialEvent
 from companion.search.settings import SearchSettings, check_same, load_settings, save_settings
+from companion.search.spaces import search_data
 
 LOCALHOST = "127.0.0.1"
 
@@ -115,8 +116,8 @@ def run_search(
         threads: TensorFlow threads per local worker (default: the cores shared out).
         verbose: print a line per trial (when `progress` is not given).
     """
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.search.spaces import search_data, tuner_for
+    # Imported here: it loads Keras, and the command line imports this module first.
+    from companion.search.builders import tuner_for
 
     project_dir = Path(project_dir)
     prepare_project(settings, project_dir, resume=resume, overwrite=overwrite)

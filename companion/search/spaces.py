@@ -1,127 +1,97 @@
 """The search spaces by name, a user's `build(hp)` by "module:function", and their data.
 
 Importing this module loads no Keras: the CLI checks names and flags before any process
-pays for TensorFlow.
+pays for TensorFlow. So each space names its hypermodel by address ("module:function"),
+imported when a search builds it: `companion.search.builders` (Keras), or chapter 4E's
+`build(hp)` for `cnn-4e`.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import numpy as np
 
 from companion.data.mnist import load_mnist
 from companion.errors import CompanionError
+from companion.pset import SEARCH_DROPOUT_RATES, SEARCH_LEARNING_RATES
 from companion.search.settings import SearchSettings
 
-# The problem set's example grid (4E): learning rate × dropout rate, 30 points.
-SET_LEARNING_RATES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5)
-SET_DROPOUT_RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
-
-
-def _compile(model, learning_rate, *, steps_per_execution: int = 1):
-    import keras
-
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss="categorical_crossentropy",
-        metrics=["accuracy"],
-        steps_per_execution=steps_per_execution,
-    )
-    return model
+# The problem set's example grid (4E), learning rate × dropout rate (30 points), by its
+# earlier names here.
+SET_LEARNING_RATES, SET_DROPOUT_RATES = SEARCH_LEARNING_RATES, SEARCH_DROPOUT_RATES
+# 4E's hypermodel is written out in its chapter; companion never imports chapters
+# statically, so the space names it by address, imported when used (same wheel).
+CNN_4E = "chapters.ch4_cnn.p4e_search:build"
+BUILDERS = "companion.search.builders"
 
 
 def learning_rate_dropout_cnn(hp):
-    """The set's example space: learning rate × dropout rate, on a small CNN."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.models import cnn
-
-    # Declared dropout first: the grid then varies the learning rate fastest.
-    rate = hp.Choice("dropout", SET_DROPOUT_RATES)
-    learning_rate = hp.Choice("learning_rate", SET_LEARNING_RATES)
-    model = cnn(
-        filters=(16, 32), dense_units=(64,), pool_first=True, conv_dropout=rate, dropout=rate
-    )
-    return _compile(model, learning_rate, steps_per_execution=16)
-
-
-def wider_cnn(hp):
-    """A wider CNN space: filters, dense width, dropout and learning rate (72 points)."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.models import cnn
-
-    first = hp.Choice("filters", (16, 32))  # the second block has twice as many
-    units = hp.Choice("dense_units", (64, 128, 256))
-    rate = hp.Choice("dropout", (0.1, 0.2, 0.3, 0.4))
-    learning_rate = hp.Choice("learning_rate", (3e-4, 1e-3, 3e-3))
-    model = cnn(
-        filters=(first, 2 * first),
-        dense_units=(units,),
-        pool_first=True,
-        conv_dropout=rate,
-        dropout=rate,
-    )
-    return _compile(model, learning_rate, steps_per_execution=16)
-
-
-def budget_mlp(settings: SearchSettings, train_images: int):
-    """Chapter 3's space: MLPs within `settings.budget` hidden units (depth, taper, dropout)."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.budget import BudgetHyperModel
-
-    steps = settings.epochs * math.ceil(train_images / settings.batch_size)
-    return BudgetHyperModel(
-        settings.budget,
-        1,
-        4,
-        ratios=(1.0, 0.5),
-        dropouts=(0.0, 0.1, 0.2),
-        learning_rates=(2e-3,),
-        decay_steps=steps,  # cosine decay to 0 over the trial, as chapter 3 trains
-    )
+    """The set's example space: learning rate × dropout rate on chapter 4E's small CNN."""
+    return load_address(CNN_4E)(hp)
 
 
 @dataclass(frozen=True)
 class Space:
-    """A named space: how to make its hypermodel, its data layout and its usual tuner."""
+    """A named space: its hypermodel's address, its data layout and its usual tuner.
+
+    `hypermodel` is "module:function" of a `build(hp)`, or with `configured` of a function
+    (settings, train_images) -> the hypermodel.
+    """
 
     name: str
     description: str
-    make: Callable[[SearchSettings, int], Any]
+    hypermodel: str
+    configured: bool = False
     flat: bool = False
     tuner: str = "grid"
     max_trials: int | None = None
     batch_size: int = 32
+
+    def make(self, settings: SearchSettings, train_images: int):
+        """The space's hypermodel for a search's settings (imports its module: Keras)."""
+        function = load_address(self.hypermodel)
+        return function(settings, train_images) if self.configured else function
 
 
 SPACES = {
     "cnn-4e": Space(
         "cnn-4e",
         "the set's 4E grid: learning rate × dropout on a small CNN (30 points)",
-        lambda settings, n: learning_rate_dropout_cnn,
+        CNN_4E,
     ),
     "cnn": Space(
         "cnn",
         "filters × dense width × dropout × learning rate on a CNN (72 points)",
-        lambda settings, n: wider_cnn,
+        f"{BUILDERS}:wider_cnn",
         tuner="random",
         max_trials=10,
     ),
     "mlp-budget": Space(
         "mlp-budget",
         "MLPs within --budget hidden units: depth 1-4, taper, dropout (chapter 3)",
-        budget_mlp,
+        f"{BUILDERS}:budget_mlp",
+        configured=True,
         flat=True,
         tuner="random",
         max_trials=10,
         batch_size=128,
     ),
 }
+
+# Names that lived here before the builders moved out; resolved when first used.
+_MOVED = {"wider_cnn", "budget_mlp", "hypermodel_for", "tuner_for", "check_builds"}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        return load_address(f"{BUILDERS}:{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_space(name: str) -> Space:
@@ -169,6 +139,12 @@ def find_module(spec: str) -> None:
         raise _cannot_import(spec, module_name, "no such module")
 
 
+def load_address(address: str) -> Callable:
+    """Import the function at "package.module:function" (a named space's own, not a user's)."""
+    module_name, attribute = _split(address)
+    return getattr(importlib.import_module(module_name), attribute)
+
+
 def load_function(spec: str) -> Callable:
     """Import `build` from "package.module:build" or "path/to/file.py:build"."""
     module_name, attribute = _split(spec)
@@ -210,84 +186,11 @@ def check_names(settings: SearchSettings) -> None:
         get_space(str(settings.space))
 
 
-def hypermodel_for(settings: SearchSettings, train_images: int):
-    """The hypermodel (or `build(hp)`) a search's settings name, checked to build a model."""
-    if settings.hypermodel:
-        hypermodel = load_function(settings.hypermodel)
-        check_builds(hypermodel, settings.hypermodel)
-        return hypermodel
-    return get_space(str(settings.space)).make(settings, train_images)
-
-
-def tuner_for(
-    settings: SearchSettings,
-    project_dir: Path,
-    train_images: int,
-    *,
-    resume: bool = False,
-    overwrite: bool = False,
-    tuner_id: str | None = None,
-):
-    """The keras-tuner tuner for a search's settings, in `project_dir`."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.tuning import make_tuner
-
-    kwargs: dict[str, Any] = {"tuner_id": tuner_id} if tuner_id else {}
-    if settings.tuner == "hyperband":
-        kwargs["max_epochs"] = settings.epochs
-    return make_tuner(
-        settings.tuner,
-        hypermodel_for(settings, train_images),
-        directory=project_dir.parent,
-        project=project_dir.name,
-        seed=settings.seed,
-        objective=settings.objective,
-        max_trials=settings.max_trials,
-        overwrite=overwrite,
-        resume=resume,
-        max_grid=settings.max_grid,
-        **kwargs,
-    )
-
-
-def check_builds(hypermodel, label: str) -> None:
-    """Build once with default values; raise a one-line error unless a compiled model results."""
-    import keras
-    import keras_tuner as kt
-
-    build = hypermodel.build if isinstance(hypermodel, kt.HyperModel) else hypermodel
-    try:
-        model = build(kt.HyperParameters())
-    except Exception as error:  # noqa: BLE001 - any failure is the user's build
-        raise CompanionError(
-            f"--hypermodel {label} failed to build a model ({type(error).__name__}: {error})"
-        ) from None
-    if not isinstance(model, keras.Model):
-        raise CompanionError(
-            f"--hypermodel {label} returned {type(model).__name__}, not a keras.Model: "
-            "build(hp) must return the compiled model"
-        )
-    if not getattr(model, "compiled", False):
-        raise CompanionError(
-            f"--hypermodel {label} returned an uncompiled model: call model.compile(...) "
-            "inside build(hp)"
-        )
-    loss = getattr(model, "loss", None)
-    if "sparse" in str(getattr(loss, "name", loss)).lower():
-        raise CompanionError(
-            f"--hypermodel {label} compiles with a sparse loss, but the search gives "
-            "one-hot labels: use loss='categorical_crossentropy'"
-        )
-    keras.backend.clear_session()
-
-
 def search_data(settings: SearchSettings):
     """(x, y, x_val, y_val, description) for a search: MNIST cut to size, labels one-hot.
 
     NumPy only (no Keras), so a bad --mnist is reported before any process starts.
     """
-    import numpy as np
-
     data = load_mnist(settings.mnist, flatten=settings.flat, sample=settings.sample)
     n, n_val = settings.images, settings.val_images
     x, x_val = data.x_train[:n], data.x_val[:n_val]

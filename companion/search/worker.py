@@ -13,6 +13,7 @@ from pathlib import Path
 
 from companion.errors import CompanionError
 from companion.search.settings import SearchSettings, check_same, load_settings
+from companion.search.spaces import search_data
 
 TUNER_ID = "KERASTUNER_TUNER_ID"
 ORACLE_IP = "KERASTUNER_ORACLE_IP"
@@ -114,8 +115,8 @@ def _work(settings, project_dir, host, port, threads, wait, given) -> int:
         limit_threads(threads)
     from keras_tuner.src.distribute import oracle_client
 
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.search.spaces import search_data, tuner_for
+    # Imported here: it loads Keras, and the command line imports this module first.
+    from companion.search.builders import tuner_for
 
     probe.result()
     # The chief writes its settings before it serves: if they are not here now, this
