@@ -108,6 +108,9 @@ MNIST_TRAIN_IMAGES, MNIST_TEST_IMAGES = 60_000, 10_000
 # stay with the chapter's run (`chapters/ch4_cnn/p4e_search.py`).
 SEARCH_LEARNING_RATES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5)
 SEARCH_DROPOUT_RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+# The three strategies 4E compares: the set names grid and random search and asks for one
+# more (we take keras-tuner's Bayesian optimisation).
+SEARCH_STRATEGIES = ("grid", "random", "bayesian")
 
 
 # --------------------------------------------------------------------------------------

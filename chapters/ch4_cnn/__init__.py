@@ -21,6 +21,7 @@ CNN = pset.CNN_ARCHITECTURE
 SET_BAR, OUR_BAR = pset.CNN_SET_BAR, pset.CNN_OUR_BAR
 SWEEP_RATES, SWEEP_TOLERANCE = pset.CNN_SWEEP_RATES, pset.CNN_SWEEP_TOLERANCE
 MAX_SHIFT, L2_STRENGTH, REGULARIZERS = pset.CNN_MAX_SHIFT, pset.CNN_L2_STRENGTH, pset.REGULARIZERS
+SEARCH_STRATEGIES = pset.SEARCH_STRATEGIES
 
 _MODULES = {
     "p4a_padding": ["PaddingResult", "plot_padding", "run_4a", "text_4a", "zero_padding"],
@@ -33,7 +34,7 @@ _MODULES = {
         "pooling_and_noise", "robustness_verdict", "run_4d", "text_4d",
     ],
     "p4e_search": [
-        "DROPOUT_RATES", "LEARNING_RATES", "SEARCH_STRATEGIES", "SearchResult", "best_by_value",
+        "DROPOUT_RATES", "LEARNING_RATES", "SearchResult", "best_by_value",
         "hyperparameter_search", "plot_search", "plot_search_coverage", "run_4e",
         "search_headline", "search_hypermodel", "search_summary", "text_4e",
     ],
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         config={
             "cnn": CNN,
             "sweep_rates": list(SWEEP_RATES),
-            "search_strategies": list(__getattr__("SEARCH_STRATEGIES")),  # 4E's module
+            "search_strategies": list(pset.SEARCH_STRATEGIES),
             "regularizers": list(REGULARIZERS),
             "l2": L2_STRENGTH,
         },

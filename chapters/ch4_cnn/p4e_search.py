@@ -15,7 +15,7 @@ import pandas as pd
 from keras import layers
 
 from chapters.ch4_cnn.words import count, value_set
-from companion.pset import SEARCH_DROPOUT_RATES, SEARCH_LEARNING_RATES
+from companion.pset import SEARCH_DROPOUT_RATES, SEARCH_LEARNING_RATES, SEARCH_STRATEGIES
 from companion.report import markdown_table
 from companion.runner import Context, Section
 from companion.search import strategies as tables
@@ -29,7 +29,6 @@ from companion.tuning import make_tuner
 # The set's example grid, learning rate × dropout rate (companion's `cnn-4e` space),
 # searched three ways.
 LEARNING_RATES, DROPOUT_RATES = SEARCH_LEARNING_RATES, SEARCH_DROPOUT_RATES
-SEARCH_STRATEGIES = ("grid", "random", "bayesian")
 STRATEGY_NAMES = {
     "grid": "grid search",
     "random": "random search",
