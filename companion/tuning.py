@@ -18,6 +18,7 @@ What bites students, and what this module does about it:
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import math
 import os
@@ -29,14 +30,34 @@ from typing import Any
 import keras
 import keras_tuner as kt
 import numpy as np
+from keras_tuner.src import utils as kt_utils
 from keras_tuner.src.distribute.oracle_client import OracleClient
 
+from companion.atomicfiles import write_text
 from companion.errors import CompanionError
 from companion.progress import handler, trial_done
 from companion.seed import derive_seed, set_seed
 from companion.trials import SECONDS_METRIC, WORKER_METRIC, worker_number
 
 log = logging.getLogger(__name__)
+_keras_tuner_save_json = kt_utils.save_json
+
+
+def _save_json_whole(path, obj) -> str:
+    """keras-tuner's `save_json` (trial.json, oracle.json), written whole or not at all.
+
+    keras-tuner writes in place, so a kill -9 mid-write left an empty trial.json that the
+    resumed search could not read; a temporary file renamed into place leaves the old file
+    or the new one. Remote paths (gs://…) keep keras-tuner's own writer.
+    """
+    if "://" in str(path):
+        return _keras_tuner_save_json(path, obj)
+    text = json.dumps(obj)
+    write_text(Path(path), text)
+    return text
+
+
+kt_utils.save_json = _save_json_whole  # keras-tuner calls it as `utils.save_json`
 
 
 def is_distributed_worker() -> bool:

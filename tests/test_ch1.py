@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from model_match import assert_same_compile, assert_same_layers
 
 from chapters import ch1_principles
 
@@ -382,25 +383,6 @@ def test_1e_text_reads_the_shares():
 # builder (`playground_model`). These tests build both with the same settings and compare them
 # layer by layer, so the two cannot drift; and they check that the chapter's fast loops give
 # the weights `model.fit` gives on the chapter's own nets.
-
-
-def assert_same_layers(a, b):
-    """Same layer classes in order, equal configs (but names), input shapes, parameters."""
-    assert [type(layer) for layer in a.layers] == [type(layer) for layer in b.layers]
-    for left, right in zip(a.layers, b.layers):
-        config_a = {k: v for k, v in left.get_config().items() if k != "name"}
-        config_b = {k: v for k, v in right.get_config().items() if k != "name"}
-        assert config_a == config_b, f"{left.name} differs from {right.name}"
-    assert [tuple(t.shape) for t in a.inputs] == [tuple(t.shape) for t in b.inputs]
-    assert a.count_params() == b.count_params()
-
-
-def assert_same_compile(a, b):
-    """The same optimizer (class and config but name) and the same loss."""
-    config_a = {k: v for k, v in a.optimizer.get_config().items() if k != "name"}
-    config_b = {k: v for k, v in b.optimizer.get_config().items() if k != "name"}
-    assert type(a.optimizer) is type(b.optimizer) and config_a == config_b
-    assert a.loss == b.loss
 
 
 @pytest.mark.parametrize("activation", ["relu", "sigmoid"])

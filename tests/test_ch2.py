@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import keras
 import numpy as np
 import pytest
+from model_match import assert_same_layers
 
 from chapters import ch2_inside
 from chapters.ch2_inside import p2c_linear_net
@@ -139,17 +140,6 @@ def test_a_net_seeds_itself(small_data):
 
 
 # --- the nets written out in the chapter are the library's `linear_net` --------------
-
-
-def assert_same_layers(a, b):
-    """Same layer classes in order, equal configs (bar the generated name), same shapes."""
-    assert [type(layer) for layer in a.layers] == [type(layer) for layer in b.layers]
-    for left, right in zip(a.layers, b.layers, strict=True):
-        left_config, right_config = left.get_config(), right.get_config()
-        left_config.pop("name"), right_config.pop("name")
-        assert left_config == right_config, left.name
-    assert a.input_shape == b.input_shape and a.output_shape == b.output_shape
-    assert a.count_params() == b.count_params()
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ import sys
 from dataclasses import replace
 from types import SimpleNamespace
 
-import keras
 import numpy as np
 import pandas as pd
 import pytest
+from model_match import assert_same_layers
 
 from chapters import ch3_depth_width as ch3
 from companion.budget import check_budget, mlp
@@ -22,17 +22,6 @@ from companion.seed import derive_seed
 def small():
     """The shipped sample, flat, cut to 1,000 training and 300 validation and test images."""
     return load_mnist(sample=True).flat().subset(train=1_000, val=300, test=300)
-
-
-def assert_same_layers(a: keras.Model, b: keras.Model) -> None:
-    """Two models alike layer by layer: classes, configs (all but the name), inputs, size."""
-    assert [type(layer) for layer in a.layers] == [type(layer) for layer in b.layers]
-    for x, y in zip(a.layers, b.layers):
-        ours, theirs = x.get_config(), y.get_config()
-        ours.pop("name"), theirs.pop("name")
-        assert ours == theirs, f"{x.name} differs from {y.name}"
-    assert [tuple(t.shape) for t in a.inputs] == [tuple(t.shape) for t in b.inputs]
-    assert a.count_params() == b.count_params()
 
 
 # --- the nets the chapter writes out -------------------------------------------------------

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from model_match import assert_same_layers
 
 from chapters import ch4_cnn
 from chapters.ch4_cnn.p4d_noise import FEATURE_CHANGES
@@ -423,17 +424,6 @@ def test_noise_tables_pair_the_models_image_by_image():
 
 
 # --- 4F's written-out CNN against the library's builder ---------------------------------
-
-
-def assert_same_layers(a: keras.Model, b: keras.Model) -> None:
-    """Same input shape, layer classes in order, per-layer config (but names), param count."""
-    assert a.input_shape == b.input_shape
-    assert [type(layer) for layer in a.layers] == [type(layer) for layer in b.layers]
-    for mine, theirs in zip(a.layers, b.layers):
-        config, expected = mine.get_config(), theirs.get_config()
-        config.pop("name"), expected.pop("name")
-        assert config == expected, type(mine).__name__
-    assert a.count_params() == b.count_params()
 
 
 def library_cnn(rate: float, *, batch_norm: bool = True, l2: float = 0.0) -> keras.Model:

@@ -12,6 +12,7 @@ import keras
 import keras_tuner as kt
 import pandas as pd
 import pytest
+from model_match import assert_same_layers, layer_config
 
 from chapters.ch4_cnn import p4e_search
 from companion.models import cnn
@@ -25,19 +26,6 @@ from companion.sweep import SweepHyperModel, VariableDropout
 GRID = list(itertools.product(SEARCH_DROPOUT_RATES, SEARCH_LEARNING_RATES))
 # A few points of the 30: both ends and three drawn with a fixed seed.
 SAMPLED = [GRID[0], GRID[-1], *random.Random(4).sample(GRID[1:-1], 3)]
-
-
-def _config(layer) -> dict:
-    return {key: value for key, value in layer.get_config().items() if key != "name"}
-
-
-def assert_same_layers(a: keras.Model, b: keras.Model) -> None:
-    """Same input shape, layer classes in order, configs (but names) and parameter count."""
-    assert a.input_shape == b.input_shape
-    assert [type(layer) for layer in a.layers] == [type(layer) for layer in b.layers]
-    for mine, theirs in zip(a.layers, b.layers):
-        assert _config(mine) == _config(theirs), type(mine).__name__
-    assert a.count_params() == b.count_params()
 
 
 def hp_at(dropout: float, learning_rate: float) -> kt.HyperParameters:
@@ -148,7 +136,7 @@ def test_the_chapters_search_trains_the_chapters_build(mnist_sample, tmp_path, m
         if isinstance(theirs, keras.layers.Dropout):
             assert isinstance(mine, VariableDropout)
         else:
-            assert type(mine) is type(theirs) and _config(mine) == _config(theirs)
+            assert type(mine) is type(theirs) and layer_config(mine) == layer_config(theirs)
 
 
 def test_the_shared_model_scores_as_a_new_build_per_trial(mnist_sample, tmp_path):

@@ -1,10 +1,13 @@
 """The tuner wrapper on tiny data in a temporary directory: checks, table, resume."""
 
+import json
 import random
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
+from keras_tuner.src import utils as kt_utils
 
 from companion.errors import CompanionError
 from companion.trials import best_so_far, plot_grid_heatmap, trials_dataframe
@@ -204,3 +207,21 @@ def test_a_grid_over_a_conditional_space_visits_each_model_once():
     assert grid_size(hypermodel) == len(points) == 5
     assert [p["layers"] for p in points] == [1, 2, 2, 3, 3]
     assert "ratio" not in points[0]
+
+
+def test_keras_tuner_state_files_are_written_whole(tmp_path, monkeypatch):
+    """A kill mid-write of trial.json/oracle.json leaves the old file, never an empty one."""
+    target = tmp_path / "trial.json"
+    kt_utils.save_json(str(target), {"trial_id": "0", "status": "RUNNING"})
+    assert json.loads(target.read_text())["status"] == "RUNNING"
+
+    def half_then_die(self, text, *args, **kwargs):
+        Path.write_bytes(self, text[: len(text) // 2].encode())
+        raise KeyboardInterrupt  # stands for the kill, mid-write
+
+    monkeypatch.setattr(Path, "write_text", half_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        kt_utils.save_json(str(target), {"trial_id": "0", "status": "COMPLETED", "x": 1})
+    monkeypatch.undo()
+    assert json.loads(target.read_text())["status"] == "RUNNING"
+    assert [p.name for p in tmp_path.iterdir()] == ["trial.json"]
