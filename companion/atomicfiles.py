@@ -38,7 +38,9 @@ def to_jsonable(value: Any) -> Any:
 
 
 def _temporary(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # Hidden, per process, and ending as the target does: Keras and matplotlib choose the
+    # format by the suffix (`model.save` accepts only `.keras`).
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
 
 
 def replace_atomically(path: Path, write: Callable[[Path], None]) -> None:

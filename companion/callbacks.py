@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from companion.atomicfiles import replace_atomically
 from companion.boundary import boundary_grid, neuron_grids, plot_boundaries
 from companion.jupyter import in_notebook, show_live
 from companion.plots import metric_pairs, plot_history
@@ -73,7 +74,10 @@ class TrainingCurves(keras.callbacks.Callback):
         plot_history(frame, axes=fig.subplots(1, panels, squeeze=False)[0], title=self.title)
         if self.path:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fig.savefig(self.path, dpi=100, bbox_inches="tight")
+            # Through a temporary file: a kill mid-drawing leaves the last whole PNG.
+            replace_atomically(
+                self.path, lambda tmp: fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+            )
         if notebook:
             from IPython.display import Image  # only inside a notebook
 

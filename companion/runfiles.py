@@ -1,21 +1,21 @@
-"""A run folder's layout on disk: its file names, what each problem owns, moving aside.
+"""A run folder's layout on disk: its file names, temporaries, moving aside, old tuner projects.
 
-A problem owns "units": a top-level file, or an entry one level inside a folder
-(`figures/1A_curves.png`, `tuner/4E_grid`). `scan` fingerprints every unit, so the run
-folder can tell which units a problem wrote by comparing scans before and after it.
+What each problem owns is not read from the disk: the run folder records every file and
+folder it hands out under the running problem's id (`RunFolder.path_for`, `folder_for`).
 """
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 # 2: summary.json has "layout", "files" and "provenance"; 1: the layout before it (no key).
 LAYOUT = 2
 SUMMARY, CONFIG, REPORT, SECTIONS = "summary.json", "config.json", "report.md", "sections"
 FIGURES, HISTORIES = "figures", "histories"
 ASIDE = ".old-"  # marks a folder moved aside: `R.old-20250101-120000`
+# What a killed writer leaves: `.<name>.<pid>.tmp<suffix>` (and `.<name>.<pid>.tmp` of old).
+TEMPORARIES = (".*.tmp", ".*.tmp.*")
 
 
 def aside_path(path: Path) -> Path:
@@ -28,40 +28,29 @@ def aside_path(path: Path) -> Path:
     return target
 
 
-def unit_of(relative: PurePosixPath) -> str:
-    """What a problem owns: a top-level file, or an entry one level inside a folder."""
-    return "/".join(relative.parts[:2])
+def temporaries(folder: Path) -> list[Path]:
+    """The temporary files a killed writer left directly in `folder`."""
+    return sorted({tmp for pattern in TEMPORARIES for tmp in folder.glob(pattern)})
 
 
-def scan(root: Path) -> dict[str, tuple[int, int, int]]:
-    """Each unit of the folder's outputs: (file count, total bytes, newest mtime in ns)."""
-    units: dict[str, tuple[int, int, int]] = {}
-    for folder, dirs, files in os.walk(root):
-        here = PurePosixPath(Path(folder).relative_to(root).as_posix())
-        # Our bookkeeping, hidden files (locks, temporaries) and folders moved aside.
-        dirs[:] = [d for d in dirs if not _skipped(here / d)]
-        # Folders below the top count too: a file added or removed changes their mtime.
-        entries = [*files, *(dirs if here.parts else [])]
-        for name in entries:
-            relative = here / name
-            if _skipped(relative):
-                continue
-            try:
-                stat = os.stat(Path(folder) / name)
-            except FileNotFoundError:
-                continue
-            is_file = name in files
-            count, size, newest = units.get(unit_of(relative), (0, 0, 0))
-            units[unit_of(relative)] = (
-                count + is_file,
-                size + (stat.st_size if is_file else 0),
-                max(newest, stat.st_mtime_ns),
-            )
-    return units
+def tuner_projects(root: Path) -> list[str]:
+    """keras-tuner projects one level down (`tuning/4E_grid`), for folders of layout 1.
+
+    Layout 1 recorded no owners; its projects are found by their `oracle.json`.
+    """
+    return sorted(
+        f"{top.name}/{project.name}"
+        for top in root.iterdir()
+        if top.is_dir() and not _skipped(top.name)
+        for project in top.iterdir()
+        if not _skipped(project.name) and (project / "oracle.json").is_file()
+    )
 
 
-def _skipped(relative: PurePosixPath) -> bool:
-    parts = relative.parts
-    if len(parts) == 1 and parts[0] in (SUMMARY, CONFIG, REPORT, SECTIONS):
-        return True
-    return any(p.startswith(".") or ASIDE in p for p in parts)
+def inside(name: str, other: str) -> bool:
+    """Whether the run-folder name `name` is `other` or lies inside it (`tuning/x` in `tuning`)."""
+    return name == other or name.startswith(other.rstrip("/") + "/")
+
+
+def _skipped(name: str) -> bool:
+    return name.startswith(".") or ASIDE in name

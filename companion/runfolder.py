@@ -9,16 +9,20 @@ A run folder is the user's work. What this module promises:
   place, so a process killed at any instant leaves each file old or new, never half-written;
 - a folder of another chapter, of another layout or with a broken summary.json is refused
   with the way out, and nothing in it is changed;
-- the files each problem writes are recorded under its id (summary.json "files"), so a rerun
+- every file and folder a problem writes is handed out by the folder (`write_file`,
+  `save_figure`, `save_table`; `path_for` and `folder_for` for what Keras or keras-tuner
+  stream themselves) and recorded under the problem's id in summary.json ("files") the
+  moment it is handed out, so a run killed mid-problem leaves its files owned; a rerun
   moves that problem's old folders aside (a keras-tuner project: keras-tuner's overwrite
-  would delete it) and touches no other problem's.
+  would delete it), drops its old figures and tables it did not redo, and touches no other
+  problem's. Nothing is inferred from the disk (no scans, no time stamps).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -40,13 +44,14 @@ from companion.runfiles import (
     SECTIONS,
     SUMMARY,
     aside_path,
-    scan,
-    unit_of,
+    inside,
+    temporaries,
+    tuner_projects,
 )
 from companion.runreport import PROVENANCE, report_text
 
-# A file's time stamp may be coarser than the clock: attribute a little generously.
-_CLOCK_SLACK_NS = 2_000_000_000
+# The folder's own bookkeeping: never handed out to a problem.
+_BOOKKEEPING = (SUMMARY, CONFIG, REPORT, SECTIONS)
 
 
 class RunFolder:
@@ -83,7 +88,6 @@ class RunFolder:
         self._lock = FolderLock(self.path) if lock else None
         self._running: str | None = None
         self._replacing = False
-        self._before: dict[str, tuple[int, int, int]] = {}
         self._old_files: set[str] = set()
         self._written: set[str] = set()
         if self.path.exists() and not self.path.is_dir():
@@ -209,21 +213,20 @@ class RunFolder:
         return old
 
     def _recover(self) -> None:
-        """Tidy after a run that was killed: temporaries go, its partial files get an owner."""
+        """Tidy after a run that was killed: its temporaries go; its files are already owned."""
         for folder in (self.path, self.figures, self.histories, self.sections):
-            for tmp in folder.glob(".*.tmp"):
+            for tmp in temporaries(folder):
                 tmp.unlink(missing_ok=True)
         running = self.summary.pop("running", None)
         if not isinstance(running, dict) or "problem" not in running:
             return
-        problem, since = running["problem"], int(running.get("since_ns", 0)) - _CLOCK_SLACK_NS
-        claimed = self._claimed()
-        files = self.summary["files"].setdefault(problem, [])
-        files.extend(
-            unit
-            for unit, (_, _, newest) in scan(self.path).items()
-            if unit not in claimed and newest >= since
-        )
+        # Handed out but never written (killed first): no longer listed.
+        files, problem = self.summary["files"], running["problem"]
+        kept = [u for u in files.get(problem, []) if (self.path / u).exists()]
+        if kept:
+            files[problem] = kept
+        else:
+            files.pop(problem, None)
 
     def _claimed(self, *, but: str | None = None) -> set[str]:
         return {u for p, units in self.summary["files"].items() if p != but for u in units}
@@ -246,20 +249,19 @@ class RunFolder:
             others = self._claimed(but=problem)
             folders = [u for u in self._old_files if u not in others and (self.path / u).is_dir()]
             if self._legacy:  # a folder from before files were recorded: its tuner projects
-                folders += [
-                    u
-                    for u in scan(self.path)
-                    if u not in others and (self.path / u / "oracle.json").exists()
-                ]
+                folders += [u for u in tuner_projects(self.path) if u not in others]
+            moved: list[str] = []
             for unit in sorted(set(folders)):
+                if any(inside(unit, done) for done in moved):
+                    continue  # went aside with the folder that holds it
+                moved.append(unit)
                 target = aside_path(self.path / unit)
                 (self.path / unit).rename(target)
                 notes.append(f"{problem}: moved its earlier {unit} aside to {target}")
             files[problem] = sorted(self._old_files - set(folders))
             self._old_files = set(files[problem])
-        self.summary["running"] = {"problem": problem, "since_ns": time.time_ns()}
+        self.summary["running"] = {"problem": problem}
         write_json(self.path / SUMMARY, self.summary)
-        self._before = scan(self.path)
         return notes
 
     def _start_replacing(self) -> None:
@@ -276,19 +278,17 @@ class RunFolder:
         """Write one finished problem: its report section and its summary entry."""
         if problem == self._running:
             self._start_replacing()
-        units = set(self._written)
+        units, self._written = self._written, set()
         old = set(self.summary["files"].get(problem, []))
         stale: set[str] = set()
-        if problem == self._running:
-            after = scan(self.path)
-            units |= {u for u, sig in after.items() if self._before.get(u) != sig}
-            if self._replacing:  # the earlier answer's figures and tables this one did not redo
-                others = self._claimed(but=problem)
-                stale = {
-                    u
-                    for u in self._old_files - units - others
-                    if u.split("/")[0] in (FIGURES, HISTORIES) and (self.path / u).is_file()
-                }
+        if problem == self._running and self._replacing:
+            # The earlier answer's figures and tables this one did not redo.
+            others = self._claimed(but=problem)
+            stale = {
+                u
+                for u in self._old_files - units - others
+                if u.split("/")[0] in (FIGURES, HISTORIES) and (self.path / u).is_file()
+            }
         body = f"## {problem}. {title}\n\n{markdown.strip()}\n"
         write_text(self.sections / f"{problem}.md", body)
         self.summary["problems"][problem] = to_jsonable(dict(results))
@@ -326,19 +326,72 @@ class RunFolder:
         data[name] = description
         self.write_config({"data": data})
 
+    # ------------------------------------------------------------------ files a problem writes
+
+    def write_file(self, name: str, write: Callable[[Path], None]) -> str:
+        """Write the running problem's file `name` whole: `write(tmp)`, then a rename.
+
+        `name` is relative to the folder ("4F_cnn.keras", "figures/1A_fit.gif"); the
+        temporary keeps its suffix, so `write` may be `model.save`. Returns `name`.
+        """
+        target = self.path_for(name)
+        replace_atomically(target, write)
+        return name
+
+    def path_for(self, name: str) -> Path:
+        """A file the running problem writes itself (a CSV a callback rewrites): now its own.
+
+        Write it whole (`companion.atomicfiles.replace_atomically`): the folder records
+        it, and its parent folder exists, but does not write it.
+        """
+        target = self._claim(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def folder_for(self, name: str) -> Path:
+        """A folder the running problem fills itself (a keras-tuner project): now its own.
+
+        A rerun moves it aside whole, `--resume` leaves it to be continued. No other
+        problem may own anything inside it or above it.
+        """
+        target = self._claim(name, folder=True)
+        target.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def _claim(self, name: str, *, folder: bool = False) -> Path:
+        """Record `name` as the running problem's (in summary.json now); return its path."""
+        relative = PurePosixPath(name)
+        parts = relative.parts
+        if not parts or relative.is_absolute() or ".." in parts or parts[0] in _BOOKKEEPING:
+            raise ValueError(f"{name!r} is not a name a problem can write in a run folder")
+        if any(p.startswith(".") for p in parts):
+            raise ValueError(f"{name!r}: hidden names (locks, temporaries) are the folder's own")
+        unit = relative.as_posix()
+        for problem, units in self.summary["files"].items():
+            # One problem's folder holding another's files: a rerun would move both aside.
+            clash = [u for u in units if u != unit and (inside(u, unit) or inside(unit, u))]
+            if problem != self._running and clash:
+                raise ValueError(f"{unit!r} overlaps {clash[0]!r}, which {problem} owns")
+        self._start_replacing()
+        self._written.add(unit)
+        if self._running is not None:
+            owned = self.summary["files"].setdefault(self._running, [])
+            if unit not in owned:  # recorded before it is written: a kill leaves it owned
+                owned.append(unit)
+                write_json(self.path / SUMMARY, self.summary)
+        return self.path / unit
+
     def save_figure(self, fig: Any, name: str, *, dpi: int = 110) -> str:
         """Save a matplotlib figure as figures/<name>.png, close it, return its path."""
         import matplotlib.pyplot as plt  # only a run that saves figures loads it
 
-        self._start_replacing()
-        target = self.figures / f"{name}.png"
         try:
-            replace_atomically(
-                target, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+            return self.write_file(
+                f"{FIGURES}/{name}.png",
+                lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight"),
             )
         finally:
             plt.close(fig)
-        return self._wrote(target)
 
     def figure_md(self, fig: Any, name: str, caption: str) -> str:
         """Save a figure and return the markdown that embeds it."""
@@ -346,15 +399,9 @@ class RunFolder:
 
     def save_table(self, frame: Any, name: str) -> str:
         """Save a pandas DataFrame as histories/<name>.csv and return its path."""
-        self._start_replacing()
-        target = self.histories / f"{name}.csv"
-        replace_atomically(target, lambda tmp: frame.to_csv(tmp, index=False))
-        return self._wrote(target)
-
-    def _wrote(self, target: Path) -> str:
-        relative = target.relative_to(self.path).as_posix()
-        self._written.add(unit_of(PurePosixPath(relative)))
-        return relative
+        return self.write_file(
+            f"{HISTORIES}/{name}.csv", lambda tmp: frame.to_csv(tmp, index=False)
+        )
 
     def _write_report(self) -> None:
         text = report_text(self.title, self.order, self.config, self.summary, self.sections)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
 
+from companion.atomicfiles import replace_atomically
 from companion.callbacks import EpochTimer, TrainingCurves
 from companion.plots import history_frame
 from companion.progress_callbacks import epoch_progress
+from companion.runfolder import RunFolder
 
 
 def one_hot(labels, num_classes: int = 10) -> np.ndarray:
@@ -63,9 +65,48 @@ class _HistoryCsv(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         self.rows.append(dict(logs or {}))
         frame = history_frame(pd.DataFrame(self.rows))
-        tmp = self.path.with_suffix(".csv.tmp")
-        frame.to_csv(tmp, index=False)
-        tmp.replace(self.path)  # an interrupted run keeps a whole file, never half of one
+        # An interrupted run keeps a whole file, never half of one.
+        replace_atomically(self.path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+class _BestModel(keras.callbacks.Callback):
+    """Saves the model to `path` whenever `monitor` reaches a new low.
+
+    Not Keras' ModelCheckpoint: it saves in place, and a kill mid-save would leave half a
+    `.keras` file where the last best one was.
+    """
+
+    def __init__(self, path: Path, monitor: str):
+        super().__init__()
+        self.path, self.monitor, self.best = path, monitor, float("inf")
+        # Keras' rule for mode="auto": accuracies are maximised, everything else minimised.
+        self.sign = -1.0 if "acc" in monitor or monitor.startswith("fmeasure") else 1.0
+
+    def on_train_begin(self, logs=None):
+        self.best = float("inf")
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is not None and self.sign * float(value) < self.best:
+            self.best = self.sign * float(value)
+            replace_atomically(self.path, self.model.save)
+
+
+def _file_maker(out: str | Path | RunFolder) -> tuple[Callable[[str], Path], Callable]:
+    """(path_for, folder_for) under `out`: a run folder records each as the running problem's."""
+    if isinstance(out, RunFolder):
+        return out.path_for, out.folder_for
+    root = Path(out)
+
+    def path_for(name: str) -> Path:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        return root / name
+
+    def folder_for(name: str) -> Path:
+        (root / name).mkdir(parents=True, exist_ok=True)
+        return root / name
+
+    return path_for, folder_for
 
 
 def _is_pipeline(x, y) -> bool:
@@ -74,7 +115,7 @@ def _is_pipeline(x, y) -> bool:
 
 
 def fit_callbacks(
-    out: str | Path | None = None,
+    out: str | Path | RunFolder | None = None,
     name: str = "model",
     *,
     monitor: str = "val_loss",
@@ -88,6 +129,8 @@ def fit_callbacks(
     (when someone shows progress, as the chapters do). With `out`: `histories/<name>.csv`
     rewritten whole after every epoch, and as asked `figures/<name>_curves.png` (live in a
     notebook), a best-epoch checkpoint `<name>.keras` by `monitor`, `tensorboard/<name>`.
+    `out` is a folder, or a chapter's run folder (`ctx.folder`), which records those files
+    as the running problem's. Every file is replaced whole (TensorBoard's logs: appended).
     Read the `History` that `fit` returns with `companion.plots.history_frame`.
     """
     standard: list[keras.callbacks.Callback] = [EpochTimer()]
@@ -96,19 +139,14 @@ def fit_callbacks(
         standard.append(progress)
     if out is None:
         return standard
-    out = Path(out)
-    (out / "histories").mkdir(parents=True, exist_ok=True)
-    standard.append(_HistoryCsv(out / "histories" / f"{name}.csv"))
+    path_for, folder_for = _file_maker(out)
+    standard.append(_HistoryCsv(path_for(f"histories/{name}.csv")))
     if curves:
-        standard.append(TrainingCurves(out / "figures" / f"{name}_curves.png", title=name))
+        standard.append(TrainingCurves(path_for(f"figures/{name}_curves.png"), title=name))
     if checkpoint:
-        standard.append(
-            keras.callbacks.ModelCheckpoint(
-                str(out / f"{name}.keras"), monitor=monitor, save_best_only=True
-            )
-        )
+        standard.append(_BestModel(path_for(f"{name}.keras"), monitor))
     if tensorboard:
-        standard.append(keras.callbacks.TensorBoard(str(out / "tensorboard" / name)))
+        standard.append(keras.callbacks.TensorBoard(str(folder_for(f"tensorboard/{name}"))))
     return standard
 
 
@@ -123,7 +161,7 @@ def train(
     optimizer: str | keras.optimizers.Optimizer | None = "adam",
     loss: str | keras.losses.Loss | None = "categorical_crossentropy",
     metrics: Sequence = ("accuracy",),
-    out: str | Path | None = None,
+    out: str | Path | RunFolder | None = None,
     name: str = "model",
     curves: bool = True,
     checkpoint: bool = False,
@@ -146,8 +184,9 @@ def train(
         validation_data: (x_val, y_val) scored after each epoch.
         optimizer, loss, metrics: passed to `compile`; optimizer=None keeps the model's
             existing compilation.
-        out: a folder for `histories/<name>.csv`, `figures/<name>_curves.png`, a best-epoch
-            checkpoint `<name>.keras` and `tensorboard/<name>` (None: write nothing).
+        out: a folder (or a chapter's run folder) for `histories/<name>.csv`,
+            `figures/<name>_curves.png`, a best-epoch checkpoint `<name>.keras` and
+            `tensorboard/<name>` (None: write nothing).
         name: the file stem for what is written.
         curves, checkpoint, tensorboard: which of those files to write.
         callbacks: more callbacks, run after the standard ones.

@@ -32,9 +32,8 @@ def solve(run, problem, *, figures=(), project=None, replace=True, value=1):
     run.begin(problem, replace=replace)
     for name in figures:
         run.save_figure(figure(), name)
-    if project:
-        (run.path / "tuning" / project).mkdir(parents=True, exist_ok=True)
-        (run.path / "tuning" / project / "oracle.json").write_text(json.dumps({"v": value}))
+    if project:  # handed out, then filled in place (as keras-tuner fills its projects)
+        (run.folder_for(f"tuning/{project}") / "oracle.json").write_text(json.dumps({"v": value}))
     run.record(problem, problem, f"{problem} answer {value}", {"value": value})
 
 
@@ -92,13 +91,13 @@ def test_a_rerun_moves_the_problems_tuner_project_aside(tmp_path):
 def test_resume_leaves_the_tuner_project_to_continue(tmp_path):
     run = folder(tmp_path)
     run.begin("4E", replace=False)
-    (tmp_path / "tuning" / "4E_grid").mkdir(parents=True)
-    (tmp_path / "tuning" / "4E_grid" / "oracle.json").write_text("{}")
+    (run.folder_for("tuning/4E_grid") / "oracle.json").write_text("{}")
     run.close()  # killed mid-search: 4E never recorded
 
+    # The killed problem's partial work was recorded as its own when it was handed out ...
+    assert summary(tmp_path)["files"] == {"4E": ["tuning/4E_grid"]}
+    assert summary(tmp_path)["running"] == {"problem": "4E"}
     resumed = folder(tmp_path, resume=True, lock=True)
-    # The killed problem's partial work is recognised as its own ...
-    assert summary(tmp_path)["files"] == {}  # (not rewritten yet)
     assert resumed.summary["files"] == {"4E": ["tuning/4E_grid"]}
     assert resumed.begin("4E", replace=False) == []
     assert (tmp_path / "tuning" / "4E_grid" / "oracle.json").exists()
@@ -212,3 +211,116 @@ def test_figures_and_histories_are_written_atomically(tmp_path):
         run.save_table(Broken(), "old")
     assert (tmp_path / "histories" / "old.csv").read_text() == "a\n1\n"
     assert sorted(p.name for p in (tmp_path / "histories").iterdir()) == ["old.csv"]
+
+
+# --------------------------------------------------------------- owners recorded as written
+
+
+def test_each_file_is_recorded_under_its_problem_as_it_is_handed_out(tmp_path):
+    run = folder(tmp_path, lock=True)
+    run.begin("4F", replace=True)
+    assert run.write_file("4F_cnn.keras", lambda tmp: tmp.write_bytes(b"model")) == "4F_cnn.keras"
+    streamed = run.path_for("histories/4F_cnn.csv")  # a callback rewrites it each epoch
+    assert streamed == tmp_path / "histories" / "4F_cnn.csv" and not streamed.exists()
+    on_disk = summary(tmp_path)
+    assert on_disk["running"] == {"problem": "4F"}
+    assert on_disk["files"] == {"4F": ["4F_cnn.keras", "histories/4F_cnn.csv"]}
+    run.close()  # killed here: the CSV was handed out but never written
+
+    reopened = folder(tmp_path, resume=True, lock=True)
+    assert reopened.summary["files"] == {"4F": ["4F_cnn.keras"]}  # what exists, still 4F's
+    assert "running" not in reopened.summary
+    reopened.close()
+
+
+def test_write_file_keeps_the_suffix_for_writers_that_need_it(tmp_path):
+    run = folder(tmp_path)
+    seen = []
+
+    def save(tmp):  # like keras' model.save, which takes only a `.keras` name
+        assert tmp.suffix == ".keras" and tmp.name.startswith(".") and tmp.parent == tmp_path
+        seen.append(tmp)
+        tmp.write_bytes(b"whole")
+
+    run.write_file("4F_cnn.keras", save)
+    assert (tmp_path / "4F_cnn.keras").read_bytes() == b"whole" and not seen[0].exists()
+
+    def half_then_fail(tmp):
+        tmp.write_bytes(b"ha")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        run.write_file("4F_cnn.keras", half_then_fail)
+    assert (tmp_path / "4F_cnn.keras").read_bytes() == b"whole"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_rerun_replaces_its_own_files_by_owner_and_keeps_the_others(tmp_path):
+    run = folder(tmp_path)
+    run.begin("4B", replace=True)
+    run.write_file("4B_model.keras", lambda tmp: tmp.write_text("4B"))
+    run.save_table(pd.DataFrame({"a": [1]}), "4B_table")
+    run.record("4B", "4B", "4B answer", {"value": 1})
+    run.begin("4E", replace=True)
+    run.save_table(pd.DataFrame({"a": [1]}), "4E_old_only")
+    (run.folder_for("tuning") / "oracle.json").write_text('{"v": 1}')
+    run.record("4E", "4E", "4E answer", {"value": 1})
+    (tmp_path / "figures" / "mine.png").write_bytes(b"the user's")  # no owner: never touched
+
+    again = folder(tmp_path)
+    [note] = again.begin("4E", replace=True)
+    assert note.startswith("4E: moved its earlier tuning aside to ")
+    again.folder_for("tuning")
+    again.record("4E", "4E", "4E again", {"value": 2})
+    files = summary(tmp_path)["files"]
+    assert files == {"4B": ["4B_model.keras", "histories/4B_table.csv"], "4E": ["tuning"]}
+    assert not (tmp_path / "histories" / "4E_old_only.csv").exists()  # 4E's, not redone
+    assert (tmp_path / "4B_model.keras").read_text() == "4B"
+    assert (tmp_path / "histories" / "4B_table.csv").exists()
+    assert (tmp_path / "figures" / "mine.png").read_bytes() == b"the user's"
+    [aside] = tmp_path.glob("tuning.old-*")
+    assert json.loads((aside / "oracle.json").read_text()) == {"v": 1}
+
+
+def test_a_folder_holding_an_earlier_per_project_record_moves_aside_once(tmp_path):
+    run = folder(tmp_path)
+    solve(run, "4E", project="4E_grid")  # recorded project by project (an older 4E)
+    resumed = folder(tmp_path)
+    resumed.begin("4E", replace=False)
+    resumed.folder_for("tuning")  # today's 4E owns the whole folder
+    resumed.record("4E", "4E", "4E", {})
+    assert summary(tmp_path)["files"]["4E"] == ["tuning", "tuning/4E_grid"]
+    [note] = folder(tmp_path).begin("4E", replace=True)
+    assert "moved its earlier tuning aside" in note
+    [aside] = tmp_path.glob("tuning.old-*")
+    assert (aside / "4E_grid" / "oracle.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("summary.json", "not a name a problem can write"),
+        ("sections/4E.md", "not a name a problem can write"),
+        ("../elsewhere.png", "not a name a problem can write"),
+        ("/tmp/x.png", "not a name a problem can write"),
+        ("figures/.4E.png.1.tmp", "hidden names"),
+        ("tuning", "'tuning' overlaps 'tuning/4D_search', which 4D owns"),
+        ("tuning/4D_search/trial_0", "overlaps 'tuning/4D_search', which 4D owns"),
+    ],
+)
+def test_names_a_problem_cannot_be_handed(tmp_path, name, message):
+    run = folder(tmp_path)
+    solve(run, "4D", project="4D_search")
+    run.begin("4E", replace=True)
+    with pytest.raises(ValueError, match=message):
+        run.folder_for(name)
+    files = summary(tmp_path)["files"]
+    assert files["4D"] == ["tuning/4D_search"] and not files.get("4E")
+
+
+def test_temporaries_of_either_form_are_swept(tmp_path):
+    folder(tmp_path).write_config({"seed": 0})
+    (tmp_path / ".4F_cnn.keras.4242.tmp.keras").write_bytes(b"PK")
+    (tmp_path / "histories" / ".4F.csv.4242.tmp.csv").write_text("a\n")
+    folder(tmp_path, lock=True).close()
+    assert not [p for p in tmp_path.rglob(".*") if ".tmp" in p.name]

@@ -209,9 +209,8 @@ def solve(pid, n_figures, project=False):
             ax.plot(rng.random(50))
             md.append(ctx.folder.figure_md(fig, f"{pid}_{i}", f"{pid} figure {i}"))
         ctx.folder.save_table(Table(rng.random(200)), f"{pid}_table")
-        if project:  # written in place, as keras-tuner writes its projects
-            folder = ctx.folder.path / "tuning" / f"{pid}_search"
-            folder.mkdir(parents=True, exist_ok=True)
+        if project:  # handed out, then written in place, as keras-tuner writes its projects
+            folder = ctx.folder.folder_for(f"tuning/{pid}_search")
             (folder / "oracle.json").write_text("{}")
         return Section("\\n".join(md), {"value": float(rng.random())}, "done")
 
@@ -301,7 +300,7 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_folder(tmp_path):
     text = last.communicate(timeout=120)[0]
     assert last.returncode == 0, text
     assert check_consistent(out) == {"KA", "KB", "KC", "KD"}
-    assert not list(out.rglob("*.tmp")) and not (out / ".lock").exists()
+    assert not list(out.rglob(".*.tmp*")) and not (out / ".lock").exists()
 
 
 # --------------------------------------------------------------- 4E killed mid-search

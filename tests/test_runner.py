@@ -258,7 +258,7 @@ def test_a_full_disk_while_recording_leaves_the_earlier_summary(tmp_path, capsys
     line = one_line(capsys.readouterr().err)
     assert "No space left on device; the problems finished before it are kept in" in line
     assert json.loads((tmp_path / "summary.json").read_text()) == json.loads(before)
-    assert not list(tmp_path.rglob("*.tmp"))
+    assert not list(tmp_path.rglob(".*.tmp*"))
 
 
 def test_other_os_errors_keep_their_traceback(tmp_path):

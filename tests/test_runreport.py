@@ -84,7 +84,7 @@ def test_summary_and_config_hold_numpy_values_and_nan_as_null(tmp_path):
     config = read_json(tmp_path / "config.json")
     assert config == {"seed": 7, "quick": False, "rates": [0, 1, 2]}
     assert summary["seed"] == 7 and summary["quick"] is False
-    assert not list(tmp_path.glob("*.tmp"))  # atomic writes leave no temporaries
+    assert not list(tmp_path.glob(".*.tmp*"))  # atomic writes leave no temporaries
 
 
 def test_config_merges_and_data_notes_reach_the_report(tmp_path):

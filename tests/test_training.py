@@ -4,16 +4,21 @@ Compiling a Keras model costs seconds here, so one module-wide training run feed
 the checks, and the callbacks are also driven by hand with made-up logs.
 """
 
+import io
+
 import keras
 import numpy as np
 import pandas as pd
 import pytest
 from keras import layers
+from matplotlib.figure import Figure
 
 import companion.callbacks
 import companion.plots
+from companion.atomicfiles import read_json
 from companion.callbacks import TrainingCurves
 from companion.plots import history_frame
+from companion.runfolder import RunFolder
 from companion.seed import set_seed
 from companion.training import (
     accuracies,
@@ -108,7 +113,7 @@ def test_train_writes_the_history_csv(trained):
     # Written epoch by epoch by a callback during fit; the frame comes from fit's History.
     csv = pd.read_csv(trained["out"] / "histories" / "blobs.csv")
     pd.testing.assert_frame_equal(csv, trained["frame"], check_dtype=False)
-    assert not list((trained["out"] / "histories").glob("*.tmp"))
+    assert [p.name for p in (trained["out"] / "histories").iterdir()] == ["blobs.csv"]
 
 
 def tiny_model():
@@ -324,3 +329,66 @@ def test_fit_callbacks_without_a_folder_write_nothing(tmp_path, monkeypatch):
     # the progress line joins only while someone shows progress (an earlier test may)
     assert kinds - {"EpochProgress"} == {"EpochTimer"}
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------- into a chapter's run folder
+
+
+def run_folder(path):
+    run = RunFolder(path, chapter="ch4_cnn", title="Chapter 4", order=["4F"], lock=True)
+    run.begin("4F", replace=True)
+    return run
+
+
+def test_fit_callbacks_files_are_the_running_problems_before_fit_writes_them(tmp_path):
+    run = run_folder(tmp_path)
+    fit_callbacks(run, "cnn", checkpoint=True)
+    # Recorded the moment they are handed out: a kill during fit leaves them owned.
+    files = read_json(tmp_path / "summary.json")["files"]
+    assert sorted(files["4F"]) == ["cnn.keras", "figures/cnn_curves.png", "histories/cnn.csv"]
+    run.close()
+
+
+def whole_png(data: bytes) -> bool:
+    return data.startswith(PNG) and data.endswith(b"IEND\xaeB`\x82")
+
+
+def test_a_curves_figure_that_fails_midway_leaves_every_file_whole(tmp_path, monkeypatch):
+    """A failure point inside TrainingCurves' PNG write: the old PNG stays, nothing is half."""
+    run = run_folder(tmp_path)
+    x, y, xv, yv = blobs()
+    model = tiny_model()
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    fit = dict(epochs=1, batch_size=32, validation_data=(xv, yv), verbose=0)
+    model.fit(x, y, callbacks=fit_callbacks(run, "cut", checkpoint=True), **fit)
+    png = tmp_path / "figures" / "cut_curves.png"
+    first = png.read_bytes()
+    assert whole_png(first)
+
+    real = Figure.savefig
+
+    def half_then_full_disk(fig, target, **kwargs):
+        buffer = io.BytesIO()
+        real(fig, buffer, **kwargs)
+        with open(target, "wb") as handle:  # half the PNG reaches the disk ...
+            handle.write(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+        raise OSError(28, "No space left on device")  # ... and then the disk is full
+
+    monkeypatch.setattr(Figure, "savefig", half_then_full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        callbacks = fit_callbacks(run, "cut", checkpoint=True)
+        model.fit(x, y, callbacks=callbacks, **{**fit, "epochs": 2})
+    assert png.read_bytes() == first  # the last whole drawing, not half of the new one
+    hidden = [p.name for p in tmp_path.rglob(".*") if p.name != ".lock"]
+    assert hidden == []  # no temporary left behind
+    summary = read_json(tmp_path / "summary.json")  # parses
+    assert set(summary["files"]["4F"]) >= {"figures/cut_curves.png", "histories/cut.csv"}
+    for name in summary["files"]["4F"]:  # every file the problem owns is whole
+        data = (tmp_path / name).read_bytes()
+        if name.endswith(".png"):
+            assert whole_png(data)
+        if name.endswith(".csv"):
+            assert len(pd.read_csv(tmp_path / name)) in (1, 2)  # epoch 2's CSV came first
+        if name.endswith(".keras"):
+            keras.models.load_model(tmp_path / name)
+    run.close()

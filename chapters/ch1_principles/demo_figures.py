@@ -110,9 +110,8 @@ def loss_figure(fits: Sequence[DemoFit], *, train: bool = False):
 
 def gif_md(ctx: Context, anim, name: str, caption: str) -> str:
     """Save an animation as figures/<name>.gif and return the Markdown that shows it."""
-
-    path = save_gif(anim, ctx.folder.figures / f"{name}.gif")
-    return f"![{caption}]({path.relative_to(ctx.folder.path).as_posix()})\n\n*{caption}*\n"
+    path = ctx.folder.write_file(f"figures/{name}.gif", lambda tmp: save_gif(anim, tmp))
+    return f"![{caption}]({path})\n\n*{caption}*\n"
 
 
 def gradient_figure(fits: Sequence[DemoFit]):

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from chapters.ch3_depth_width.settings import CHOICE_TOLERANCE, CHOSEN, EXPLORED
-from companion.atomicfiles import write_json
+from companion.atomicfiles import replace_atomically, write_json
 from companion.recipe import Recipe, TrainedNet
 from companion.report import markdown_table
 
@@ -68,7 +68,8 @@ def explore_command(args, problem: str) -> str:
 def save_exploration(exploration: Exploration, folder: Path) -> Path:
     """Write <problem>_candidates.csv and, beside it, .json with its date, command, data."""
     target = Path(folder) / f"{exploration.problem}_candidates.csv"
-    exploration.table.drop(columns="chosen", errors="ignore").to_csv(target, index=False)
+    table = exploration.table.drop(columns="chosen", errors="ignore")
+    replace_atomically(target, lambda tmp: table.to_csv(tmp, index=False))  # whole or not at all
     write_json(target.with_suffix(".json"), exploration.meta)
     return target
 

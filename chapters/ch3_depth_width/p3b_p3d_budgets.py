@@ -261,6 +261,8 @@ def run_budget(ctx: Context, problem: str) -> Section:
             epochs=epochs,
             command=explore_command(ctx.args, problem),
         )
+        for suffix in (".csv", ".json"):  # the files save_exploration writes: 3B's (or 3D's)
+            ctx.folder.path_for(f"histories/{problem}_candidates{suffix}")
         save_exploration(exploration, ctx.folder.histories)
     else:
         exploration = stored_exploration(problem)

@@ -294,7 +294,7 @@ def run_study(ctx: Context) -> Section:
         epochs=ctx.epochs(1 if quick else STUDY_EPOCHS),
         train_size=QUICK_STUDY_TRAIN if quick else STUDY_TRAIN,
         tuner_trials=TUNER_TRIALS,
-        tuner_dir=ctx.folder.path / "tuner",
+        tuner_dir=ctx.folder.folder_for("tuner"),  # the study's: a rerun moves it aside
         tuner_seed=ctx.seed_for("tuner"),
         resume=ctx.args.resume,
         shapes={b: study_shapes(b, depths=(1, 2))[:2] for b in budgets} if quick else None,

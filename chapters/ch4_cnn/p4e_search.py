@@ -456,7 +456,7 @@ def run_4e(ctx: Context) -> Section:
     data = ctx.mnist()
     r = hyperparameter_search(
         data,
-        directory=ctx.folder.path / "tuning",
+        directory=ctx.folder.folder_for("tuning"),  # 4E's: a rerun moves it aside whole
         seeds=[ctx.seed_for(f"search-{i}") for i in range(1 if ctx.quick else 3)],
         budget=3 if ctx.quick else 8,
         train_images=1_536 if ctx.quick else 2_048,

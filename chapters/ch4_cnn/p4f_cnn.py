@@ -503,11 +503,11 @@ def run_4f(ctx: Context) -> Section:
         epochs=ctx.epochs(2 if quick else 4),
         seed=ctx.seed_for("regularizers"),
     )
-    epochs, out = ctx.epochs(2 if quick else 10), ctx.folder.path
+    epochs, out = ctx.epochs(2 if quick else 10), ctx.folder  # the run folder owns its files
     model, history = final_cnn(data, rate=rate, out=out, epochs=epochs, seed=ctx.seed_for("final"))
     (test,) = accuracies(model, (data.x_test, data.y_test))  # the one use of the test split
     r = CnnResult(sweep, sweep_images, rate, regularizers, model, history, test, epochs, quick)
-    model.save(out / "4F_cnn.keras")
+    ctx.folder.write_file("4F_cnn.keras", model.save)
     ctx.folder.save_table(sweep, "4F_dropout_sweep")
     ctx.folder.save_table(regularizers.table, "4F_regularizers")
     figures = {
