@@ -2,6 +2,9 @@
 
 A chapter lists its problems as `Problem`s and calls `run_chapter`. Every problem is
 seeded from `--seed` and its own id, so `--only 4F` reproduces the 4F of a whole run.
+A problem writes every file through `ctx.folder` (`save_figure`, `save_table`,
+`write_file`; `path_for` and `folder_for` for what Keras or keras-tuner write themselves),
+which records it as the problem's own.
 """
 
 from __future__ import annotations

@@ -322,10 +322,24 @@ def trials(project: Path) -> list[dict]:
     return rows
 
 
+def unowned(folder: Path) -> list[str]:
+    """Files of a run folder that no problem owns and that are not the folder's bookkeeping."""
+    summary = json.loads((folder / "summary.json").read_text())
+    owned = [u for units in summary["files"].values() for u in units]
+    own = ("summary.json", "config.json", "report.md", "sections/", ".lock")
+    return [
+        name
+        for name in files_of(folder)
+        if not name.startswith(own)
+        and not any(name == u or name.startswith(f"{u}/") for u in owned)
+    ]
+
+
 def test_4e_killed_mid_grid_search_resumes_to_the_same_best_score(tmp_path):
     whole, broken = tmp_path / "whole", tmp_path / "broken"
     done = ch4("--only", "4E", "--out", whole, "--seed", "1")
     assert done.returncode == 0, done.stderr
+    assert unowned(whole) == []  # every file 4E wrote went through the run folder
 
     run = subprocess.Popen(
         [*CH4, "--only", "4E", "--out", str(broken), "--seed", "1"],
@@ -353,6 +367,7 @@ def test_4e_killed_mid_grid_search_resumes_to_the_same_best_score(tmp_path):
     # The finished trial was kept, not trained again; nothing was moved aside or restarted.
     assert (grid / "trial_0" / "trial.json").read_bytes() == first_trial
     assert not list((broken / "tuning").glob("*.old-*"))
+    assert unowned(broken) == []  # what the killed run wrote was already 4E's
     best = json.loads((broken / "summary.json").read_text())["problems"]["4E"]
     expected = json.loads((whole / "summary.json").read_text())["problems"]["4E"]
     budget = expected["budget"]
