@@ -5,6 +5,11 @@ the checks, and the callbacks are also driven by hand with made-up logs.
 """
 
 import io
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -30,6 +35,7 @@ from companion.training import (
     train,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
 COLUMNS = ["epoch", "accuracy", "loss", "squared", "val_accuracy", "val_loss", "val_squared"]
 
@@ -392,3 +398,46 @@ def test_a_curves_figure_that_fails_midway_leaves_every_file_whole(tmp_path, mon
         if name.endswith(".keras"):
             keras.models.load_model(tmp_path / name)
     run.close()
+
+
+KILLED_MID_DRAWING = """
+import io, os, signal, sys
+from matplotlib.figure import Figure
+from companion.callbacks import TrainingCurves
+from companion.runfolder import RunFolder
+
+run = RunFolder(sys.argv[1], chapter="ch4_cnn", title="Chapter 4", order=["4F"], lock=True)
+run.begin("4F", replace=True)
+curves = TrainingCurves(run.path_for("figures/cnn_curves.png"), title="cnn")
+curves.rows = [{"epoch": 1, "loss": 1.0, "val_loss": 1.1}]
+curves.draw()
+real = Figure.savefig
+
+def half_then_killed(fig, target, **kwargs):
+    buffer = io.BytesIO()
+    real(fig, buffer, **kwargs)
+    with open(target, "wb") as handle:
+        handle.write(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    os.kill(os.getpid(), signal.SIGKILL)
+
+Figure.savefig = half_then_killed
+curves.rows.append({"epoch": 2, "loss": 0.5, "val_loss": 0.6})
+curves.draw()
+"""
+
+
+def test_a_curves_figure_killed_mid_write_leaves_the_last_whole_png(tmp_path):
+    """kill -9 halfway through TrainingCurves' PNG: the last whole one stays; a rerun tidies."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_DRAWING, str(tmp_path)], env=env, capture_output=True
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+    png = tmp_path / "figures" / "cnn_curves.png"
+    assert whole_png(png.read_bytes())  # epoch 1's drawing, whole
+    [half] = [p for p in (tmp_path / "figures").iterdir() if p.name.startswith(".")]
+    assert not whole_png(half.read_bytes())  # the half-written one never took the name
+    summary = read_json(tmp_path / "summary.json")
+    assert summary["files"] == {"4F": ["figures/cnn_curves.png"]}
+    RunFolder(tmp_path, chapter="ch4_cnn", title="Chapter 4", order=["4F"], lock=True).close()
+    assert [p.name for p in (tmp_path / "figures").iterdir()] == ["cnn_curves.png"]
