@@ -31,8 +31,8 @@ def playground_cmap():
     return LinearSegmentedColormap.from_list("playground", PLAYGROUND_COLORS)
 
 
-def grid_points(*, domain: float = 6.0, resolution: int = 100) -> np.ndarray:
-    """The grid's points, (resolution², 2), row by row from y = −domain upwards."""
+def square_points(*, domain: float = 6.0, resolution: int = 100) -> np.ndarray:
+    """The square [−domain, domain]² as (resolution², 2) points, row by row from y = −domain."""
     axis = np.linspace(-domain, domain, int(resolution), dtype="float32")
     xx, yy = np.meshgrid(axis, axis)
     return np.stack([xx.ravel(), yy.ravel()], axis=1)
@@ -50,7 +50,7 @@ def boundary_grid(model: keras.Model, *, domain: float = 6.0, resolution: int = 
     A one-unit output is kept as it is (tanh: −1 … +1); with two or more units the score
     is p(class 1) − p(class 0), so the same colours apply.
     """
-    points = grid_points(domain=domain, resolution=resolution)
+    points = square_points(domain=domain, resolution=resolution)
     out = keras.ops.convert_to_numpy(model(points, training=False))
     return _as_score(out).reshape(int(resolution), int(resolution))
 
@@ -60,7 +60,7 @@ def neuron_grids(
 ) -> list[np.ndarray]:
     """Every hidden Dense unit's output on a coarse grid: one (r, r, units) array per layer."""
     hidden = dense_layers(model, include_output=False)
-    points = grid_points(domain=domain, resolution=resolution)
+    points = square_points(domain=domain, resolution=resolution)
     outputs = layer_outputs(model, points, hidden)
     r = int(resolution)
     return [outputs[layer.name].reshape(r, r, -1) for layer in hidden]
