@@ -13,7 +13,13 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.contour import ContourSet
+from matplotlib.figure import Figure
+from PIL import Image
 
+from companion.figures import subplots
 from companion.probes import dense_layers, layer_outputs
 
 PLAYGROUND_COLORS = ("#f59322", "#e8eaeb", "#0877bd")  # −1, 0, +1 as in its heatmap.ts
@@ -22,13 +28,11 @@ TRAIN_EDGE, TEST_EDGE = "#ffffff", "#333333"
 
 def playground_cmap():
     """The Playground's diverging colour map: orange, light grey, blue."""
-    from matplotlib.colors import LinearSegmentedColormap
-
     return LinearSegmentedColormap.from_list("playground", PLAYGROUND_COLORS)
 
 
-def grid_points(*, domain: float = 6.0, resolution: int = 100) -> np.ndarray:
-    """The grid's points, (resolution², 2), row by row from y = −domain upwards."""
+def square_points(*, domain: float = 6.0, resolution: int = 100) -> np.ndarray:
+    """The square [−domain, domain]² as (resolution², 2) points, row by row from y = −domain."""
     axis = np.linspace(-domain, domain, int(resolution), dtype="float32")
     xx, yy = np.meshgrid(axis, axis)
     return np.stack([xx.ravel(), yy.ravel()], axis=1)
@@ -46,7 +50,7 @@ def boundary_grid(model: keras.Model, *, domain: float = 6.0, resolution: int = 
     A one-unit output is kept as it is (tanh: −1 … +1); with two or more units the score
     is p(class 1) − p(class 0), so the same colours apply.
     """
-    points = grid_points(domain=domain, resolution=resolution)
+    points = square_points(domain=domain, resolution=resolution)
     out = keras.ops.convert_to_numpy(model(points, training=False))
     return _as_score(out).reshape(int(resolution), int(resolution))
 
@@ -56,15 +60,13 @@ def neuron_grids(
 ) -> list[np.ndarray]:
     """Every hidden Dense unit's output on a coarse grid: one (r, r, units) array per layer."""
     hidden = dense_layers(model, include_output=False)
-    points = grid_points(domain=domain, resolution=resolution)
+    points = square_points(domain=domain, resolution=resolution)
     outputs = layer_outputs(model, points, hidden)
     r = int(resolution)
     return [outputs[layer.name].reshape(r, r, -1) for layer in hidden]
 
 
 def _axes(ax=None, *, figsize=(4, 4)):
-    from companion.figures import subplots  # loads matplotlib: on first plot (start-up speed)
-
     if ax is None:
         fig, ax = subplots(figsize=figsize)
         return fig, ax
@@ -156,8 +158,6 @@ def plot_boundaries(
     discretize: bool = False,
 ):
     """Several boundary grids side by side (e.g. epochs of one run), titled by their keys."""
-    from companion.figures import subplots  # loads matplotlib: on first plot (start-up speed)
-
     if not grids:
         raise ValueError("no boundary grids to plot; take snapshots first")
     if axes is None:
@@ -182,8 +182,6 @@ def plot_boundaries(
 
 def plot_neurons(layers_grids, *, axes=None, domain: float = 6.0, title: str = ""):
     """Every hidden unit's output as a thumbnail, one column per layer (the Playground's nodes)."""
-    from companion.figures import subplots  # loads matplotlib: on first plot (start-up speed)
-
     if not layers_grids:
         raise ValueError("no hidden layers to draw")
     rows = max(g.shape[-1] for g in layers_grids)
@@ -275,10 +273,6 @@ def animate_boundaries(
     Returns:
         A matplotlib FuncAnimation.
     """
-    from matplotlib.animation import FuncAnimation
-    from matplotlib.contour import ContourSet
-    from matplotlib.figure import Figure
-
     if not panels or any(not grids for grids in panels.values()):
         raise ValueError("every panel needs at least one boundary grid; take snapshots first")
     if not fps > 0:
@@ -329,8 +323,6 @@ def _shared_palette_frames(frames: list, colors: int = 64) -> list:
     animation about 1.7 MB; with one palette and no dithering an unchanged pixel keeps
     its index, so Pillow's `optimize` stores only the changed pixels (about 0.15 MB).
     """
-    from PIL import Image
-
     width, height = frames[0].size
     sample = Image.new("RGB", (width, 3 * height))
     for i, frame in enumerate((frames[0], frames[len(frames) // 2], frames[-1])):
@@ -339,37 +331,39 @@ def _shared_palette_frames(frames: list, colors: int = 64) -> list:
     return [f.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
 
 
+class _CompactPillowWriter(PillowWriter):
+    """PillowWriter with one shared palette: small GIFs (see `_shared_palette_frames`)."""
+
+    def finish(self):
+        images = _shared_palette_frames(self._frames)
+        images[0].save(
+            self.outfile,
+            save_all=True,
+            append_images=images[1:],
+            duration=int(1000 / self.fps),
+            loop=0,
+            optimize=True,  # unchanged pixels become transparent: small files
+            disposal=1,  # draw each frame over the last
+        )
+
+
 def save_gif(anim, path, *, fps: float | None = None) -> Path:
     """Write an animation as a small GIF with matplotlib's PillowWriter; return the path.
 
     Pillow comes with matplotlib. `fps` None keeps the animation's own pace.
     """
-    from matplotlib.animation import PillowWriter
-
-    class CompactPillowWriter(PillowWriter):
-        def finish(self):
-            images = _shared_palette_frames(self._frames)
-            images[0].save(
-                self.outfile,
-                save_all=True,
-                append_images=images[1:],
-                duration=int(1000 / self.fps),
-                loop=0,
-                optimize=True,  # unchanged pixels become transparent: small files
-                disposal=1,  # draw each frame over the last
-            )
-
     path = Path(path)
     if path.suffix.lower() != ".gif":
         raise ValueError(f"save_gif writes .gif files, got {path.name!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     fps = fps or 1000 / anim._interval  # the animation's own pace
-    anim.save(path, writer=CompactPillowWriter(fps=fps))
+    anim.save(path, writer=_CompactPillowWriter(fps=fps))
     return path
 
 
 def animation_html(anim):
     """The animation as an inline JavaScript player for a notebook cell (IPython's HTML)."""
+    # IPython is no dependency of companion (notebooks bring it): imported on use
     from IPython.display import HTML
 
     return HTML(anim.to_jshtml())

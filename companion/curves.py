@@ -9,52 +9,40 @@ from __future__ import annotations
 import numpy as np
 
 
-def settle_epoch(losses, *, fraction: float = 0.01, atol: float = 1e-4) -> int:
-    """The first epoch from which a loss curve stays near its final value for good.
+def settled_epoch(
+    losses, *, fraction: float = 0.01, atol: float = 1e-4, hold: float = 0.1
+) -> int | None:
+    """The first epoch from which a loss curve stays near its final value for good, or None.
 
     "Near" means within max(fraction × (largest value − final value), atol) of the final
     value: the run has done all but `fraction` of its total fall and never leaves that band
     again. The absolute floor keeps a flat curve from counting round-off as movement.
 
+    A curve that enters its final band only near the end (e.g. at epoch 583 of 600) is
+    still moving: a longer run would move its final value and so its band. It counts as
+    settled only when it has stayed in the band for at least `hold` of the run (hold=0:
+    always settled, at the epoch it entered the band).
+
     Args:
         losses: one value per epoch, epoch 0 (before training) first.
         fraction: the band's share of the curve's total fall.
         atol: the band's smallest half-width.
-
-    Returns:
-        The index (epoch) of the first value from which the curve stays in the band.
-    """
-    values = np.asarray(losses, dtype=float)
-    if values.size == 0 or not np.isfinite(values).all():
-        raise ValueError("settle_epoch needs a non-empty curve of finite values")
-    final = values[-1]
-    band = max(fraction * (values.max() - final), atol)
-    outside = np.nonzero(np.abs(values - final) > band)[0]
-    return int(outside[-1] + 1) if outside.size else 0
-
-
-def settled_epoch(
-    losses, *, fraction: float = 0.01, atol: float = 1e-4, hold: float = 0.1
-) -> int | None:
-    """The settle epoch, or None when the curve has not yet stayed settled long enough.
-
-    A curve that enters its final band only near the end (e.g. at epoch 583 of 600) is
-    still moving: a longer run would move its final value and so its band. It counts as
-    settled only when it has stayed in the band for at least `hold` of the run.
-
-    Args:
-        losses: one value per epoch, epoch 0 (before training) first.
-        fraction, atol: the band, as in `settle_epoch`.
         hold: the least share of the run the curve must end with inside the band.
 
     Returns:
-        `settle_epoch(...)`, or None when that epoch is later than (1 − hold) × epochs.
+        The index (epoch) of the first value from which the curve stays in the band, or
+        None when that epoch is later than (1 − hold) × epochs.
     """
     if not 0 <= hold < 1:
         raise ValueError(f"hold must be in [0, 1), got {hold}")
-    epoch = settle_epoch(losses, fraction=fraction, atol=atol)
-    epochs = len(np.asarray(losses)) - 1
-    return epoch if epoch <= (1 - hold) * epochs else None
+    values = np.asarray(losses, dtype=float)
+    if values.size == 0 or not np.isfinite(values).all():
+        raise ValueError("settled_epoch needs a non-empty curve of finite values")
+    final = values[-1]
+    band = max(fraction * (values.max() - final), atol)
+    outside = np.nonzero(np.abs(values - final) > band)[0]
+    epoch = int(outside[-1] + 1) if outside.size else 0
+    return epoch if epoch <= (1 - hold) * (values.size - 1) else None
 
 
 def first_epoch_below(losses, level: float) -> int | None:

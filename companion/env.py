@@ -39,11 +39,11 @@ def library_versions() -> dict[str, str | None]:
 
 def backend_report() -> dict[str, object]:
     """The Keras backend in use and the devices it sees (imports the backend)."""
-    import keras
+    import keras  # the runner imports this module and stays Keras-free
 
     report: dict[str, object] = {"keras_backend": keras.backend.backend()}
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
+        import tensorflow as tf  # this backend only; Keras has loaded it already
 
         report["devices"] = [d.name for d in tf.config.list_physical_devices()]
     return report

@@ -20,6 +20,11 @@ import pandas as pd
 from companion.probes import loss_on, model_loss, traced
 from companion.pset import PLAYGROUND_BATCH_SIZE  # the Playground's batch, fast_fit's default
 
+# fast_fit is TensorFlow's (checked by _check_fast): Keras has loaded it then, at no cost
+tf = None
+if keras.backend.backend() == "tensorflow":
+    import tensorflow as tf
+
 log = logging.getLogger(__name__)
 
 
@@ -35,8 +40,6 @@ def _batches(x, y, batch_size: int):
 
 def _make_runner(model: keras.Model, steps: int, partial: bool, validate: bool, jit: bool):
     """A compiled function that trains k epochs in order and returns the per-epoch losses."""
-    import tensorflow as tf  # the TensorFlow backend only (checked by _check_fast)
-
     loss = loss_on(model)
 
     def epoch(xb, yb, xr, yr):
@@ -137,8 +140,6 @@ def fast_fit(
         A DataFrame with `epoch` (0 … epochs), `loss` and, with validation data, `val_loss`;
         `frame.attrs["seconds"]` is the wall time.
     """
-    import tensorflow as tf  # the TensorFlow backend only (checked first)
-
     _check_fast(model, epochs, batch_size)
     epochs, batch_size = int(epochs), int(batch_size)
     x, y = np.asarray(x, "float32"), np.asarray(y, "float32")

@@ -12,10 +12,10 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from companion.figures import subplots
+
 
 def _axes(ax=None, *, figsize=(5, 4)):
-    from companion.figures import subplots  # loads matplotlib: on first plot (start-up speed)
-
     if ax is None:
         fig, ax = subplots(figsize=figsize)
         return fig, ax
@@ -33,8 +33,6 @@ def metric_pairs(columns: Sequence[str]) -> list[tuple[str, str | None]]:
 
 def plot_history(history, *, axes=None, title: str = ""):
     """One panel per metric, training beside validation, from a History/dict/DataFrame."""
-    from companion.figures import subplots  # loads matplotlib: on first plot (start-up speed)
-
     frame = history_frame(history)
     pairs = metric_pairs(list(frame.columns))
     if axes is None:
@@ -137,8 +135,6 @@ def plot_lines(
 
 def plot_images(images, labels=None, *, ncols: int = 10, axes=None, cmap="gray"):
     """A grid of images with optional titles."""
-    from companion.figures import subplots  # loads matplotlib: on first plot (start-up speed)
-
     images = np.asarray(images)
     nrows = int(np.ceil(len(images) / ncols))
     if axes is None:

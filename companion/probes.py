@@ -14,6 +14,12 @@ import keras
 import numpy as np
 import pandas as pd
 
+# TensorFlow only under its own backend (Keras has loaded it then: no cost); other
+# backends take the portable paths below and never import it.
+tf = None
+if keras.backend.backend() == "tensorflow":
+    import tensorflow as tf
+
 # model -> {key: compiled function}; weak, so a model's traces go when the model does
 _TRACED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -52,8 +58,6 @@ def layer_outputs(model: keras.Model, x, layers: list) -> dict[str, np.ndarray]:
     x = np.asarray(x, dtype="float32")
     names = tuple(layer.name for layer in layers)
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf  # loaded with keras' TensorFlow backend already: no cost
-
         probe = traced(
             model,
             ("outputs", names),
@@ -129,8 +133,8 @@ def gradient_table(model: keras.Model, x, y) -> pd.DataFrame:
     Columns: layer, weight (kernel or bias), max_abs (largest |gradient|), norm (L2).
     Needs the TensorFlow backend.
     """
-    import tensorflow as tf  # the TensorFlow backend only: other backends never load it
-
+    if tf is None:
+        raise ValueError("gradient_table needs the TensorFlow backend (KERAS_BACKEND=tensorflow)")
     if getattr(model, "loss", None) is None:
         raise ValueError("compile the model with a loss before asking for its gradients")
 
@@ -182,8 +186,6 @@ def model_loss(model: keras.Model, x, y) -> float:
     """The compiled loss on a whole data set at once (the Playground's reported loss)."""
     x, y = np.asarray(x, "float32"), np.asarray(y, "float32")
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf  # loaded with keras' TensorFlow backend already: no cost
-
         # traced once per model: the fast loop calls this often
         compiled = traced(model, "loss", lambda: tf.function(loss_on(model), reduce_retracing=True))
         return float(compiled(tf.constant(x), tf.constant(y)))

@@ -27,11 +27,11 @@ def set_seed(seed: int, deterministic: bool = False) -> int:
     if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     seed = int(seed)  # keras.utils.set_random_seed accepts only a Python int
-    import keras  # here, not at the top: `derive_seed` alone never loads Keras (start-up)
+    import keras  # the runner imports this module and stays Keras-free (derive_seed needs none)
 
     keras.utils.set_random_seed(seed)
     if deterministic and keras.backend.backend() == "tensorflow":
-        import tensorflow as tf  # loaded with keras' TensorFlow backend already
+        import tensorflow as tf  # this backend's own switch; Keras has loaded it already
 
         tf.config.experimental.enable_op_determinism()
     return seed

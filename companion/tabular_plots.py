@@ -11,12 +11,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from companion.figures import subplots
 from companion.plots import plot_heatmap, plot_lines
 
 
 def _new_axes(ncols: int = 1, **kwargs):
-    from companion.figures import subplots  # matplotlib loads only when a figure is drawn
-
     return subplots(1, ncols, **kwargs)[1]
 
 

@@ -8,19 +8,19 @@ from companion.boundary import (
     animate_boundaries,
     animation_html,
     boundary_grid,
-    grid_points,
     neuron_grids,
     plot_boundaries,
     plot_boundary,
     plot_neurons,
     save_gif,
+    square_points,
 )
 from companion.playground import playground_model
 
 
 def growing_disc(epochs):
     """Grids of a disc that sharpens over the epochs (a stand-in for a training run)."""
-    r = np.hypot(*grid_points(resolution=40).T).reshape(40, 40)
+    r = np.hypot(*square_points(resolution=40).T).reshape(40, 40)
     return {e: np.tanh((3 - r) * (e + 1) / 10) for e in epochs}
 
 
@@ -100,7 +100,8 @@ def test_neuron_grids_one_array_per_hidden_layer_not_the_output():
     assert [g.shape for g in grids] == [(7, 7, 3), (7, 7, 2)]
     assert min(g.min() for g in grids) >= 0.0  # ReLU units: never below 0
     first = model.layers[0]
-    expected = np.maximum(grid_points(resolution=7) @ first.kernel.numpy() + first.bias.numpy(), 0)
+    pre = square_points(resolution=7) @ first.kernel.numpy() + first.bias.numpy()
+    expected = np.maximum(pre, 0)
     np.testing.assert_allclose(grids[0].reshape(49, 3), expected, atol=1e-5)
 
 

@@ -2,10 +2,13 @@
 
 import json
 
+import pandas as pd
 import pytest
 from model_match import assert_same_compile, assert_same_layers
 
 from chapters import ch1_principles
+from chapters.ch1_principles.p1a_init import comparison_1a
+from chapters.ch1_principles.p1b_activations import comparison_1b
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +62,7 @@ def test_1b_milestones_per_seed_and_symmetry(quick_run):
     assert b["zero_init_symmetry_max"] < 1e-6
     assert b["zero_init_boundary_spread"] < 1e-3
     section = (out / "sections" / "1B.md").read_text()
-    assert "**60 epochs** (shortened from the set's 4000" in section
-    assert "4000 epochs (the set's number)" not in section
+    assert b["epochs"] == 60 and "**60 epochs**" in section  # quick: this run's length, in bold
     assert "1B_boundaries.gif" in section
 
 
@@ -118,6 +120,11 @@ def test_unknown_problem_is_a_one_line_error(tmp_path, capsys):
 # Each case below reverses the usual finding; the text must follow the numbers.
 
 
+def verdicts(comparison) -> dict[str, str]:
+    """A comparison table's verdicts ("agrees?"), by demo."""
+    return dict(zip(comparison["demo"], comparison["agrees?"]))
+
+
 def milestones(demo, seed, *, first, settle, final, exit_=None, epochs=4000, plateau=0.5):
     return {
         "demo": demo,
@@ -135,7 +142,6 @@ def milestones(demo, seed, *, first, settle, final, exit_=None, epochs=4000, pla
 
 
 def activation_result(rows, epochs=4000, symmetry_max=0.0):
-    import pandas as pd
 
     seeds = sorted({r["seed"] for r in rows})
     gradients = pd.DataFrame(
@@ -173,16 +179,20 @@ def test_1b_text_when_sigmoid_beats_relu_and_the_zero_net_leaves_early():
             milestones("sigmoid/random", k, first=150 + k, settle=300, final=0.001, exit_=50),
             milestones("sigmoid/zeros", k, first=None, settle=900, final=0.3, exit_=600 + k),
         ]
-    text = ch1_principles.text_1b(activation_result(rows))
-    assert "later than ReLU's in no seed and earlier in every seed" in text
-    assert "sigmoid settles at 0.2× ReLU's epoch" in text  # 300 against 1500
-    assert "Sigmoid ends at a higher test loss than ReLU in no seed: not worse" in text
-    assert "here the sigmoid net's first layer is not the slower one to start" in text
-    assert "It leaves the plateau" in text and "epoch 600 (seed 0)" in text
-    assert "no: sigmoid is not slower in any seed" in text
-    assert "no: it leaves early (before epoch 1600) in every seed" in text
-    assert "no: no seed below 0.05 within 300 epochs" in text  # ReLU slower than the set says
-    assert "lower layers start almost still" not in text
+    result = activation_result(rows)
+    text = ch1_principles.text_1b(result)
+    agrees = verdicts(comparison_1b(result.table, result.epochs))
+    assert agrees["relu, random start"].startswith("no:")  # ReLU past epoch 300: slower than said
+    assert agrees["sigmoid, random start"].startswith("no:")  # sigmoid first in every seed
+    assert agrees["sigmoid, zero start"].startswith("no:")  # leaves at 600-602: early
+    assert "1600" in agrees["sigmoid, zero start"]  # "early" is half the 3200 reported
+    assert all(verdict in text for verdict in agrees.values())  # the text states each verdict
+    assert "0.2×" in text  # sigmoid settles at 300 against ReLU's 1500
+    assert "epoch 600 (seed 0)" in text  # the zero start's exit, seed by seed
+    ratios = pd.DataFrame(ch1_principles.results_1b(result)["gradient_ratios"])
+    start = ratios.groupby("demo")["first / output at start"].median()
+    assert start["sigmoid/random"] > start["relu/random"]  # sigmoid's first layer is not slower
+    assert f"{start['sigmoid/random']:g} of the output layer's" in text
 
 
 def test_1b_quick_text_labels_its_length_and_unsettled_runs():
@@ -195,17 +205,21 @@ def test_1b_quick_text_labels_its_length_and_unsettled_runs():
             ),
             milestones("sigmoid/zeros", k, first=None, settle=100, final=0.5, epochs=600),
         ]
-    text = ch1_principles.text_1b(activation_result(rows, epochs=600, symmetry_max=1e-7))
-    assert "**600 epochs** (shortened from the set's 4000" in text
-    assert "4000 epochs (the set's number)" not in text
-    assert "In every seed sigmoid is not settled within 600 epochs" in text
-    assert "sigmoid settles at" not in text  # no speed ratio from an unsettled run
-    assert "cannot tell: no exit within 600 epochs" in text
-    assert "Not exactly 0" in text  # the symmetry measure was 1e-7 here
+    result = activation_result(rows, epochs=600, symmetry_max=1e-7)
+    text = ch1_principles.text_1b(result)
+    assert "**600 epochs**" in text  # this run's length, in bold
+    assert "4000 epochs" not in text  # not the set's
+    spread = ch1_principles.results_1b(result)["spread"]["sigmoid/random"]["settle_epoch"]
+    assert spread["reached"] == 0 and spread["median"] is None  # sigmoid settled in no seed
+    assert "×" not in text  # so no speed ratio is taken from an unsettled run
+    agrees = verdicts(comparison_1b(result.table, result.epochs))
+    assert agrees["sigmoid, zero start"].startswith("cannot tell")  # no exit in 600 < 3200 epochs
+    assert agrees["sigmoid, zero start"] in text
+    assert ch1_principles.results_1b(result)["zero_init_symmetry_max"] == pytest.approx(1e-7)
+    assert "1e-07" in text  # the symmetry measure is reported, not rounded to 0
 
 
 def init_result(*, random_first, zero_exit, moved):
-    import pandas as pd
 
     rows = []
     for k in range(3):
@@ -232,22 +246,27 @@ def init_result(*, random_first, zero_exit, moved):
 
 
 def test_1a_text_when_the_zero_net_learns_and_the_random_one_does_not():
-    text = ch1_principles.text_1a(init_result(random_first=None, zero_exit=40, moved=1e-3))
-    assert "It never falls below 0.05 in 250 epochs, in any seed" in text
-    assert "It leaves that plateau" in text and "in every seed" in text
-    assert "Not every gradient outside the output bias is exactly 0" in text
-    assert "no step ever moved them" not in text
-    assert "no: it left the plateau in every seed" in text
-    assert "no: no seed is below 0.05 within 300 epochs" in text
+    result = init_result(random_first=None, zero_exit=40, moved=1e-3)
+    text = ch1_principles.text_1a(result)
+    agrees = verdicts(comparison_1a(result.table, result.epochs))
+    assert agrees["relu, random start"].startswith("no:")  # never below 0.05
+    assert agrees["relu, zero start"].startswith("no:")  # it left the plateau in every seed
+    assert all(verdict in text for verdict in agrees.values())
+    assert ch1_principles.results_1a(result)["zero_init_weights_moved"] == pytest.approx(1e-3)
+    assert "0.001" in text  # the weights moved: the text gives by how much
 
 
 def test_1a_text_in_the_usual_case_and_with_figures():
     result = init_result(random_first=120, zero_exit=None, moved=0.0)
     text = ch1_principles.text_1a(result, {"loss": "![loss](figures/1A_loss.png)"})
-    assert "It falls below 0.05 in every seed, first at epoch 120" in text
-    assert "In every seed it stays on that plateau" in text
-    assert "no step ever moved them" in text
-    assert "yes (every seed)" in text
+    agrees = verdicts(comparison_1a(result.table, result.epochs))
+    assert agrees == {
+        "relu, random start": "yes (every seed)",
+        "relu, zero start": "yes (every seed)",
+    }
+    assert all(verdict in text for verdict in agrees.values())
+    assert "epoch 120" in text  # the random start's first epoch below 0.05
+    assert ch1_principles.results_1a(result)["zero_init_weights_moved"] == 0.0
     assert "![loss](figures/1A_loss.png)" in text
     assert "figures/" not in ch1_principles.text_1a(result)  # no figures: none embedded
 
@@ -255,14 +274,13 @@ def test_1a_text_in_the_usual_case_and_with_figures():
 def test_1d_answer_is_read_off_the_network():
     net = ch1_principles.or_network()
     assert net.hidden_units == 0 and net.correct
-    assert "That is 0 hidden units, the fewest possible" in ch1_principles.text_1d(net)
+    assert "0 hidden units" in ch1_principles.text_1d(net)
     wrong = ch1_principles.or_network(weights=(0.5, 0.5), bias=0.0)  # (0, 1) gives only 0.5
     assert not wrong.correct
     assert "does not compute OR" in ch1_principles.text_1d(wrong)
 
 
 def test_sigmoid_speed_is_placed_against_the_nearer_report():
-    import pandas as pd
 
     def place(exits, epochs=4000):
         return ch1_principles.sigmoid_reported_text(pd.DataFrame({"plateau_exit": exits}), epochs)
@@ -279,7 +297,7 @@ def test_notebook_path_compute_text_and_inline_animation():
 
     result = ch1_principles.init_demos(seeds=(0,), epochs=8)  # a notebook's first cell
     assert list(result.table["demo"]) == ["relu/random", "relu/zeros"]
-    assert "Each demo runs with 1 seed;" in ch1_principles.text_1a(result)
+    assert "1 seed" in ch1_principles.text_1a(result) and set(result.table["seed"]) == {0}
     html = animation_html(ch1_principles.boundary_animation(result.fits, title="1A"))
     assert "<script" in html.data
 
@@ -321,7 +339,6 @@ def test_each_problem_draws_its_own_seed():
 
 
 def dying_result(*, ordered_accuracy, dead_max_ordered):
-    import pandas as pd
 
     rows = []
     for seed in range(2):
@@ -360,7 +377,6 @@ def test_1c_text_follows_the_dead_share():
 
 
 def test_1e_text_reads_the_shares():
-    import pandas as pd
 
     def starts(hidden, output, right):
         return [
@@ -373,9 +389,12 @@ def test_1e_text_reads_the_shares():
     settings = {"starts": 4, "epochs": 600, "optimizer": "Adam(0.05)"}
     result = ch1_principles.XorNetworks(ch1_principles.xor_handbuilt(), single, two, settings)
     text = ch1_principles.text_1e(result)
-    assert "four right in 50% with 2 hidden units, 75% with 8 hidden units:" in text
-    assert "gets at most **3 of 4** right and all four in\n**0%** of starts" in text
-    assert "**Fewest layers: 2**" in text
+    shares = two.groupby("hidden")["all_four_right"].mean()
+    assert (shares["2"], shares["8"]) == (0.5, 0.75)
+    assert f"{shares['2']:.0%} with 2 hidden units, {shares['8']:.0%} with 8" in text
+    assert single["right"].max() == 3 and not single["all_four_right"].any()
+    assert "**3 of 4**" in text and "**0%**" in text  # the single layer's best and share
+    assert "**Fewest layers: 2**" in text  # the answer the shares chose
 
 
 # ----------------------------------------------------------------------------- written-out models

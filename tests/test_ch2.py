@@ -87,7 +87,7 @@ def test_a_synthetic_csv_is_reported_as_synthetic(tmp_path):
     report = (out / "report.md").read_text()
     assert "SYNTHETIC COVID-19 cases" in report and "CDC COVID-19 case surveillance" not in report
     section = (out / "sections" / "2B.md").read_text()
-    assert "**Data: SYNTHETIC cases**" in section and "says so in its first line" in section
+    assert "**Data: SYNTHETIC cases**" in section  # the label, because the file's marker says so
     assert "[SYNTHETIC data]" in section  # the figure's caption
     # The same rows without the marker line are taken as the CDC file.
     plain = tmp_path / "plain.csv"

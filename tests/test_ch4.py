@@ -21,6 +21,7 @@ from companion.data.mnist import load_mnist
 from companion.errors import RuleError
 from companion.models import CNN_RULES, check_model, cnn
 from companion.regularizers import regularized_cnn
+from companion.search.strategies import ranking
 from companion.seed import derive_seed, set_seed
 from companion.stats import Difference, paired_difference
 from companion.sweep import choose_rate
@@ -215,10 +216,14 @@ def test_4e_text_says_random_search_won_when_it_did():
         {"grid": [0.90, 0.91, 0.905], "random": [0.97, 0.96, 0.975], "bayesian": [0.93, 0.92, 0.94]}
     )
     text = ch4_cnn.text_4e(r)
-    assert "**Random search** had the highest median best score (0.9700" in text
-    assert "Bayesian optimisation came next (0.9300)" in text
-    assert "beat Bayesian optimisation's best seed (0.9400), so the difference holds" in text
-    assert "never reached dropout {0.1, 0.2, 0.3, 0.4, 0.5}" in text  # 4 grid trials: dropout 0
+    summary = ch4_cnn.search_summary(r)
+    # random's worst seed (0.96) beats bayesian's best (0.94): the ranking holds across seeds
+    assert ranking(summary) == ("random", "bayesian", True)
+    assert all(number in text for number in ("0.9700", "0.9300", "0.9600", "0.9400"))
+    assert "holds across these 3 seeds" in text  # the verdict `separated` chose
+    grid = summary.set_index("strategy").loc["grid"]
+    assert grid["dropout rates per seed"] == 1  # 4 grid trials: dropout 0 only
+    assert "{0.1, 0.2, 0.3, 0.4, 0.5}" in text  # the dropout rates the grid never reached
     assert "![" not in text  # figures=None leaves them out
     assert "its 2 random draws are the random search's first ones" in text  # same combos here
     assert "Its best trial was a guided one in 3 of its 3 searches" in text
@@ -231,10 +236,11 @@ def test_4e_text_says_when_seeds_do_not_separate_the_strategies():
         {"grid": [0.95, 0.90, 0.96], "random": [0.94, 0.93, 0.91], "bayesian": [0.5, 0.6, 0.55]}
     )
     text = ch4_cnn.text_4e(r, {"search": "![search](figures/4E_search.png)\n"})
-    assert "**Grid search** had the highest median best score (0.9500" in text
-    assert "so 3 seeds of this budget do not separate them" in text
+    # grid's seeds (0.90 to 0.96) overlap random's (0.91 to 0.94): the seeds do not separate them
+    assert ranking(ch4_cnn.search_summary(r)) == ("grid", "random", False)
+    assert "(0.9000 to 0.9600) overlaps" in text and "(0.9100 to 0.9400)" in text
+    assert "do not separate them" in text and "holds across" not in text  # the verdict chosen
     assert "![search](figures/4E_search.png)" in text
-    assert "holds across" not in text
     # Seeds are numbered in the tables (the derived 10-digit seeds are listed once, above).
     assert "| seed 1 | seed 2 | seed 3 |" in text and "| grid | 1 | 1 |" in text
 
@@ -287,22 +293,24 @@ def noise_result(advantage: float, half_width: float, *, pooled_smaller: bool):
 
 
 def test_4d_text_says_pooling_did_not_help_when_it_did_not():
-    text = ch4_cnn.text_4d(noise_result(-0.02, 0.005, pooled_smaller=False))
-    assert "does NOT show that pooling helps" in text
-    assert "the pooling model lost MORE than the strided one" in text
-    assert "For no perturbation is the change smaller after pooling" in text
-    assert "made the model measurably more robust" not in text
-    noisy = ch4_cnn.text_4d(noise_result(0.002, 0.01, pooled_smaller=True))
-    assert "the difference is within noise" in noisy and "does NOT show" in noisy
-    assert "For every perturbation the change is smaller after pooling" in noisy
+    hurt = noise_result(-0.02, 0.005, pooled_smaller=False)
+    assert set(hurt.table["verdict"].dropna()) == {"pooling hurts"}
+    text = ch4_cnn.text_4d(hurt)
+    assert "does NOT show that pooling helps" in text  # the conclusion the verdicts chose
+    assert "-2.00%" in text  # the pooling advantage, every perturbation
+    noisy_result = noise_result(0.002, 0.01, pooled_smaller=True)
+    assert set(noisy_result.table["verdict"].dropna()) == {"within noise"}
+    noisy = ch4_cnn.text_4d(noisy_result)
+    assert "within noise" in noisy and "does NOT show" in noisy
 
 
 def test_4d_text_says_pooling_helped_when_it_did():
     r = noise_result(0.02, 0.005, pooled_smaller=True)
+    assert set(r.table["verdict"].dropna()) == {"pooling helps"}
     text = ch4_cnn.text_4d(r)
-    assert "So pooling does help with the set's case" in text
-    assert "the difference is within noise" not in text
-    assert "(pooling − strided:\n+0.00% (95% CI -0.20% to +0.20%), within noise)" in text
+    assert "So pooling does help" in text and "does NOT show" not in text  # the verdict chosen
+    assert r.clean.verdict == "within noise"  # on clean images the two models tie
+    assert r.clean.describe() in text
     assert "accuracy -3.0% with pooling, -5.0% strided (pooling helps, 2 seeds)" in (
         ch4_cnn.noise_headline(r)
     )
@@ -325,13 +333,17 @@ def test_robustness_verdict_needs_interval_and_every_seed(advantage, low, high, 
 def test_4a_and_4b_texts_follow_their_numbers():
     padding = ch4_cnn.zero_padding()
     text = ch4_cnn.text_4a(padding)
-    assert "fits in 13×13 = 169\npositions" in text and "one patch per pixel, 400 in all" in text
-    assert "loses 2 pixels per layer without padding and\n0 with it" in text
-    assert "only 39% real pixels" in text  # 5×5 real pixels in the 8×8 corner patch
+    assert padding.positions == {"valid": 169, "same": 400}  # 13×13 patches, one per pixel
+    assert (padding.shrink("valid"), padding.shrink("same")) == (2, 0)  # pixels lost per layer
+    assert padding.real_share == pytest.approx(25 / 64)  # 5×5 real pixels in the 8×8 corner
+    assert all(number in text for number in ("13×13 = 169", "400", f"{padding.real_share:.0%}"))
     count = ch4_cnn.conv_count()
-    assert "same as the formula" in ch4_cnn.text_4b(count)
+    assert count.agree and count.params == 608 and count.output_shape == (28, 28, 8)
+    assert "**608 parameters**" in ch4_cnn.text_4b(count)
     wrong = ch4_cnn.ConvCountResult(608, (28, 28, 8), 600, (28, 28, 8))
-    assert "DIFFERENT from the formula" in ch4_cnn.text_4b(wrong) and not wrong.agree
+    assert not wrong.agree
+    assert "DIFFERENT from the formula" in ch4_cnn.text_4b(wrong)  # the verdict `agree` chose
+    assert "600 parameters" in ch4_cnn.text_4b(wrong)  # with Keras' own count
 
 
 def test_4c_text_and_headline_follow_the_pooled_outputs():
@@ -383,12 +395,12 @@ def test_4f_text_names_no_regularisation_when_it_wins():
         }
     )
     text = ch4_cnn.regularizer_text(r)
-    assert text.startswith("**Which worked best:** none had the highest validation accuracy")
-    assert "dropout came next (0.9495)" in text and "within noise" in text
-    assert "although none scored higher in this comparison" in text
-    assert "dropout was within noise of no regularisation" in text
-    assert "scored BELOW no regularisation beyond noise" in text
-    assert "The smallest training/validation gap was none's (+1.00%)" in text
+    best, second, diff = r.best()
+    assert (best, second, diff.verdict) == ("none", "dropout", "within noise")
+    assert r.versus("batch norm", "none").verdict == "lower"  # below none beyond noise
+    assert text.startswith("**Which worked best:** none")
+    assert "(0.9495)" in text and "within noise" in text
+    assert "+1.00%" in text  # the smallest training/validation gap, none's
 
 
 def test_4f_text_when_batch_norm_and_dropout_wins_clearly():
@@ -396,9 +408,10 @@ def test_4f_text_when_batch_norm_and_dropout_wins_clearly():
         {"none": 0.90, "batch norm": 0.93, "dropout": 0.91, "batch norm + dropout": 0.97, "L2": 0.9}
     )
     text = ch4_cnn.regularizer_text(r)
-    assert "batch norm + dropout had the highest" in text
-    assert "more than the noise" in text and "although" not in text
+    assert text.startswith("**Which worked best:** batch norm + dropout")
+    assert "more than the noise" in text  # the verdict diff (below) chose
     best, second, diff = r.best()
+    assert diff.verdict == "higher"
     assert (best, second) == ("batch norm + dropout", "batch norm")
     assert diff.mean == pytest.approx(0.04)
     assert diff == paired_difference(r.val_correct[best], r.val_correct[second])

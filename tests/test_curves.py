@@ -8,20 +8,21 @@ from companion.curves import (
     first_epoch_below,
     plateau_exit,
     seed_spread,
-    settle_epoch,
     settled_epoch,
 )
 
 
-def test_settle_epoch():
+def test_settled_epoch_finds_the_band_entry():
     curve = np.r_[np.linspace(1.0, 0.1, 11), np.full(20, 0.1)]
-    assert settle_epoch(curve) == 10
+    assert settled_epoch(curve, hold=0.0) == 10
     bumpy = curve.copy()
     bumpy[25] = 0.2  # leaves the band late: settles only after it
-    assert settle_epoch(bumpy) == 26
-    assert settle_epoch(np.full(5, 0.5) + 1e-7 * np.arange(5)) == 0  # flat: the floor
-    with pytest.raises(ValueError):
-        settle_epoch([])
+    assert settled_epoch(bumpy, hold=0.0) == 26
+    assert settled_epoch(np.full(5, 0.5) + 1e-7 * np.arange(5), hold=0.0) == 0  # flat: the floor
+    with pytest.raises(ValueError, match="non-empty curve"):
+        settled_epoch([])
+    with pytest.raises(ValueError, match="finite"):
+        settled_epoch([1.0, np.nan, 0.5])
 
 
 def test_settled_epoch_calls_a_late_settle_not_settled():

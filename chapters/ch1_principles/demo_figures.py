@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 
-from chapters.ch1_principles.demo_text import count_text
 from chapters.ch1_principles.demos import VISIBLE_LOSS, DemoFit, demo_label, snapshot_epochs
 from companion.boundary import animate_boundaries, plot_boundaries, save_gif
 from companion.runner import Context
+from companion.words import count
 
 
 def boundary_figure(fits: Sequence[DemoFit]):
@@ -101,7 +101,7 @@ def loss_figure(fits: Sequence[DemoFit], *, train: bool = False):
         yscale="log",
         xlabel="epoch",
         ylabel="loss ½(ŷ − y)²",
-        title=f"one line per seed ({count_text(seeds, 'seed')})",
+        title=f"one line per seed ({count(seeds, 'seed')})",
     )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from chapters.ch1_principles.demos import demo_label
 from companion.curves import seed_spread
+from companion.words import join
 
 
 def figure_block(figures: Mapping[str, str] | None, names: Sequence[str]) -> str:
@@ -139,15 +140,9 @@ def by_seed_text(part: pd.DataFrame, column: str, epochs: int) -> str:
     pieces = [f"epoch {int(v)} (seed {int(k)})" for k, v in zip(reached["seed"], reached[column])]
     if len(missed):
         seeds = [str(int(k)) for k in missed["seed"]]
-        listed = seeds[0] if len(seeds) == 1 else f"{', '.join(seeds[:-1])} and {seeds[-1]}"
-        plural = "s" if len(seeds) > 1 else ""
-        pieces.append(f"not within {epochs} epochs in seed{plural} {listed}")
+        noun = "seed" if len(seeds) == 1 else "seeds"
+        pieces.append(f"not within {epochs} epochs in {noun} {join(seeds)}")
     return "; ".join(pieces)
-
-
-def count_text(n: int, noun: str) -> str:
-    """ "1 seed", "3 seeds"."""
-    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def seeds_text(count: int, total: int) -> str:

@@ -25,7 +25,6 @@ from chapters.ch1_principles.demo_figures import (
 )
 from chapters.ch1_principles.demo_text import (
     by_seed_text,
-    count_text,
     demo_rows,
     epoch_text,
     figure_block,
@@ -60,6 +59,7 @@ from companion.probes import gradient_table
 from companion.report import markdown_table
 from companion.runner import Context, Section
 from companion.seed import derive_seed, set_seed
+from companion.words import count
 
 
 def start(init: str, seed: int | None, layer: int) -> dict[str, keras.initializers.Initializer]:
@@ -276,7 +276,7 @@ def _random_start_text(part: pd.DataFrame, epochs: int) -> str:
     seeds = len(part)
     text = (
         f"the test loss starts at {spread_text(part['start_test_loss'], fmt='{:.3f}')} "
-        f"(min / median / max over {count_text(seeds, 'seed')}) and ends at "
+        f"(min / median / max over {count(seeds, 'seed')}) and ends at "
         f"**{spread_text(part['final_test_loss'], fmt='{:.4f}')}**. "
     )
     if reached.all():
@@ -354,7 +354,7 @@ def text_1a(result: InitDemos, figures: Mapping[str, str] | None = None) -> str:
 Both demos use the set's Playground settings: circle data (noise 0, half of 500 points for
 training), a 4-2 ReLU net with a tanh output, loss ½(ŷ − y)², plain SGD with batch 10 and
 learning rate 0.03, the training data in the same order every epoch, {result.epochs} epochs.
-Each demo runs with {count_text(seeds, "seed")}; a seed draws both the data (a fresh circle sample) and the
+Each demo runs with {count(seeds, "seed")}; a seed draws both the data (a fresh circle sample) and the
 random start.
 
 {markdown_table(spread_table(table))}

@@ -22,7 +22,6 @@ from chapters.ch1_principles.demo_figures import (
 )
 from chapters.ch1_principles.demo_text import (
     by_seed_text,
-    count_text,
     demo_rows,
     epoch_text,
     figure_block,
@@ -48,11 +47,12 @@ from chapters.ch1_principles.demos import (
 )
 from chapters.ch1_principles.p1a_init import train_demos
 from companion import pset
-from companion.boundary import grid_points
+from companion.boundary import square_points
 from companion.playground import predict_points
 from companion.probes import dense_layers
 from companion.report import markdown_table
 from companion.runner import Context, Section
+from companion.words import count
 
 EPOCHS_1B, QUICK_1B = pset.EPOCHS_1B, pset.QUICK_EPOCHS_1B
 DEMOS_1B = pset.DEMOS_1B
@@ -92,7 +92,7 @@ def boundary_spread(model) -> tuple[float, list[float]]:
     if not np.linalg.norm(w) > 0:
         return 0.0, w.tolist()
     normal = (np.array([-w[1], w[0]]) / np.linalg.norm(w)).astype("float32")
-    points = grid_points(resolution=60)
+    points = square_points(resolution=60)
     change = predict_points(model, points + normal) - predict_points(model, points)
     return float(np.abs(change).max()), w.tolist()
 
@@ -362,7 +362,7 @@ def text_1b(result: ActivationDemos, figures: Mapping[str, str] | None = None) -
         "but its output bias's is exactly 0, so no number of epochs can move it.)"
     )
     return f"""
-The two demos with sigmoid hidden units, next to the random-start ReLU net, {length}, {count_text(seeds, "seed")}
+The two demos with sigmoid hidden units, next to the random-start ReLU net, {length}, {count(seeds, "seed")}
 (each draws the data and the random start; ReLU and sigmoid share both, seed by seed).
 **Settle rule**: a fit has settled at the first epoch from which its test loss stays within
 max({SETTLE_FRACTION:.0%} of its total fall, {SETTLE_ATOL:g}) of its final value for good (the
@@ -426,7 +426,7 @@ def headline_1b(result: ActivationDemos) -> str:
     left = int(demo_rows(t, "sigmoid/zeros")["left_plateau"].sum())
     seeds = len(demo_rows(t, "sigmoid/zeros"))
     return (
-        f"{count_text(seeds, 'seed')}, {epochs} epochs: median first epoch below 0.05 relu {median('relu/random')} "
+        f"{count(seeds, 'seed')}, {epochs} epochs: median first epoch below 0.05 relu {median('relu/random')} "
         f"vs sigmoid {median('sigmoid/random')}; zero-init sigmoid left plateau in {left}/{seeds}"
     )
 

@@ -14,11 +14,12 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from chapters.ch3_depth_width.candidates import Exploration, candidates_table, choice_text
-from chapters.ch3_depth_width.settings import Budget, plural
+from chapters.ch3_depth_width.settings import Budget
 from companion import pset
 from companion.budget import BUDGET_RULES, describe_widths
 from companion.recipe import Recipe, TrainedNet
 from companion.report import markdown_table
+from companion.words import count
 
 
 @dataclass
@@ -122,7 +123,7 @@ def headline(result: BudgetResult) -> str:
 def rules_text(budget: Budget) -> str:
     """The set's rules for a budget, read off the budget and `companion.budget`'s checker."""
     n = budget.min_layers
-    layers = f"at least {n} hidden layer" + ("s" if n != 1 else "")
+    layers = f"at least {count(n, 'hidden layer')}"
     kinds = ", ".join(BUDGET_RULES.allowed[:-1]) + f" and {BUDGET_RULES.allowed[-1]}"
     return (
         f"Rules: at most {budget.max_units} hidden units in {layers}; only {kinds} layers "
@@ -160,15 +161,15 @@ def budget_text(result: BudgetResult, figures: Mapping[str, str] | None = None) 
     paragraphs = [
         rules_text(b),
         f"The net: **{r.describe()}** ({sum(r.widths)} hidden units in "
-        f"{plural(len(r.widths), 'layer')}, {result.nets[0].params:,} parameters), trained "
-        f"with {plural(len(result.nets), 'seed')} on {result.train_images:,} images and "
+        f"{count(len(r.widths), 'layer')}, {result.nets[0].params:,} parameters), trained "
+        f"with {count(len(result.nets), 'seed')} on {result.train_images:,} images and "
         "scored once on the test set:",
         markdown_table(table).strip(),
         f"{verdict_set} {verdict_ours}",
     ]
     if result.quick:
         paragraphs.append(
-            f"*Quick mode: {plural(r.epochs, 'epoch')} on {result.train_images:,} training "
+            f"*Quick mode: {count(r.epochs, 'epoch')} on {result.train_images:,} training "
             "images, so these accuracies are far below what the full run reaches; they show "
             "the method, not the answer.*"
         )
@@ -235,7 +236,7 @@ def agreement_text(result: BudgetResult) -> list[str]:
     lo, hi = min(vals), max(vals)
     where = "within" if lo <= quoted <= hi else ("above" if quoted > hi else "below")
     return [
-        f"This run's {plural(len(vals), 'seed')} of the chosen net reach {lo:.4f} to {hi:.4f} "
+        f"This run's {count(len(vals), 'seed')} of the chosen net reach {lo:.4f} to {hi:.4f} "
         f"on validation (a spread of {hi - lo:.4f}); the quoted {quoted:.4f} lies {where} "
         "that range. Differences between candidates smaller than such a spread are within "
         "seed noise."

@@ -78,11 +78,6 @@ TUNER_TRIALS = 2
 QUICK_STUDY_TRAIN = 2_000
 
 
-def plural(n: int, noun: str) -> str:
-    """'1 epoch', '20 epochs'."""
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
-
-
 def budget_title(budget: Budget) -> str:
     """A problem's title from its budget: 'At most 200 hidden units in at least 2 layers'."""
     layers = f" in at least {budget.min_layers} layers" if budget.min_layers > 1 else ""

@@ -30,7 +30,6 @@ from chapters.ch3_depth_width.settings import (
     STUDY_TAPER,
     STUDY_TRAIN,
     TUNER_TRIALS,
-    plural,
 )
 from companion.budget import split_budget
 from companion.recipe import Recipe, TrainedNet
@@ -40,6 +39,7 @@ from companion.search import SearchSettings, run_search
 from companion.search.spaces import budget_mlp
 from companion.seed import derive_seed
 from companion.training import one_hot
+from companion.words import count
 
 
 def study_net(widths: tuple[int, ...], dropout: float = 0.1) -> keras.Sequential:
@@ -352,7 +352,7 @@ def text_study(result: StudyResult, figures: Mapping[str, str] | None = None) ->
     paragraphs = [
         "Each budget is spent in several ways with the same short recipe "
         f"({study_recipe_text(result)}), each shape trained with "
-        f"{plural(result.seeds, 'seed')} and scored on the **validation** split. Training "
+        f"{count(result.seeds, 'seed')} and scored on the **validation** split. Training "
         "is short on purpose, so that every shape gets the same small budget of work: the "
         "table ranks ways to spend units, while the fully trained nets of 3B-3D show what "
         "each budget reaches.",
@@ -363,7 +363,7 @@ def text_study(result: StudyResult, figures: Mapping[str, str] | None = None) ->
         paragraphs += tuner_text(result.trials, t)
     if result.quick:
         paragraphs.append(
-            f"*Quick mode: {plural(result.epochs, 'epoch')} on {result.train_images:,} "
+            f"*Quick mode: {count(result.epochs, 'epoch')} on {result.train_images:,} "
             "images; the ranking is noise here.*"
         )
     if figures and "study" in figures:
@@ -374,7 +374,7 @@ def text_study(result: StudyResult, figures: Mapping[str, str] | None = None) ->
 def study_recipe_text(result: StudyResult) -> str:
     """The study's training recipe in words."""
     return (
-        f"{plural(result.epochs, 'epoch')} on the first {result.train_images:,} training "
+        f"{count(result.epochs, 'epoch')} on the first {result.train_images:,} training "
         f"images, batch {result.batch_size}, Adam 2e-3 cosine-decayed, dropout "
         f"{result.dropout:g}, no augmentation"
     )

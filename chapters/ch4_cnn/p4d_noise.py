@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 from keras import layers
 
-from chapters.ch4_cnn.words import count, join
 from companion.augment import perturbations
 from companion.report import markdown_table
 from companion.runner import Context, Section
 from companion.seed import set_seed
 from companion.stats import Difference, paired_difference
 from companion.training import correct_predictions, fit_callbacks, one_hot
+from companion.words import count, join
 
 
 def noise_models():

@@ -14,7 +14,6 @@ import keras
 import pandas as pd
 from keras import layers
 
-from chapters.ch4_cnn.words import count, value_set
 from companion.pset import SEARCH_DROPOUT_RATES, SEARCH_LEARNING_RATES, SEARCH_STRATEGIES
 from companion.report import markdown_table
 from companion.runner import Context, Section
@@ -25,6 +24,7 @@ from companion.sweep import SweepHyperModel, frozen_gc
 from companion.training import one_hot
 from companion.trials import best_so_far, trials_dataframe
 from companion.tuning import make_tuner
+from companion.words import count, value_set
 
 # The set's example grid, learning rate × dropout rate (companion's `cnn-4e` space),
 # searched three ways.

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 from keras import layers
 
-from chapters.ch4_cnn.words import join
 from companion import pset
 from companion.augment import shifted_batches
 from companion.models import CNN_RULES, check_model, check_rate, dropout_rate
@@ -37,6 +36,7 @@ from companion.training import (
     one_hot,
     steps_per_run,
 )
+from companion.words import join
 
 # The set's facts and our settings for 4F (companion.pset), under the chapter's names.
 SET_BAR, OUR_BAR = pset.CNN_SET_BAR, pset.CNN_OUR_BAR

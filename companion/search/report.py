@@ -93,7 +93,7 @@ def plot_best(frame: pd.DataFrame, *, objective: str, direction: str = "max"):
     return fig
 
 
-def plot_heatmap(frame: pd.DataFrame, x: str, y: str, *, objective: str):
+def plot_grid_scores(frame: pd.DataFrame, x: str, y: str, *, objective: str):
     """A two-parameter grid's scores as a heatmap."""
     from matplotlib.figure import Figure
 
@@ -120,7 +120,7 @@ def write_report(run: SearchRun, out: Path, *, complete: bool) -> dict[str, Any]
         figures.append(BEST_FIGURE)
         names = tuned_names(run)
         if run.settings.tuner == "grid" and len(names) == 2:
-            plot_heatmap(frame, names[1], names[0], objective=objective).savefig(
+            plot_grid_scores(frame, names[1], names[0], objective=objective).savefig(
                 out / HEATMAP_FIGURE
             )
             figures.append(HEATMAP_FIGURE)
