@@ -67,7 +67,7 @@ def shifted_batches(
     if s == 0:
         return data.batch(size).prefetch(tf.data.AUTOTUNE)
     # Shift _CHUNK batches per call, then split them back into batches (rebatch keeps the
-    # order): the same draws per image with a thirty-second of the per-call overhead.
+    # order): the same distribution per image, a thirty-second of the per-call overhead.
     keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
     data = tf.data.Dataset.zip((data.batch(size * _CHUNK), keys))
     move = partial(_shift_batch, max_shift=s, shape=(height, width, channels), layout=x.shape[1:])
