@@ -6,12 +6,13 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 
+# Kept by hand, not DataFrame.to_markdown: that needs tabulate (a new dependency) and formats
+# floats per column its own way; here every float gets `floatfmt` and a NaN shows as "–".
 def markdown_table(frame: Any, *, floatfmt: str = "{:.4g}") -> str:
     """A pandas DataFrame (or list of dicts) as a markdown table, without extra packages."""
-    import pandas as pd
-
     frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
 
     def cell(value: Any) -> str:

@@ -2,38 +2,42 @@
 
 On a 97:3 problem "always No" is already 97 % accurate, so `binary_scores` puts accuracy
 next to that majority-class baseline, the balanced accuracy (0.5 for any constant guess)
-and the ROC AUC (0.5 for chance), computed from ranks with NumPy only.
+and the ROC AUC (0.5 for chance); scikit-learn computes them, and the cross-entropy.
 """
 
 from __future__ import annotations
 
+import warnings
+from inspect import signature
+
 import numpy as np
+from sklearn import metrics
+
+# scikit-learn 1.9 renamed log_loss's y_pred to y_proba (the old name warns); 1.3-1.8 know y_pred.
+_PROBA = "y_proba" if "y_proba" in signature(metrics.log_loss).parameters else "y_pred"
 
 
 def roc_auc(y_true, scores) -> float:
     """Area under the ROC curve: the chance a random positive outscores a random negative.
 
-    Computed from ranks (the Mann-Whitney U statistic), ties counting one half.
+    Ties count one half (the Mann-Whitney U statistic), as in sklearn's roc_auc_score.
     """
     y_true = np.asarray(y_true).astype(bool).ravel()
     scores = np.asarray(scores, dtype="float64").ravel()
     if y_true.shape != scores.shape:
         raise ValueError(f"{len(y_true)} labels but {len(scores)} scores")
-    n_pos, n_neg = int(y_true.sum()), int((~y_true).sum())
-    if n_pos == 0 or n_neg == 0:
+    if y_true.all() or not y_true.any():
         raise ValueError("ROC AUC needs both classes among the labels")
-    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    mean_rank = ends - (counts - 1) / 2.0  # ranks 1..n, averaged over ties
-    rank_sum = mean_rank[inverse][y_true].sum()
-    return float((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+    return float(metrics.roc_auc_score(y_true, scores))
 
 
 def balanced_accuracy(y_true, y_pred) -> float:
     """The mean of the recall of each class present (0.5 for a constant guess)."""
     y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
-    recalls = [np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]
-    return float(np.mean(recalls))
+    with warnings.catch_warnings():
+        # A predicted class absent from y_true has no recall; sklearn leaves it out, as we want.
+        warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
+        return float(metrics.balanced_accuracy_score(y_true, y_pred))
 
 
 def binary_scores(y_true, p_yes, *, threshold: float = 0.5) -> dict[str, float]:
@@ -57,7 +61,11 @@ def binary_scores(y_true, p_yes, *, threshold: float = 0.5) -> dict[str, float]:
 
 
 def cross_entropy(labels, probabilities) -> float:
-    """Mean cross-entropy of integer labels under predicted class probabilities (n x classes)."""
+    """Mean cross-entropy of integer labels under predicted class probabilities (n x classes).
+
+    Probabilities are clipped to [eps, 1 - eps] (float64's eps), so a sure miss costs about
+    36 nats, not infinity.
+    """
     labels = np.asarray(labels).astype("int64").ravel()
     probabilities = np.asarray(probabilities, dtype="float64")
     if probabilities.ndim != 2 or len(probabilities) != len(labels):
@@ -65,5 +73,7 @@ def cross_entropy(labels, probabilities) -> float:
             f"expected one row of class probabilities per label ({len(labels)}), "
             f"got shape {probabilities.shape}"
         )
-    picked = probabilities[np.arange(len(labels)), labels]
-    return float(-np.mean(np.log(np.clip(picked, 1e-12, 1.0))))
+    # float32 softmax rows sum to 1 only within ~1e-7, which log_loss warns about: rescale.
+    probabilities = probabilities / probabilities.sum(axis=1, keepdims=True)
+    classes = np.arange(probabilities.shape[1])
+    return float(metrics.log_loss(labels, labels=classes, **{_PROBA: probabilities}))

@@ -39,6 +39,26 @@ def test_shifted_batches_move_each_image_by_at_most_max_shift(layout):
     assert len(set(moves)) > 8
 
 
+def test_shifted_batches_draw_every_move_about_equally_often_in_full_batches():
+    # One lit pixel per image, at the centre: where it lands is the image's move.
+    n, size = 900, 7
+    x = np.zeros((n, 28, 28), dtype="float32")
+    x[:, 14, 14] = 1.0
+    batches = list(shifted_batches(x, np.arange(n), batch_size=size, max_shift=1, seed=5))
+    assert [len(yb) for _, yb in batches] == [size] * (n // size) + [n % size]
+    counts = np.zeros((3, 3), dtype=int)
+    labels = []
+    for xb, yb in batches:
+        images = xb.numpy()
+        assert np.all(images.sum(axis=(1, 2)) == 1.0)  # a move of 1 keeps the pixel inside
+        rows, cols = np.nonzero(images)[1:]
+        np.add.at(counts, (rows - 13, cols - 13), 1)  # (-1..1) + 1 as an index
+        labels.extend(yb.numpy())
+    assert sorted(labels) == list(range(n))  # each image once per epoch
+    # 900 draws over 9 moves: 100 each, a standard deviation of about 9.4
+    assert counts.min() > 65 and counts.max() < 135, counts
+
+
 def test_shifted_batches_are_reproducible_from_the_seed():
     x = blob_images()[..., None]
 

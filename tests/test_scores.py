@@ -1,6 +1,7 @@
 """The scores of a rare binary outcome: ROC AUC by hand and by pairs, baselines, cross-entropy."""
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -48,3 +49,22 @@ def test_cross_entropy_by_hand():
     assert np.isfinite(cross_entropy([1], [[1.0, 0.0]]))  # clipped, not infinite
     with pytest.raises(ValueError, match="one row of class probabilities per label"):
         cross_entropy([0, 1], [0.3, 0.7])
+
+
+def test_scores_match_the_hand_formulas_without_warnings():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 3, 200)
+    predicted = np.where(rng.random(200) < 0.7, labels, rng.integers(0, 3, 200))
+    recalls = [np.mean(predicted[labels == c] == c) for c in range(3)]
+    logits = rng.normal(size=(200, 3))
+    # float32 softmax rows, as a Keras model predicts them: sums off 1 by ~1e-7
+    softmax = (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype("float32")
+    by_hand = -np.mean(np.log(softmax.astype("float64")[np.arange(200), labels]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "do not sum to one", no renamed-argument warning
+        assert balanced_accuracy(labels, predicted) == pytest.approx(np.mean(recalls), abs=1e-9)
+        assert cross_entropy(labels, softmax) == pytest.approx(by_hand, abs=1e-6)
+        # A split without deaths: the predicted Yes has no recall to average, and no warning.
+        only_no = binary_scores([0, 0, 0, 0], [0.1, 0.7, 0.2, 0.3])
+    assert only_no["balanced_accuracy"] == 0.75 and np.isnan(only_no["roc_auc"])
+    assert only_no["recall_yes"] is None
