@@ -6,6 +6,7 @@ in a notebook, shows the report (its text and figures) below the cell.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,6 @@ def run(
     Returns:
         The run folder (report.md, summary.json, figures/, …).
     """
-    import importlib
-
     if chapter not in CHAPTERS:
         raise CompanionError(f"unknown chapter {chapter!r}; choose among {', '.join(CHAPTERS)}")
     folder = Path(out) if out is not None else Path("runs") / chapter

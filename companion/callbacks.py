@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from companion.atomicfiles import replace_atomically
 from companion.boundary import boundary_grid, neuron_grids, plot_boundaries
@@ -60,8 +61,6 @@ class TrainingCurves(keras.callbacks.Callback):
 
     def draw(self) -> None:
         """Draw the curves so far to the PNG (and inline in Jupyter)."""
-        from matplotlib.figure import Figure  # matplotlib loads on the first drawing (start-up)
-
         if not self.rows:
             return
         notebook = in_notebook()
@@ -79,7 +78,7 @@ class TrainingCurves(keras.callbacks.Callback):
                 self.path, lambda tmp: fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
             )
         if notebook:
-            from IPython.display import Image  # only inside a notebook
+            from IPython.display import Image  # no dependency of companion: notebooks have it
 
             png = io.BytesIO()
             fig.savefig(png, format="png", dpi=80, bbox_inches="tight")

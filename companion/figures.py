@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib._pylab_helpers import Gcf
 from matplotlib.figure import Figure as _MatplotlibFigure
 
 
@@ -19,6 +22,7 @@ class Figure(_MatplotlibFigure):
     """A matplotlib Figure that Jupyter shows once, whether or not it is a cell's value."""
 
     def _ipython_display_(self) -> None:
+        # IPython is no dependency of companion: only a notebook, which has it, calls this.
         from IPython import get_ipython
         from IPython.display import publish_display_data
 
@@ -26,8 +30,6 @@ class Figure(_MatplotlibFigure):
         if shell is None:
             return
         if _waiting_for_inline_flush(self):
-            import matplotlib.pyplot as plt
-
             plt.close(self)  # drawn now; the flush at the end of the cell would draw it again
         data, metadata = _rich_output(self, shell.display_formatter)
         publish_display_data(data, metadata=metadata)
@@ -35,9 +37,6 @@ class Figure(_MatplotlibFigure):
 
 def _waiting_for_inline_flush(fig: Figure) -> bool:
     """True when the inline backend will draw `fig` at the end of the cell."""
-    import matplotlib
-    from matplotlib._pylab_helpers import Gcf
-
     if "inline" not in str(matplotlib.get_backend()):
         return False  # other backends (widgets, windows) own their figures: leave them be
     return any(manager.canvas.figure is fig for manager in Gcf.get_all_fig_managers())
@@ -61,6 +60,4 @@ def _rich_output(fig: Figure, formatter) -> tuple[dict[str, Any], dict[str, Any]
 
 def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
     """`plt.subplots` making a `Figure` of this module (shown once in Jupyter)."""
-    import matplotlib.pyplot as plt
-
     return plt.subplots(nrows, ncols, FigureClass=Figure, **kwargs)

@@ -67,7 +67,7 @@ def show_report(path: str | Path) -> None:
     Args:
         path: the run folder, or its report.md.
     """
-    from IPython.display import Image, Markdown, display
+    from IPython.display import Image, Markdown, display  # IPython: no dependency; a kernel has it
 
     for kind, value in report_parts(path):
         display(Markdown(value) if kind == "markdown" else Image(filename=str(value)))
@@ -78,7 +78,7 @@ def show_live(obj: Any, handle: Any = None) -> Any:
 
     One output that updates in place (a live training curve), instead of one per call.
     """
-    from IPython.display import display
+    from IPython.display import display  # IPython: no dependency; a kernel has it
 
     if handle is None:
         return display(obj, display_id=True)
