@@ -19,10 +19,9 @@ from search_space import GRID, TINY
 
 from companion.errors import CompanionError
 from companion.search.cli import main
-from companion.search.launcher import describe_exit, last_line
+from companion.search.distributed import describe_exit, last_line, parse_address
 from companion.search.progress import Progress, TrialEvent
 from companion.search.settings import SearchSettings, check_same, load_settings, save_settings
-from companion.search.worker import parse_address
 
 
 def error_line(capsys) -> str:
@@ -183,7 +182,7 @@ def test_fresh_moves_the_earlier_search_aside_intact(tiny_search, tmp_path, caps
 
 def test_the_command_line_and_spaces_load_no_keras():
     code = (
-        "import sys, companion.search.cli, companion.search.spaces as s; "
+        "import sys, companion.search.cli, companion.search.settings as s; "
         "print(sorted(s.SPACES), 'keras' in sys.modules, 'tensorflow' in sys.modules)"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
@@ -191,12 +190,3 @@ def test_the_command_line_and_spaces_load_no_keras():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     ).stdout.split()
     assert out == ["['cnn',", "'cnn-4e',", "'mlp-budget']", "False", "False"]
-
-
-def test_the_builders_old_names_still_resolve_from_spaces():
-    from companion.search import builders, spaces
-
-    assert spaces.budget_mlp is builders.budget_mlp
-    assert spaces.tuner_for is builders.tuner_for
-    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
-        spaces.nothing  # noqa: B018

@@ -26,7 +26,7 @@ _EXPORTS = {
     "SearchRun": "companion.search.run",
     "SPACES": "companion.search.spaces",
     "learning_rate_dropout_cnn": "companion.search.spaces",
-    "write_report": "companion.search.report",
+    "write_report": "companion.search.run",
     "Progress": "companion.search.progress",
 }
 

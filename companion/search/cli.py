@@ -9,6 +9,7 @@ python -m companion.search --role worker --chief A:8470 --id 0 --out /shared/s  
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import threading
@@ -19,12 +20,8 @@ from pathlib import Path
 from companion.errors import CompanionError
 from companion.runfiles import aside_path
 from companion.runner import non_negative_int, positive_float, positive_int
-from companion.search.launcher import WorkerError
 from companion.search.progress import format_values
-from companion.search.report import write_report
-from companion.search.run import SearchInterrupted, run_search
-from companion.search.settings import SearchSettings, load_settings
-from companion.search.spaces import SPACES, check_names, get_space
+from companion.search.settings import SPACES, SearchSettings, check_names, get_space, load_settings
 
 PROG = "python -m companion.search"
 PROJECT = "tuner"  # the keras-tuner project inside the search folder
@@ -163,7 +160,6 @@ def _watch_parent(pid: int) -> None:
 
 def _move_aside(out: Path) -> None:
     """--fresh: the earlier search folder goes to `<out>.old-<time>`, never deleted."""
-
     if out.exists() and any(out.iterdir()):
         target = aside_path(out)
         out.rename(target)
@@ -185,11 +181,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.fresh and args.role != "worker":
             _move_aside(out)
         settings = resolve_settings(args, out / args.project)
-        if args.role == "worker":
-            # Imported here, not at the top: it loads Keras (start-up speed).
-            from companion.search.worker import run_worker
+        # After _quiet: TensorFlow reads TF_CPP_MIN_LOG_LEVEL once, when it loads.
+        from companion.search import run
 
-            return run_worker(
+        if args.role == "worker":
+            return run.run_worker(
                 settings,
                 out / args.project,
                 chief=args.chief,
@@ -198,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 wait=args.wait,
                 given=given_settings(args),
             )
-        return _search(args, settings, out)
+        return _search(args, settings, out, run)
     except CompanionError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
@@ -207,10 +203,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _search(args: argparse.Namespace, settings: SearchSettings, out: Path) -> int:
+def _search(args, settings: SearchSettings, out: Path, run) -> int:
     print(f"search {settings.label} ({settings.tuner}) -> {out}", flush=True)
     try:
-        run = run_search(
+        search = run.run_search(
             settings,
             out / args.project,
             workers=args.workers,
@@ -220,18 +216,18 @@ def _search(args: argparse.Namespace, settings: SearchSettings, out: Path) -> in
             host="0.0.0.0" if args.role == "chief" else "127.0.0.1",
             threads=args.threads,
         )
-    except SearchInterrupted as stop:
+    except run.SearchInterrupted as stop:
         if stop.run is not None:
-            write_report(stop.run, out, complete=False)
+            run.write_report(stop.run, out, complete=False)
         print(
             f"\ninterrupted: finished trials are kept in {out}; rerun with --resume to continue",
             file=sys.stderr,
         )
         return 130
-    except WorkerError as error:
+    except run.WorkerError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2 if error.bad_input else 1
-    summary = write_report(run, out, complete=True)
+    summary = run.write_report(search, out, complete=True)
     best = summary["best"]
     if best:
         values = format_values(best["values"])
@@ -241,8 +237,6 @@ def _search(args: argparse.Namespace, settings: SearchSettings, out: Path) -> in
 
 def _quiet(verbose: bool) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1" if verbose else "2")
-    import logging
-
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
     for noisy in ("absl", "tensorflow"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)

@@ -1,17 +1,26 @@
-"""What a search is: its settings, kept with the tuner project so every worker reads the same.
+"""What a search is, without Keras: its settings, the named spaces, a user's `build(hp)`
+by address, and its data, so the command line checks all of it before TensorFlow loads.
 
 The chief writes `search.json` into the keras-tuner project folder; a worker that shares
 the folder takes its settings from there, and a resumed search refuses settings that would
-change what its finished trials mean.
+change what its finished trials mean. Each space names its hypermodel by address
+("module:function"): `companion.search.spaces` (Keras), or chapter 4E's `build(hp)`.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
+import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from companion.data.mnist import load_mnist
 from companion.errors import CompanionError
 
 SETTINGS_FILE = "search.json"
@@ -119,3 +128,163 @@ def check_same(stored: SearchSettings, new: SearchSettings, where: Path) -> None
             f"the search in {where} was run with other settings ({'; '.join(differ)}): "
             "drop those flags to continue it, or start again with --fresh"
         )
+
+
+# 4E's hypermodel is written out in its chapter; companion never imports chapters
+# statically, so the space names it by address, imported when used (same wheel).
+CNN_4E = "chapters.ch4_cnn.p4e_search:build"
+SPACES_MODULE = "companion.search.spaces"
+
+
+@dataclass(frozen=True)
+class Space:
+    """A named space: its hypermodel's address, its data layout and its usual tuner.
+
+    `hypermodel` is "module:function" of a `build(hp)`, or with `configured` of a function
+    (settings, train_images) -> the hypermodel.
+    """
+
+    name: str
+    description: str
+    hypermodel: str
+    configured: bool = False
+    flat: bool = False
+    tuner: str = "grid"
+    max_trials: int | None = None
+    batch_size: int = 32
+
+    def make(self, settings: SearchSettings, train_images: int):
+        """The space's hypermodel for a search's settings (imports its module: Keras)."""
+        function = load_address(self.hypermodel)
+        return function(settings, train_images) if self.configured else function
+
+
+SPACES = {
+    "cnn-4e": Space(
+        "cnn-4e",
+        "the set's 4E grid: learning rate × dropout on a small CNN (30 points)",
+        CNN_4E,
+    ),
+    "cnn": Space(
+        "cnn",
+        "filters × dense width × dropout × learning rate on a CNN (72 points)",
+        f"{SPACES_MODULE}:wider_cnn",
+        tuner="random",
+        max_trials=10,
+    ),
+    "mlp-budget": Space(
+        "mlp-budget",
+        "MLPs within --budget hidden units: depth 1-4, taper, dropout (chapter 3)",
+        f"{SPACES_MODULE}:budget_mlp",
+        configured=True,
+        flat=True,
+        tuner="random",
+        max_trials=10,
+        batch_size=128,
+    ),
+}
+
+
+def get_space(name: str) -> Space:
+    """The named space, or a one-line error listing the names."""
+    if name not in SPACES:
+        raise CompanionError(
+            f"unknown space {name!r}: choose one of {', '.join(SPACES)} "
+            "or give your own with --hypermodel module:function"
+        )
+    return SPACES[name]
+
+
+def _split(spec: str) -> tuple[str, str]:
+    module_name, _, attribute = spec.rpartition(":")
+    if not module_name or not attribute:
+        raise CompanionError(
+            f"--hypermodel must be MODULE:FUNCTION (e.g. mymodels:build), got {spec!r}"
+        )
+    return module_name, attribute
+
+
+def _cannot_import(spec: str, module_name: str, why: str) -> CompanionError:
+    return CompanionError(
+        f"--hypermodel {spec}: cannot import {module_name!r} ({why}); run from the folder "
+        "that holds it or give a path/to/file.py:function"
+    )
+
+
+def find_module(spec: str) -> None:
+    """Check that the module of "module:function" exists, without importing it.
+
+    The module most likely imports Keras, so the command checks this much before it
+    starts workers and imports the module only once they load TensorFlow beside it.
+    """
+    module_name, _ = _split(spec)
+    if module_name.endswith(".py"):
+        found = Path(module_name).is_file()
+    else:
+        _add_cwd()
+        try:
+            found = importlib.util.find_spec(module_name) is not None
+        except (ImportError, ValueError):  # a parent package that is missing or broken
+            found = False
+    if not found:
+        raise _cannot_import(spec, module_name, "no such module")
+
+
+def load_address(address: str) -> Callable:
+    """Import the function at "package.module:function" (a named space's own, not a user's)."""
+    module_name, attribute = _split(address)
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def load_function(spec: str) -> Callable:
+    """Import `build` from "package.module:build" or "path/to/file.py:build"."""
+    module_name, attribute = _split(spec)
+    try:
+        module = _import(module_name)
+    except Exception as error:  # noqa: BLE001 - any failure is the user's module
+        raise _cannot_import(spec, module_name, f"{type(error).__name__}: {error}") from None
+    function = getattr(module, attribute, None)
+    if not callable(function):
+        raise CompanionError(f"--hypermodel {spec}: {module_name!r} has no function {attribute!r}")
+    return function
+
+
+def _add_cwd() -> None:
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # as `python -m` would: the user's own folder
+
+
+def _import(module_name: str):
+    if module_name.endswith(".py"):
+        path = Path(module_name)
+        if not path.is_file():
+            raise FileNotFoundError(f"no file {path}")
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    _add_cwd()
+    return importlib.import_module(module_name)
+
+
+def check_names(settings: SearchSettings) -> None:
+    """Check the space name, or that the user's hypermodel module exists (nothing built)."""
+    if settings.hypermodel:
+        if settings.space:
+            raise CompanionError("give either a space or --hypermodel, not both")
+        find_module(settings.hypermodel)
+    else:
+        get_space(str(settings.space))
+
+
+def search_data(settings: SearchSettings):
+    """(x, y, x_val, y_val, description) for a search: MNIST cut to size, labels one-hot.
+
+    NumPy only (no Keras), so a bad --mnist is reported before any process starts.
+    """
+    data = load_mnist(settings.mnist, flatten=settings.flat, sample=settings.sample)
+    n, n_val = settings.images, settings.val_images
+    x, x_val = data.x_train[:n], data.x_val[:n_val]
+    eye = np.eye(10, dtype="float32")
+    used = f"; searched on the first {len(x):,} train and {len(x_val):,} validation images"
+    return x, eye[data.y_train[:n]], x_val, eye[data.y_val[:n_val]], data.description + used
