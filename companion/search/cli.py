@@ -27,19 +27,8 @@ PROG = "python -m companion.search"
 PROJECT = "tuner"  # the keras-tuner project inside the search folder
 QUICK = {"sample": True, "images": 1024, "val_images": 512, "epochs": 1, "max_trials": 4}
 # Flags that set a SearchSettings field of the same name (default None: not given).
-SETTING_FLAGS = (
-    "hypermodel",
-    "budget",
-    "tuner",
-    "max_trials",
-    "epochs",
-    "images",
-    "val_images",
-    "batch_size",
-    "seed",
-    "mnist",
-    "max_grid",
-)
+SETTING_FLAGS = ("hypermodel", "budget", "tuner", "max_trials", "max_grid", "epochs", "images")
+SETTING_FLAGS += ("val_images", "batch_size", "seed", "mnist")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,28 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=non_negative_int, metavar="N", help="default 0")
     p.add_argument("--out", type=Path, metavar="DIR", help="default runs/search/<space>")
     p.add_argument("--resume", action="store_true", help="continue the search in --out")
-    p.add_argument(
-        "--fresh", action="store_true", help="move the search in --out aside, start again"
-    )
+    p.add_argument("--fresh", action="store_true", help="move --out's search aside, start again")
     p.add_argument("--quick", action="store_true", help="sample data, 1,024 images, 4 trials")
     p.add_argument("--workers", **count, default=0, help="local worker processes")
     p.add_argument("--threads", **count, help="TensorFlow threads per worker")
-    p.add_argument(
-        "--role",
-        choices=("local", "chief", "worker"),
-        default="local",
-        help="local: here (default); chief: serve workers on --port; worker: ask --chief",
-    )
+    roles = "local: here (default); chief: serve workers on --port; worker: ask --chief"
+    p.add_argument("--role", choices=("local", "chief", "worker"), default="local", help=roles)
     p.add_argument("--port", **{**count, "metavar": "P"}, help="chief: the port workers use")
     p.add_argument("--chief", metavar="HOST:PORT", help="worker: the chief to ask for trials")
     p.add_argument("--id", type=non_negative_int, metavar="K", help="worker: its id is tunerK")
-    p.add_argument(
-        "--wait",
-        type=positive_float,
-        default=600.0,
-        metavar="S",
-        help="worker: seconds to wait for the chief (default 600)",
-    )
+    wait = "worker: seconds to wait for the chief (default 600)"
+    p.add_argument("--wait", type=positive_float, default=600.0, metavar="S", help=wait)
     p.add_argument("-v", "--verbose", action="store_true", help="log more (TensorFlow's too)")
     p.add_argument("--project", default=PROJECT, help=argparse.SUPPRESS)
     p.add_argument("--parent", type=int, help=argparse.SUPPRESS)
@@ -96,25 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_workers_flag(parser: argparse.ArgumentParser) -> None:
     """Add `--workers N` to a chapter's flags (its keras-tuner searches use N workers)."""
-    parser.add_argument(
-        "--workers",
-        type=non_negative_int,
-        default=0,
-        help="run each keras-tuner search with N local worker processes (default 0: in-process)",
-    )
+    what = "run each keras-tuner search with N local worker processes (default 0: in-process)"
+    parser.add_argument("--workers", type=non_negative_int, default=0, help=what)
 
 
 def given_settings(args: argparse.Namespace) -> dict:
     """The settings the user set on the command line (flags left out are not here)."""
     given = {k: getattr(args, k) for k in SETTING_FLAGS if getattr(args, k) is not None}
-    if "mnist" in given:
-        given["mnist"] = str(given["mnist"])
-    if args.space:
-        given["space"] = args.space
-    if args.hypermodel:
-        given["space"] = None
-    if args.flat:
-        given["flat"] = True
+    given |= {"mnist": str(args.mnist)} if args.mnist else {}
+    given |= {"space": args.space} if args.space else {}
+    given |= {"space": None} if args.hypermodel else {}
+    given |= {"flat": True} if args.flat else {}
     if args.quick:
         given.update({k: v for k, v in QUICK.items() if k not in given})
         given["sample"] = args.mnist is None
@@ -131,8 +101,8 @@ def resolve_settings(args: argparse.Namespace, project_dir: Path) -> SearchSetti
     settings = SearchSettings().updated(**given)
     if settings.space:
         space = get_space(settings.space)
-        defaults = {"tuner": space.tuner, "max_trials": space.max_trials}
-        defaults.update(batch_size=space.batch_size, flat=space.flat)
+        defaults = {"tuner": space.tuner, "max_trials": space.max_trials, "flat": space.flat}
+        defaults["batch_size"] = space.batch_size
         settings = SearchSettings(**{**settings.to_json(), **defaults, **given})
     check_names(settings)
     return settings

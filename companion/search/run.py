@@ -11,8 +11,6 @@ report changes no notebook's plotting backend.
 from __future__ import annotations
 
 import io
-import json
-import math
 import queue
 import shutil
 import time
@@ -23,6 +21,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from companion.atomicfiles import replace_atomically, to_jsonable, write_json, write_text
 from companion.env import library_versions
 from companion.errors import CompanionError
 from companion.search.distributed import (
@@ -258,24 +257,14 @@ BEST_FIGURE = "best_score.png"
 HEATMAP_FIGURE = "heatmap.png"
 
 
-def _number(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
 def tuned_names(run: SearchRun) -> list[str]:
     """The hyperparameters the search varies (those with more than one value)."""
-    return [
-        hp.name
-        for hp in run.tuner.oracle.get_space().space
-        if (values := hp_values(hp)) is None or len(values) > 1
-    ]
+    space = run.tuner.oracle.get_space().space
+    return [hp.name for hp in space if (values := hp_values(hp)) is None or len(values) > 1]
 
 
 def summarise(run: SearchRun, frame: pd.DataFrame, *, complete: bool) -> dict[str, Any]:
     """The search in one JSON-ready dict: best values and score, counts, times, settings."""
-
     done = frame[frame["status"] == "COMPLETED"] if len(frame) else frame
     best: dict[str, Any] = {}
     if len(done) and done["score"].notna().any():
@@ -285,29 +274,29 @@ def summarise(run: SearchRun, frame: pd.DataFrame, *, complete: bool) -> dict[st
         best = {
             "trial_id": top["trial_id"],
             "score": float(top["score"]),
-            "values": {k: _number(top[k]) for k in names if k in top and pd.notna(top[k])},
+            "values": {k: top[k] for k in names if k in top and pd.notna(top[k])},
             "worker": top.get("worker", ""),
         }
     counts = frame["status"].value_counts().to_dict() if len(frame) else {}
-    return {
-        "search": run.settings.label,
-        "tuner": run.settings.tuner,
-        "objective": run.settings.objective,
-        "complete": complete,
-        "best": best,
-        "trials": {str(k).lower(): int(v) for k, v in counts.items()},
-        "workers": run.workers,
-        "seconds": {
-            "wall": round(run.seconds, 2),
-            "trials": round(float(frame["seconds"].sum()), 2) if len(frame) else 0.0,
-        },
-        "data": run.data,
-        "settings": run.settings.to_json(),
-        "versions": library_versions(),
-    }
+    trial_seconds = round(float(frame["seconds"].sum()), 2) if len(frame) else 0.0
+    return to_jsonable(
+        {
+            "search": run.settings.label,
+            "tuner": run.settings.tuner,
+            "objective": run.settings.objective,
+            "complete": complete,
+            "best": best,
+            "trials": {str(k).lower(): int(v) for k, v in counts.items()},
+            "workers": run.workers,
+            "seconds": {"wall": round(run.seconds, 2), "trials": trial_seconds},
+            "data": run.data,
+            "settings": run.settings.to_json(),
+            "versions": library_versions(),
+        }
+    )
 
 
-def plot_best(frame: pd.DataFrame, *, objective: str, direction: str = "max"):
+def plot_best(frame: pd.DataFrame, *, objective: str, direction: str = "max") -> Figure:
     """The best score so far against the number of trials run."""
     curve = best_so_far(frame, direction=direction)
     fig = Figure(figsize=(5.5, 3.8))
@@ -321,28 +310,29 @@ def plot_best(frame: pd.DataFrame, *, objective: str, direction: str = "max"):
     return fig
 
 
+def _save(fig: Figure, path: Path) -> None:
+    replace_atomically(path, lambda temporary: fig.savefig(temporary, format="png"))
+
+
 def write_report(run: SearchRun, out: Path, *, complete: bool) -> dict[str, Any]:
-    """Write trials.csv, the figures and summary.json into `out`; return the summary."""
+    """Write trials.csv, the figures and summary.json into `out` (each whole or not at all);
+    return the summary."""
     out.mkdir(parents=True, exist_ok=True)
-    frame = run.trials
-    frame.to_csv(out / TRIALS_FILE, index=False)
-    objective = run.settings.objective
-    direction = run.tuner.oracle.objective.direction
+    frame, objective = run.trials, run.settings.objective
+    write_text(out / TRIALS_FILE, frame.to_csv(index=False))
     figures = []
     if len(frame) and frame["score"].notna().any():
-        plot_best(frame, objective=objective, direction=direction).savefig(out / BEST_FIGURE)
+        direction = run.tuner.oracle.objective.direction
+        _save(plot_best(frame, objective=objective, direction=direction), out / BEST_FIGURE)
         figures.append(BEST_FIGURE)
         names = tuned_names(run)
         if run.settings.tuner == "grid" and len(names) == 2:
             fig = Figure(figsize=(6.5, 4.5))
             title = f"{objective} of each grid point (blank: not tried)"
-            plot_grid_heatmap(
-                frame, names[1], names[0], ax=fig.subplots(), fmt="{:.3f}", title=title
-            )
+            plot_grid_heatmap(frame, *names[::-1], ax=fig.subplots(), fmt="{:.3f}", title=title)
             fig.tight_layout()
-            fig.savefig(out / HEATMAP_FIGURE)
+            _save(fig, out / HEATMAP_FIGURE)
             figures.append(HEATMAP_FIGURE)
-    summary = summarise(run, frame, complete=complete)
-    summary["figures"] = figures
-    (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=_number))
+    summary = {**summarise(run, frame, complete=complete), "figures": figures}
+    write_json(out / SUMMARY_FILE, summary)
     return summary

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 from pathlib import Path
 from typing import Any
@@ -15,15 +16,21 @@ import keras_tuner as kt
 from companion.budget_hypermodel import BudgetHyperModel
 from companion.errors import CompanionError
 from companion.models import cnn
-from companion.search.settings import (  # noqa: F401 - SPACES, get_space: named here too
+from companion.search.settings import (  # noqa: F401 - SPACES: named here too
     CNN_4E,
     SPACES,
     SearchSettings,
     get_space,
-    load_address,
     load_function,
+    split_address,
 )
 from companion.tuning import make_tuner
+
+
+def load_address(address: str):
+    """The function at "package.module:function" (a named space's own, not a user's)."""
+    module_name, attribute = split_address(address)
+    return getattr(importlib.import_module(module_name), attribute)
 
 
 def learning_rate_dropout_cnn(hp):
@@ -73,7 +80,9 @@ def hypermodel_for(settings: SearchSettings, train_images: int):
         hypermodel = load_function(settings.hypermodel)
         check_builds(hypermodel, settings.hypermodel)
         return hypermodel
-    return get_space(str(settings.space)).make(settings, train_images)
+    space = get_space(str(settings.space))
+    function = load_address(space.hypermodel)
+    return function(settings, train_images) if space.configured else function
 
 
 def tuner_for(
