@@ -52,6 +52,30 @@ def test_one_process_search_writes_the_search_folder(tiny_search):
     assert stored.hypermodel == "tests.search_space:build" and stored.sample
 
 
+def test_a_report_cut_short_mid_figure_leaves_every_file_whole(tiny_search, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    out = tmp_path / "search"
+    shutil.copytree(tiny_search, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    save = Figure.savefig
+
+    def fail_in_the_heatmap(fig, path, **kwargs):
+        if fig.get_figwidth() == 6.5:  # the heatmap: half its bytes down, then the failure
+            Path(path).write_bytes(before["heatmap.png"][:100])
+            raise OSError("disk full")
+        save(fig, path, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", fail_in_the_heatmap)
+    with pytest.raises(OSError, match="disk full"):
+        main(["--out", str(out), "--resume"])
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after.keys() == before.keys()  # no temporary file left behind
+    assert after["heatmap.png"] == before["heatmap.png"]  # the old figure, not a cut one
+    assert after["summary.json"] == before["summary.json"]
+    assert json.loads(after["summary.json"])["complete"]
+
+
 def test_an_existing_search_needs_resume_or_fresh(tiny_search, capsys):
     assert main([*TINY, "--out", str(tiny_search)]) == 2
     assert "already holds a search: pass --resume" in error_line(capsys)

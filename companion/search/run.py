@@ -48,14 +48,8 @@ from companion.trials import best_so_far, plot_grid_heatmap, trial_worker, trial
 from companion.tuning import grid_size, hp_values
 
 # What the command line takes from here (it imports this module once TensorFlow may load).
-__all__ = [
-    "SearchInterrupted",
-    "SearchRun",
-    "WorkerError",
-    "run_search",
-    "run_worker",
-    "write_report",
-]
+__all__ = ["SearchInterrupted", "SearchRun", "WorkerError"]
+__all__ += ["run_search", "run_worker", "write_report"]
 
 LOCALHOST = "127.0.0.1"
 
