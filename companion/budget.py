@@ -214,4 +214,3 @@ def split_budget(units: int, depth: int, *, ratio: float = 1.0) -> list[int]:
     for i in order[:leftover]:
         widths[i] += 1
     return widths
-
