@@ -214,13 +214,3 @@ def split_budget(units: int, depth: int, *, ratio: float = 1.0) -> list[int]:
     for i in order[:leftover]:
         widths[i] += 1
     return widths
-
-
-def __getattr__(name: str):
-    # The hypermodel subclasses keras-tuner's, which takes seconds to import: it loads
-    # only when asked for, so counting or checking a model never imports keras-tuner.
-    if name == "BudgetHyperModel":
-        from companion.budget_hypermodel import BudgetHyperModel  # start-up speed
-
-        return BudgetHyperModel
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,8 +1,8 @@
 """A keras-tuner hypermodel whose every draw is an MLP within a budget of hidden units.
 
 Kept apart from `companion.budget` because it subclasses keras-tuner's HyperModel:
-importing keras-tuner takes seconds, and counting or checking a model should not pay it.
-`from companion.budget import BudgetHyperModel` still works (it loads this module).
+counting or checking a model should not import keras-tuner. This module imports
+`companion.budget`, never the reverse (`companion.BudgetHyperModel` names this class).
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ import keras_tuner as kt
 import numpy as np
 from keras_tuner.src import utils as kt_utils
 from keras_tuner.src.distribute.oracle_client import OracleClient
+from keras_tuner.src.engine import tuner_utils
 
 from companion.atomicfiles import write_text
 from companion.errors import CompanionError
@@ -89,8 +90,6 @@ class _Timed:
     def _run_and_update_trial(self, trial, *fit_args, **fit_kwargs):
         # keras-tuner's own body, plus two metrics: they reach the oracle with the score
         # (over gRPC in a distributed search), so no worker writes a shared file.
-        from keras_tuner.src.engine import tuner_utils
-
         start = time.perf_counter()
         results = self.run_trial(trial, *fit_args, **fit_kwargs)
         objective = self.oracle.objective

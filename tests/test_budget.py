@@ -235,7 +235,7 @@ def test_counting_units_does_not_import_keras_tuner():
         "model = mlp([100, 50])\n"
         "check_budget(model, 200, 2)\n"
         "print(count_hidden_units(model), 'keras_tuner' in sys.modules)\n"
-        "from companion.budget import BudgetHyperModel\n"
+        "from companion.budget_hypermodel import BudgetHyperModel\n"
         "print(BudgetHyperModel.__module__, 'keras_tuner' in sys.modules)\n"
     )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}

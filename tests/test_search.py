@@ -19,10 +19,9 @@ from search_space import GRID, TINY
 
 from companion.errors import CompanionError
 from companion.search.cli import main
-from companion.search.launcher import describe_exit, last_line
+from companion.search.distributed import describe_exit, last_line, parse_address
 from companion.search.progress import Progress, TrialEvent
 from companion.search.settings import SearchSettings, check_same, load_settings, save_settings
-from companion.search.worker import parse_address
 
 
 def error_line(capsys) -> str:
@@ -51,6 +50,30 @@ def test_one_process_search_writes_the_search_folder(tiny_search):
     assert all((tiny_search / name).stat().st_size > 1000 for name in summary["figures"])
     stored = load_settings(tiny_search / "tuner")
     assert stored.hypermodel == "tests.search_space:build" and stored.sample
+
+
+def test_a_report_cut_short_mid_figure_leaves_every_file_whole(tiny_search, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    out = tmp_path / "search"
+    shutil.copytree(tiny_search, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    save = Figure.savefig
+
+    def fail_in_the_heatmap(fig, path, **kwargs):
+        if fig.get_figwidth() == 6.5:  # the heatmap: half its bytes down, then the failure
+            Path(path).write_bytes(before["heatmap.png"][:100])
+            raise OSError("disk full")
+        save(fig, path, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", fail_in_the_heatmap)
+    with pytest.raises(OSError, match="disk full"):
+        main(["--out", str(out), "--resume"])
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after.keys() == before.keys()  # no temporary file left behind
+    assert after["heatmap.png"] == before["heatmap.png"]  # the old figure, not a cut one
+    assert after["summary.json"] == before["summary.json"]
+    assert json.loads(after["summary.json"])["complete"]
 
 
 def test_an_existing_search_needs_resume_or_fresh(tiny_search, capsys):
@@ -183,7 +206,7 @@ def test_fresh_moves_the_earlier_search_aside_intact(tiny_search, tmp_path, caps
 
 def test_the_command_line_and_spaces_load_no_keras():
     code = (
-        "import sys, companion.search.cli, companion.search.spaces as s; "
+        "import sys, companion.search.cli, companion.search.settings as s; "
         "print(sorted(s.SPACES), 'keras' in sys.modules, 'tensorflow' in sys.modules)"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
@@ -191,12 +214,3 @@ def test_the_command_line_and_spaces_load_no_keras():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     ).stdout.split()
     assert out == ["['cnn',", "'cnn-4e',", "'mlp-budget']", "False", "False"]
-
-
-def test_the_builders_old_names_still_resolve_from_spaces():
-    from companion.search import builders, spaces
-
-    assert spaces.budget_mlp is builders.budget_mlp
-    assert spaces.tuner_for is builders.tuner_for
-    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
-        spaces.nothing  # noqa: B018

@@ -20,7 +20,7 @@ from companion.pset import SEARCH_DROPOUT_RATES, SEARCH_LEARNING_RATES
 from companion.search import learning_rate_dropout_cnn
 from companion.search.cli import main
 from companion.search.settings import SearchSettings
-from companion.search.spaces import get_space
+from companion.search.spaces import hypermodel_for
 from companion.sweep import SweepHyperModel, VariableDropout
 
 GRID = list(itertools.product(SEARCH_DROPOUT_RATES, SEARCH_LEARNING_RATES))
@@ -72,7 +72,7 @@ def test_build_declares_the_sets_grid_dropout_first():
 
 def test_the_cnn_4e_space_is_the_chapters_build():
     settings = SearchSettings(space="cnn-4e")
-    assert get_space("cnn-4e").make(settings, 256) is p4e_search.build
+    assert hypermodel_for(settings, 256) is p4e_search.build
     assert_same_layers(learning_rate_dropout_cnn(hp_at(0.4, 1e-4)), library_cnn(0.4))
 
 

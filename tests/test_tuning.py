@@ -197,7 +197,7 @@ def test_seed_zero_is_a_seed_like_any_other(tmp_path):
 
 
 def test_a_grid_over_a_conditional_space_visits_each_model_once():
-    from companion.budget import BudgetHyperModel
+    from companion.budget_hypermodel import BudgetHyperModel
     from companion.tuning import declared_space, grid_points
 
     hypermodel = BudgetHyperModel(30, 1, 3, ratios=(1.0, 0.5), dropouts=(0.0,))

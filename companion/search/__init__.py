@@ -18,24 +18,14 @@ keras-tuner's distributed mode, each for something measured or reported to go wr
 
 from __future__ import annotations
 
-import importlib
+from companion.lazy import lazy_exports
 
-_EXPORTS = {
-    "SearchSettings": "companion.search.settings",
-    "run_search": "companion.search.run",
-    "SearchRun": "companion.search.run",
-    "SPACES": "companion.search.spaces",
-    "learning_rate_dropout_cnn": "companion.search.spaces",
-    "write_report": "companion.search.report",
-    "Progress": "companion.search.progress",
+_MODULES = {
+    "settings": ["SPACES", "SearchSettings"],
+    "spaces": ["learning_rate_dropout_cnn"],
+    "run": ["SearchRun", "run_search", "write_report"],
+    "progress": ["Progress"],
 }
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'companion.search' has no attribute {name!r}")
+# Loaded on first use: `python -m companion.search --help` loads no Keras.
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())
+__all__ = sorted(name for names in _MODULES.values() for name in names)

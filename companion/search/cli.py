@@ -9,6 +9,7 @@ python -m companion.search --role worker --chief A:8470 --id 0 --out /shared/s  
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import threading
@@ -19,30 +20,15 @@ from pathlib import Path
 from companion.errors import CompanionError
 from companion.runfiles import aside_path
 from companion.runner import non_negative_int, positive_float, positive_int
-from companion.search.launcher import WorkerError
 from companion.search.progress import format_values
-from companion.search.report import write_report
-from companion.search.run import SearchInterrupted, run_search
-from companion.search.settings import SearchSettings, load_settings
-from companion.search.spaces import SPACES, check_names, get_space
+from companion.search.settings import SPACES, SearchSettings, check_names, get_space, load_settings
 
 PROG = "python -m companion.search"
 PROJECT = "tuner"  # the keras-tuner project inside the search folder
 QUICK = {"sample": True, "images": 1024, "val_images": 512, "epochs": 1, "max_trials": 4}
 # Flags that set a SearchSettings field of the same name (default None: not given).
-SETTING_FLAGS = (
-    "hypermodel",
-    "budget",
-    "tuner",
-    "max_trials",
-    "epochs",
-    "images",
-    "val_images",
-    "batch_size",
-    "seed",
-    "mnist",
-    "max_grid",
-)
+SETTING_FLAGS = ("hypermodel", "budget", "tuner", "max_trials", "max_grid", "epochs", "images")
+SETTING_FLAGS += ("val_images", "batch_size", "seed", "mnist")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,28 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=non_negative_int, metavar="N", help="default 0")
     p.add_argument("--out", type=Path, metavar="DIR", help="default runs/search/<space>")
     p.add_argument("--resume", action="store_true", help="continue the search in --out")
-    p.add_argument(
-        "--fresh", action="store_true", help="move the search in --out aside, start again"
-    )
+    p.add_argument("--fresh", action="store_true", help="move --out's search aside, start again")
     p.add_argument("--quick", action="store_true", help="sample data, 1,024 images, 4 trials")
     p.add_argument("--workers", **count, default=0, help="local worker processes")
     p.add_argument("--threads", **count, help="TensorFlow threads per worker")
-    p.add_argument(
-        "--role",
-        choices=("local", "chief", "worker"),
-        default="local",
-        help="local: here (default); chief: serve workers on --port; worker: ask --chief",
-    )
+    roles = "local: here (default); chief: serve workers on --port; worker: ask --chief"
+    p.add_argument("--role", choices=("local", "chief", "worker"), default="local", help=roles)
     p.add_argument("--port", **{**count, "metavar": "P"}, help="chief: the port workers use")
     p.add_argument("--chief", metavar="HOST:PORT", help="worker: the chief to ask for trials")
     p.add_argument("--id", type=non_negative_int, metavar="K", help="worker: its id is tunerK")
-    p.add_argument(
-        "--wait",
-        type=positive_float,
-        default=600.0,
-        metavar="S",
-        help="worker: seconds to wait for the chief (default 600)",
-    )
+    wait = "worker: seconds to wait for the chief (default 600)"
+    p.add_argument("--wait", type=positive_float, default=600.0, metavar="S", help=wait)
     p.add_argument("-v", "--verbose", action="store_true", help="log more (TensorFlow's too)")
     p.add_argument("--project", default=PROJECT, help=argparse.SUPPRESS)
     p.add_argument("--parent", type=int, help=argparse.SUPPRESS)
@@ -99,25 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_workers_flag(parser: argparse.ArgumentParser) -> None:
     """Add `--workers N` to a chapter's flags (its keras-tuner searches use N workers)."""
-    parser.add_argument(
-        "--workers",
-        type=non_negative_int,
-        default=0,
-        help="run each keras-tuner search with N local worker processes (default 0: in-process)",
-    )
+    what = "run each keras-tuner search with N local worker processes (default 0: in-process)"
+    parser.add_argument("--workers", type=non_negative_int, default=0, help=what)
 
 
 def given_settings(args: argparse.Namespace) -> dict:
     """The settings the user set on the command line (flags left out are not here)."""
     given = {k: getattr(args, k) for k in SETTING_FLAGS if getattr(args, k) is not None}
-    if "mnist" in given:
-        given["mnist"] = str(given["mnist"])
-    if args.space:
-        given["space"] = args.space
-    if args.hypermodel:
-        given["space"] = None
-    if args.flat:
-        given["flat"] = True
+    given |= {"mnist": str(args.mnist)} if args.mnist else {}
+    given |= {"space": args.space} if args.space else {}
+    given |= {"space": None} if args.hypermodel else {}
+    given |= {"flat": True} if args.flat else {}
     if args.quick:
         given.update({k: v for k, v in QUICK.items() if k not in given})
         given["sample"] = args.mnist is None
@@ -134,8 +101,8 @@ def resolve_settings(args: argparse.Namespace, project_dir: Path) -> SearchSetti
     settings = SearchSettings().updated(**given)
     if settings.space:
         space = get_space(settings.space)
-        defaults = {"tuner": space.tuner, "max_trials": space.max_trials}
-        defaults.update(batch_size=space.batch_size, flat=space.flat)
+        defaults = {"tuner": space.tuner, "max_trials": space.max_trials, "flat": space.flat}
+        defaults["batch_size"] = space.batch_size
         settings = SearchSettings(**{**settings.to_json(), **defaults, **given})
     check_names(settings)
     return settings
@@ -163,7 +130,6 @@ def _watch_parent(pid: int) -> None:
 
 def _move_aside(out: Path) -> None:
     """--fresh: the earlier search folder goes to `<out>.old-<time>`, never deleted."""
-
     if out.exists() and any(out.iterdir()):
         target = aside_path(out)
         out.rename(target)
@@ -185,11 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.fresh and args.role != "worker":
             _move_aside(out)
         settings = resolve_settings(args, out / args.project)
-        if args.role == "worker":
-            # Imported here, not at the top: it loads Keras (start-up speed).
-            from companion.search.worker import run_worker
+        # After _quiet: TensorFlow reads TF_CPP_MIN_LOG_LEVEL once, when it loads.
+        from companion.search import run
 
-            return run_worker(
+        if args.role == "worker":
+            return run.run_worker(
                 settings,
                 out / args.project,
                 chief=args.chief,
@@ -198,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 wait=args.wait,
                 given=given_settings(args),
             )
-        return _search(args, settings, out)
+        return _search(args, settings, out, run)
     except CompanionError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
@@ -207,10 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _search(args: argparse.Namespace, settings: SearchSettings, out: Path) -> int:
+def _search(args, settings: SearchSettings, out: Path, run) -> int:
     print(f"search {settings.label} ({settings.tuner}) -> {out}", flush=True)
     try:
-        run = run_search(
+        search = run.run_search(
             settings,
             out / args.project,
             workers=args.workers,
@@ -220,18 +186,18 @@ def _search(args: argparse.Namespace, settings: SearchSettings, out: Path) -> in
             host="0.0.0.0" if args.role == "chief" else "127.0.0.1",
             threads=args.threads,
         )
-    except SearchInterrupted as stop:
+    except run.SearchInterrupted as stop:
         if stop.run is not None:
-            write_report(stop.run, out, complete=False)
+            run.write_report(stop.run, out, complete=False)
         print(
             f"\ninterrupted: finished trials are kept in {out}; rerun with --resume to continue",
             file=sys.stderr,
         )
         return 130
-    except WorkerError as error:
+    except run.WorkerError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2 if error.bad_input else 1
-    summary = write_report(run, out, complete=True)
+    summary = run.write_report(search, out, complete=True)
     best = summary["best"]
     if best:
         values = format_values(best["values"])
@@ -241,8 +207,6 @@ def _search(args: argparse.Namespace, settings: SearchSettings, out: Path) -> in
 
 def _quiet(verbose: bool) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1" if verbose else "2")
-    import logging
-
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
     for noisy in ("absl", "tensorflow"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)

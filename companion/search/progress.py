@@ -41,12 +41,9 @@ def _score(value: float | None) -> str:
 class Progress:
     """Prints trial events as 'trial k of N … score … best so far'.
 
-    Args:
-        total: the trial budget (None when the tuner does not know it, e.g. hyperband).
-        done: trials already finished (a resumed search counts on from there).
-        objective: the score's name, for the lines.
-        stream: where to print (default stdout).
-        live: keep a status line at the bottom (default: when `stream` is a terminal).
+    `total` is the trial budget (None when the tuner does not know it, e.g. hyperband);
+    `done` the trials already finished (a resumed search counts on from there); `live`
+    keeps a status line at the bottom (default: when `stream`, default stdout, is a terminal).
     """
 
     def __init__(
@@ -101,16 +98,13 @@ class Progress:
 
     def close(self) -> None:
         """Clear the status line."""
-        self._clear()
-
-    def _line(self, text: str) -> None:
-        self._clear()
-        print(text, file=self.stream, flush=True)
-
-    def _clear(self) -> None:
         if self._status_shown:
             self.stream.write("\r\033[K")
             self._status_shown = False
+
+    def _line(self, text: str) -> None:
+        self.close()
+        print(text, file=self.stream, flush=True)
 
     def _status(self) -> None:
         if not self.live:
@@ -120,7 +114,7 @@ class Progress:
         text = f"[{self.done}{of} done, best {_score(self.best)}"
         text += f"; running {running}]" if running else "]"
         width = shutil.get_terminal_size().columns - 1  # a wrapped line cannot be redrawn
-        self._clear()
+        self.close()
         self.stream.write(text[:width])
         self.stream.flush()
         self._status_shown = True

@@ -1,8 +1,11 @@
-"""Run a search: in this process, or as the chief of workers (local, remote or both).
+"""Run a search, in this process or as the chief of workers (local, remote or both), and
+write its results: trials.csv, best_score.png, heatmap.png (a two-parameter grid), summary.json.
 
 `run_search` is what the command line and the chapters call. With `workers=0` the search
 runs here; otherwise this process holds keras-tuner's oracle and serves it over gRPC
 (keras-tuner's own distributed mode), and `workers` local processes ask it for trials.
+Figures are drawn on `matplotlib.figure.Figure`s, never through pyplot, so writing a
+report changes no notebook's plotting backend.
 """
 
 from __future__ import annotations
@@ -15,11 +18,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+from matplotlib.figure import Figure
+
+from companion.atomicfiles import replace_atomically, to_jsonable, write_json, write_text
+from companion.env import library_versions
 from companion.errors import CompanionError
-from companion.search.launcher import WorkerPool, cpu_count, describe_exit
+from companion.search.distributed import (
+    OracleServer,
+    WorkerError,
+    WorkerPool,
+    check_port_free,
+    cpu_count,
+    describe_exit,
+    free_port,
+    report_events,
+    run_worker,
+)
 from companion.search.progress import Progress, TrialEvent
-from companion.search.settings import SearchSettings, check_same, load_settings, save_settings
-from companion.search.spaces import search_data
+from companion.search.settings import (
+    SearchSettings,
+    check_same,
+    load_settings,
+    save_settings,
+    search_data,
+)
+from companion.search.spaces import tuner_for
+from companion.trials import best_so_far, plot_grid_heatmap, trial_worker, trials_dataframe
+from companion.tuning import grid_size, hp_values
+
+# What the command line takes from here (it imports this module once TensorFlow may load).
+__all__ = ["SearchInterrupted", "SearchRun", "WorkerError"]
+__all__ += ["run_search", "run_worker", "write_report"]
 
 LOCALHOST = "127.0.0.1"
 
@@ -40,15 +70,18 @@ class SearchRun:
     settings: SearchSettings
     project_dir: Path
     data: str
-    workers: list[str]
     seconds: float
+
+    @property
+    def workers(self) -> list[str]:
+        """The processes that ran its trials ("chief", "tuner0", …)."""
+        if self.tuner.tuner_id != "chief":
+            return [str(self.tuner.tuner_id)]
+        return sorted({trial_worker(t) for t in self.tuner.oracle.trials.values()} - {""})
 
     @property
     def trials(self):
         """One row per trial (`companion.trials.trials_dataframe`)."""
-        # Imported here, not at the top: it loads Keras (start-up speed).
-        from companion.trials import trials_dataframe
-
         return trials_dataframe(self.tuner)
 
 
@@ -75,9 +108,6 @@ def prepare_project(
 
 def budget(tuner, settings: SearchSettings) -> int | None:
     """How many trials the search will run, if the tuner knows."""
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.tuning import grid_size
-
     if settings.tuner == "hyperband":
         return None
     if settings.tuner == "grid":
@@ -116,38 +146,29 @@ def run_search(
         threads: TensorFlow threads per local worker (default: the cores shared out).
         verbose: print a line per trial (when `progress` is not given).
     """
-    # Imported here: it loads Keras, and the command line imports this module first.
-    from companion.search.builders import tuner_for
-
     project_dir = Path(project_dir)
     prepare_project(settings, project_dir, resume=resume, overwrite=overwrite)
-    port_given = port is not None
-    serve = workers > 0 or port_given
+    serve = workers > 0 or port is not None
+    remote, port = port is not None, port or (free_port(host) if serve else None)
     if serve:
-        # Imported here, not at the top: it loads Keras (start-up speed).
-        from companion.search.chief import check_port_free, free_port
-
-        port = free_port(host) if port is None else port
         check_port_free(host, port)
     data = data or search_data(settings)
     start = time.perf_counter()
     pool = None
     if workers:
-        share = threads or max(1, cpu_count() // workers)
         pool = WorkerPool(
             workers,
             project_dir=project_dir,
             chief=f"{LOCALHOST if host in ('0.0.0.0', '') else host}:{port}",
-            threads=share,
+            threads=threads or max(1, cpu_count() // workers),
             wait=600.0,
             log_dir=project_dir / "logs",
         )
         pool.start()  # they load TensorFlow while this process builds the chief
     tuner = None
     try:
-        tuner = tuner_for(
-            settings, project_dir, len(data[0]), resume=resume, tuner_id="chief" if serve else None
-        )
+        tuner_id = "chief" if serve else None
+        tuner = tuner_for(settings, project_dir, len(data[0]), resume=resume, tuner_id=tuner_id)
         progress = progress or Progress(
             budget(tuner, settings),
             done=len(tuner.oracle.end_order),
@@ -155,48 +176,28 @@ def run_search(
             stream=None if verbose else io.StringIO(),
         )
         if serve:
-            names = _serve(tuner, host, port, pool, progress, remote=port_given)
+            _serve(tuner, host, port, pool, progress, remote=remote)
         else:
-            names = _search_here(tuner, settings, data, progress)
+            report_events(tuner.oracle, progress)
+            x, y, x_val, y_val, _ = data
+            tuner.search(
+                x, y, validation_data=(x_val, y_val), epochs=settings.epochs,
+                batch_size=settings.batch_size, verbose=0,
+            )  # fmt: skip
     except KeyboardInterrupt:
-        if pool is not None:
-            pool.stop()
-        run = None
-        if tuner is not None:
-            names = sorted(_runners(tuner))
-            run = SearchRun(
-                tuner, settings, project_dir, data[-1], names, time.perf_counter() - start
-            )
+        run = tuner and SearchRun(
+            tuner, settings, project_dir, data[-1], time.perf_counter() - start
+        )
         raise SearchInterrupted(run) from None
     finally:
         if pool is not None:
             pool.stop()
         if progress is not None:
             progress.close()
-    return SearchRun(tuner, settings, project_dir, data[-1], names, time.perf_counter() - start)
-
-
-def _search_here(tuner, settings: SearchSettings, data: tuple, progress: Progress) -> list[str]:
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.search.chief import report_events
-
-    report_events(tuner.oracle, progress)
-    x, y, x_val, y_val, _ = data
-    tuner.search(
-        x,
-        y,
-        validation_data=(x_val, y_val),
-        epochs=settings.epochs,
-        batch_size=settings.batch_size,
-        verbose=0,
-    )
-    return [str(tuner.tuner_id)]
+    return SearchRun(tuner, settings, project_dir, data[-1], time.perf_counter() - start)
 
 
 def _serve(tuner, host, port, pool: WorkerPool | None, progress: Progress, *, remote: bool):
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.search.chief import OracleServer, report_events
-
     events: queue.Queue[TrialEvent] = queue.Queue()
     report_events(tuner.oracle, events.put)  # called from gRPC threads: shown from here
     tuner.save()  # as keras-tuner's chief does: a resumed chief reloads from here
@@ -223,7 +224,6 @@ def _serve(tuner, host, port, pool: WorkerPool | None, progress: Progress, *, re
         if pool is not None:
             pool.stop()  # first, while the server still takes a last result
         server.stop()
-    return sorted(_runners(tuner))
 
 
 def _restarted(tuner, worker, code: int, progress: Progress) -> None:
@@ -243,8 +243,90 @@ def _show(events: queue.Queue, progress: Progress) -> None:
             return
 
 
-def _runners(tuner) -> set[str]:
-    # Imported here, not at the top: it loads Keras (start-up speed).
-    from companion.trials import trial_worker
+# ------------------------------------------------------------------------ the report
 
-    return {trial_worker(t) for t in tuner.oracle.trials.values()} - {""}
+TRIALS_FILE = "trials.csv"
+SUMMARY_FILE = "summary.json"
+BEST_FIGURE = "best_score.png"
+HEATMAP_FIGURE = "heatmap.png"
+
+
+def tuned_names(run: SearchRun) -> list[str]:
+    """The hyperparameters the search varies (those with more than one value)."""
+    space = run.tuner.oracle.get_space().space
+    return [hp.name for hp in space if (values := hp_values(hp)) is None or len(values) > 1]
+
+
+def summarise(run: SearchRun, frame: pd.DataFrame, *, complete: bool) -> dict[str, Any]:
+    """The search in one JSON-ready dict: best values and score, counts, times, settings."""
+    done = frame[frame["status"] == "COMPLETED"] if len(frame) else frame
+    best: dict[str, Any] = {}
+    if len(done) and done["score"].notna().any():
+        direction = run.tuner.oracle.objective.direction
+        top = done.loc[done["score"].idxmax() if direction == "max" else done["score"].idxmin()]
+        names = list(run.tuner.oracle.get_space().values)  # every hyperparameter, tuned or not
+        best = {
+            "trial_id": top["trial_id"],
+            "score": float(top["score"]),
+            "values": {k: top[k] for k in names if k in top and pd.notna(top[k])},
+            "worker": top.get("worker", ""),
+        }
+    counts = frame["status"].value_counts().to_dict() if len(frame) else {}
+    trial_seconds = round(float(frame["seconds"].sum()), 2) if len(frame) else 0.0
+    return to_jsonable(
+        {
+            "search": run.settings.label,
+            "tuner": run.settings.tuner,
+            "objective": run.settings.objective,
+            "complete": complete,
+            "best": best,
+            "trials": {str(k).lower(): int(v) for k, v in counts.items()},
+            "workers": run.workers,
+            "seconds": {"wall": round(run.seconds, 2), "trials": trial_seconds},
+            "data": run.data,
+            "settings": run.settings.to_json(),
+            "versions": library_versions(),
+        }
+    )
+
+
+def plot_best(frame: pd.DataFrame, *, objective: str, direction: str = "max") -> Figure:
+    """The best score so far against the number of trials run."""
+    curve = best_so_far(frame, direction=direction)
+    fig = Figure(figsize=(5.5, 3.8))
+    ax = fig.subplots()
+    ax.step(curve["trial"], curve["best_score"], where="post", marker="o", label="best so far")
+    ax.scatter(curve["trial"], curve["score"], color="C1", s=14, label="each trial")
+    ax.set(xlabel="trials", ylabel=objective, title=f"best {objective} against trials")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _save(fig: Figure, path: Path) -> None:
+    replace_atomically(path, lambda temporary: fig.savefig(temporary, format="png"))
+
+
+def write_report(run: SearchRun, out: Path, *, complete: bool) -> dict[str, Any]:
+    """Write trials.csv, the figures and summary.json into `out` (each whole or not at all);
+    return the summary."""
+    out.mkdir(parents=True, exist_ok=True)
+    frame, objective = run.trials, run.settings.objective
+    write_text(out / TRIALS_FILE, frame.to_csv(index=False))
+    figures = []
+    if len(frame) and frame["score"].notna().any():
+        direction = run.tuner.oracle.objective.direction
+        _save(plot_best(frame, objective=objective, direction=direction), out / BEST_FIGURE)
+        figures.append(BEST_FIGURE)
+        names = tuned_names(run)
+        if run.settings.tuner == "grid" and len(names) == 2:
+            fig = Figure(figsize=(6.5, 4.5))
+            title = f"{objective} of each grid point (blank: not tried)"
+            plot_grid_heatmap(frame, *names[::-1], ax=fig.subplots(), fmt="{:.3f}", title=title)
+            fig.tight_layout()
+            _save(fig, out / HEATMAP_FIGURE)
+            figures.append(HEATMAP_FIGURE)
+    summary = {**summarise(run, frame, complete=complete), "figures": figures}
+    write_json(out / SUMMARY_FILE, summary)
+    return summary

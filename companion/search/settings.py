@@ -1,74 +1,54 @@
-"""What a search is: its settings, kept with the tuner project so every worker reads the same.
+"""What a search is, without Keras: its settings, the named spaces, a user's `build(hp)`
+by address, and its data, so the command line checks all of it before TensorFlow loads.
 
 The chief writes `search.json` into the keras-tuner project folder; a worker that shares
 the folder takes its settings from there, and a resumed search refuses settings that would
-change what its finished trials mean.
+change what its finished trials mean. Each space names its hypermodel by address
+("module:function"): `companion.search.spaces` (Keras), or chapter 4E's `build(hp)`.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
+import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from companion.atomicfiles import write_json
+from companion.data.mnist import load_mnist
 from companion.errors import CompanionError
 
 SETTINGS_FILE = "search.json"
 # Settings a finished trial's score depends on: a resumed search or a worker must match them.
-RESULT_KEYS = (
-    "space",
-    "hypermodel",
-    "budget",
-    "tuner",
-    "epochs",
-    "images",
-    "val_images",
-    "batch_size",
-    "seed",
-    "sample",
-    "flat",
-    "objective",
-)
+RESULT_KEYS = ("space", "hypermodel", "budget", "tuner", "epochs", "images", "val_images")
+RESULT_KEYS += ("batch_size", "seed", "sample", "flat", "objective")
 
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """One search: the space, the tuner, the data and the training of each trial.
+    """One search: the space, the tuner, the data and the training of each trial."""
 
-    Args:
-        space: a named space (see `companion.search.spaces.SPACES`), or None with `hypermodel`.
-        hypermodel: "module:function" (or "path/file.py:function") for a user's `build(hp)`.
-        budget: hidden units for the `mlp-budget` space.
-        tuner: "grid", "random", "hyperband" or "bayesian".
-        max_trials: the trial budget (grid: None runs the whole grid).
-        epochs: training epochs per trial (hyperband: the most a trial gets).
-        images: the first `images` training images (None: all).
-        val_images: the first `val_images` validation images (None: all).
-        batch_size: examples per gradient step.
-        seed: seeds the oracle and each trial's weights.
-        mnist: an MNIST file or folder (None: $COMPANION_MNIST, Keras' copy, or the sample).
-        sample: use the small MNIST sample shipped with companion.
-        flat: give the model 784-long rows instead of 28×28×1 images.
-        objective: the metric the search maximises.
-        max_grid: refuse grids with more points than this.
-    """
-
-    space: str | None = "cnn-4e"
-    hypermodel: str | None = None
-    budget: int = 200
-    tuner: str = "grid"
-    max_trials: int | None = None
-    epochs: int = 1
-    images: int | None = None
-    val_images: int | None = None
+    space: str | None = "cnn-4e"  # a name in SPACES, or None with `hypermodel`
+    hypermodel: str | None = None  # "module:function" or "path/file.py:function": a build(hp)
+    budget: int = 200  # hidden units for the `mlp-budget` space
+    tuner: str = "grid"  # "grid", "random", "hyperband" or "bayesian"
+    max_trials: int | None = None  # the trial budget (grid: None runs the whole grid)
+    epochs: int = 1  # training epochs per trial (hyperband: the most a trial gets)
+    images: int | None = None  # the first `images` training images (None: all)
+    val_images: int | None = None  # the first `val_images` validation images (None: all)
     batch_size: int = 32
-    seed: int = 0
-    mnist: str | None = None
-    sample: bool = False
-    flat: bool = False
-    objective: str = "val_accuracy"
-    max_grid: int = 200
+    seed: int = 0  # seeds the oracle and each trial's weights
+    mnist: str | None = None  # an MNIST file or folder (None: $COMPANION_MNIST, Keras', sample)
+    sample: bool = False  # the small MNIST sample shipped with companion
+    flat: bool = False  # 784-long rows instead of 28×28×1 images
+    objective: str = "val_accuracy"  # the metric the search maximises
+    max_grid: int = 200  # refuse grids with more points than this
 
     @property
     def label(self) -> str:
@@ -76,10 +56,12 @@ class SearchSettings:
         return self.space or str(self.hypermodel)
 
     def to_json(self) -> dict[str, Any]:
+        """The settings as a JSON-ready dict."""
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SearchSettings:
+        """Settings from `to_json`'s dict (keys it does not know are ignored)."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -91,9 +73,7 @@ class SearchSettings:
 def save_settings(settings: SearchSettings, project_dir: Path) -> None:
     """Write the settings into the project folder (atomically: workers may be reading)."""
     project_dir.mkdir(parents=True, exist_ok=True)
-    temporary = project_dir / f".{SETTINGS_FILE}.tmp"
-    temporary.write_text(json.dumps(settings.to_json(), indent=2))
-    temporary.replace(project_dir / SETTINGS_FILE)
+    write_json(project_dir / SETTINGS_FILE, settings.to_json())
 
 
 def load_settings(project_dir: Path) -> SearchSettings | None:
@@ -119,3 +99,128 @@ def check_same(stored: SearchSettings, new: SearchSettings, where: Path) -> None
             f"the search in {where} was run with other settings ({'; '.join(differ)}): "
             "drop those flags to continue it, or start again with --fresh"
         )
+
+
+@dataclass(frozen=True)
+class Space:
+    """A named space: its hypermodel's address, its data layout and its usual tuner.
+
+    `hypermodel` is "module:function" of a `build(hp)`, or with `configured` of a function
+    (settings, train_images) -> the hypermodel.
+    """
+
+    description: str
+    hypermodel: str
+    configured: bool = False
+    flat: bool = False
+    tuner: str = "grid"
+    max_trials: int | None = None
+    batch_size: int = 32
+
+
+# 4E's hypermodel is written out in its chapter; companion never imports chapters
+# statically, so the space names it by address, imported when used (same wheel).
+CNN_4E = "chapters.ch4_cnn.p4e_search:build"
+SPACES = {
+    "cnn-4e": Space(
+        "the set's 4E grid: learning rate × dropout on a small CNN (30 points)", CNN_4E
+    ),
+    "cnn": Space(
+        "filters × dense width × dropout × learning rate on a CNN (72 points)",
+        "companion.search.spaces:wider_cnn",
+        tuner="random",
+        max_trials=10,
+    ),
+    "mlp-budget": Space(
+        "MLPs within --budget hidden units: depth 1-4, taper, dropout (chapter 3)",
+        "companion.search.spaces:budget_mlp",
+        configured=True,
+        flat=True,
+        tuner="random",
+        max_trials=10,
+        batch_size=128,
+    ),
+}
+
+
+def get_space(name: str) -> Space:
+    """The named space, or a one-line error listing the names."""
+    if name not in SPACES:
+        raise CompanionError(
+            f"unknown space {name!r}: choose one of {', '.join(SPACES)} "
+            "or give your own with --hypermodel module:function"
+        )
+    return SPACES[name]
+
+
+def split_address(spec: str) -> tuple[str, str]:
+    """("module", "function") of "module:function", or a one-line error."""
+    module_name, _, attribute = spec.rpartition(":")
+    if not module_name or not attribute:
+        raise CompanionError(
+            f"--hypermodel must be MODULE:FUNCTION (e.g. mymodels:build), got {spec!r}"
+        )
+    return module_name, attribute
+
+
+def _cannot_import(spec: str, why: str) -> CompanionError:
+    return CompanionError(
+        f"--hypermodel {spec}: cannot import {split_address(spec)[0]!r} ({why}); run from "
+        "the folder that holds it or give a path/to/file.py:function"
+    )
+
+
+def _module_spec(module_name: str):
+    if module_name.endswith(".py"):
+        path = Path(module_name)
+        return importlib.util.spec_from_file_location(path.stem, path) if path.is_file() else None
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # as `python -m` would: the user's own folder
+    try:
+        return importlib.util.find_spec(module_name)
+    except (ImportError, ValueError):  # a parent package that is missing or broken
+        return None
+
+
+def load_function(spec: str) -> Callable:
+    """Import `build` from "package.module:build" or "path/to/file.py:build"."""
+    module_name, attribute = split_address(spec)
+    found = _module_spec(module_name)
+    if found is None:
+        raise _cannot_import(spec, "no such module")
+    try:
+        if module_name.endswith(".py"):
+            module = importlib.util.module_from_spec(found)
+            found.loader.exec_module(module)
+        else:
+            module = importlib.import_module(module_name)
+    except Exception as error:  # noqa: BLE001 - any failure is the user's module
+        raise _cannot_import(spec, f"{type(error).__name__}: {error}") from None
+    function = getattr(module, attribute, None)
+    if not callable(function):
+        raise CompanionError(f"--hypermodel {spec}: {module_name!r} has no function {attribute!r}")
+    return function
+
+
+def check_names(settings: SearchSettings) -> None:
+    """Check the space name, or that the user's hypermodel module exists (not importing it:
+    it most likely imports Keras, loaded only once the workers load TensorFlow beside it)."""
+    if not settings.hypermodel:
+        get_space(str(settings.space))
+    elif settings.space:
+        raise CompanionError("give either a space or --hypermodel, not both")
+    elif _module_spec(split_address(settings.hypermodel)[0]) is None:
+        raise _cannot_import(settings.hypermodel, "no such module")
+
+
+def search_data(settings: SearchSettings):
+    """(x, y, x_val, y_val, description) for a search: MNIST cut to size, labels one-hot.
+
+    NumPy only (no Keras), so a bad --mnist is reported before any process starts.
+    """
+    data = load_mnist(settings.mnist, flatten=settings.flat, sample=settings.sample)
+    n, n_val = settings.images, settings.val_images
+    x, x_val = data.x_train[:n], data.x_val[:n_val]
+    eye = np.eye(10, dtype="float32")
+    used = f"; searched on the first {len(x):,} train and {len(x_val):,} validation images"
+    return x, eye[data.y_train[:n]], x_val, eye[data.y_val[:n_val]], data.description + used

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
+from companion.plots import plot_heatmap
 from companion.stats import spread
 
 
@@ -88,9 +91,6 @@ def same_first_draws(
 
 def plot_best_so_far(trials: pd.DataFrame, *, axes=None):
     """Best score so far against trials (median and range over seeds) and against time."""
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(13, 4.4))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -129,11 +129,6 @@ def plot_coverage(
 
     `rows` and `columns` are (hyperparameter, its values); `titles` names the strategies.
     """
-    import matplotlib.pyplot as plt
-
-    # Imported here, not at the top: it loads matplotlib (start-up speed).
-    from companion.plots import plot_heatmap
-
     strategies = list(dict.fromkeys(trials["strategy"]))
     if axes is None:
         _, axes = plt.subplots(1, len(strategies), figsize=(5.4 * len(strategies), 4.2))
