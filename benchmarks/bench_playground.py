@@ -47,9 +47,9 @@ def main(argv=None) -> int:
     import numpy as np
 
     from companion.data.playground import playground_dataset
-    from companion.env import library_versions
-    from companion.fastfit import fast_fit
+    from companion.playground.fastfit import fast_fit
     from companion.probes import model_loss
+    from companion.run.env import library_versions
     from companion.seed import set_seed
 
     set_seed(args.seed)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from companion.errors import CompanionError
-from companion.jupyter import in_notebook, show_report
+from companion.run.jupyter import in_notebook, show_report
 
 # name -> one-line description; read by `python -m chapters` without importing TensorFlow
 CHAPTERS = {

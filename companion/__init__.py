@@ -33,13 +33,13 @@ _EXPORTS = {
     "playground_dataset": "companion.data.playground",
     "load_covid_csv": "companion.data.covid",
     "synthetic_covid": "companion.data.covid",
-    "prepare_covid": "companion.tabular",
+    "prepare_covid": "companion.tabular.prepare",
     # Models: builders and the set's rules they must obey.
     "cnn": "companion.models",
     "mlp": "companion.budget",
-    "linear_net": "companion.linear",
-    "playground_model": "companion.playground",
-    "model_from_weights": "companion.handbuilt",
+    "linear_net": "companion.tabular.linear",
+    "playground_model": "companion.playground.model",
+    "model_from_weights": "companion.playground.handbuilt",
     "ModelRules": "companion.models",
     "CNN_RULES": "companion.models",
     "check_model": "companion.models",
@@ -48,7 +48,7 @@ _EXPORTS = {
     # Training: fit with the standard callbacks, fast Playground loops, augmentation, sweeps.
     "train": "companion.training",
     "one_hot": "companion.training",
-    "fast_fit": "companion.fastfit",
+    "fast_fit": "companion.playground.fastfit",
     "shifted_batches": "companion.augment",
     "DropoutSweep": "companion.sweep",
     "TrainingCurves": "companion.callbacks",
@@ -59,13 +59,13 @@ _EXPORTS = {
     "plot_lines": "companion.plots",
     "plot_heatmap": "companion.plots",
     "plot_images": "companion.plots",
-    "plot_boundary": "companion.boundary",
-    "plot_boundaries": "companion.boundary",
+    "plot_boundary": "companion.playground.boundary",
+    "plot_boundaries": "companion.playground.boundary",
     # Tuning: keras-tuner with the usual mistakes caught, and its results as a table.
-    "make_tuner": "companion.tuning",
-    "grid_size": "companion.tuning",
-    "trials_dataframe": "companion.trials",
-    "BudgetHyperModel": "companion.budget_hypermodel",
+    "make_tuner": "companion.search.tuning",
+    "grid_size": "companion.search.tuning",
+    "trials_dataframe": "companion.search.trials",
+    "BudgetHyperModel": "companion.search.budget_hypermodel",
     # Arithmetic: output shapes and parameter counts, by hand.
     "conv_output_size": "companion.shapes",
     "pool_output_size": "companion.shapes",
@@ -73,30 +73,31 @@ _EXPORTS = {
     "dense_params": "companion.shapes",
     "batch_norm_params": "companion.shapes",
     # Reports: a run folder written problem by problem, and Markdown tables.
-    "RunFolder": "companion.runfolder",
-    "markdown_table": "companion.report",
+    "RunFolder": "companion.run.folder",
+    "markdown_table": "companion.run.markdown",
 }
 
 __all__ = [*_EXPORTS, "__version__"]
 
 if TYPE_CHECKING:  # what IDEs and type checkers read; at run time names load lazily below
     from companion.augment import shifted_batches
-    from companion.boundary import plot_boundaries, plot_boundary
     from companion.budget import check_budget, count_hidden_units, mlp
-    from companion.budget_hypermodel import BudgetHyperModel
     from companion.callbacks import DeadReluMonitor, DecisionBoundary, TrainingCurves
     from companion.data.covid import load_covid_csv, synthetic_covid
     from companion.data.mnist import MnistData, load_mnist
     from companion.data.playground import playground_dataset
     from companion.errors import CompanionError
-    from companion.fastfit import fast_fit
-    from companion.handbuilt import model_from_weights
-    from companion.linear import linear_net
     from companion.models import CNN_RULES, ModelRules, check_model, cnn
-    from companion.playground import playground_model
+    from companion.playground.boundary import plot_boundaries, plot_boundary
+    from companion.playground.fastfit import fast_fit
+    from companion.playground.handbuilt import model_from_weights
+    from companion.playground.model import playground_model
     from companion.plots import plot_heatmap, plot_history, plot_images, plot_lines
-    from companion.report import markdown_table
-    from companion.runfolder import RunFolder
+    from companion.run.folder import RunFolder
+    from companion.run.markdown import markdown_table
+    from companion.search.budget_hypermodel import BudgetHyperModel
+    from companion.search.trials import trials_dataframe
+    from companion.search.tuning import grid_size, make_tuner
     from companion.seed import set_seed
     from companion.shapes import (
         batch_norm_params,
@@ -106,10 +107,9 @@ if TYPE_CHECKING:  # what IDEs and type checkers read; at run time names load la
         pool_output_size,
     )
     from companion.sweep import DropoutSweep
-    from companion.tabular import prepare_covid
+    from companion.tabular.linear import linear_net
+    from companion.tabular.prepare import prepare_covid
     from companion.training import one_hot, train
-    from companion.trials import trials_dataframe
-    from companion.tuning import grid_size, make_tuner
 
 
 def __getattr__(name: str):

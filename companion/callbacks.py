@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from companion.atomicfiles import replace_atomically
-from companion.boundary import boundary_grid, neuron_grids, plot_boundaries
-from companion.jupyter import in_notebook, show_live
+from companion.playground.boundary import boundary_grid, neuron_grids, plot_boundaries
 from companion.plots import metric_pairs, plot_history
 from companion.probes import dead_units, gradient_norms, layer_symmetry
+from companion.run.atomic import replace_atomically
+from companion.run.jupyter import in_notebook, show_live
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -87,7 +87,7 @@ class TrainingCurves(keras.callbacks.Callback):
 
 # ---------------------------------------------------------------------------------------
 # Callbacks that record a probe (`companion.probes`) during training. They work with
-# `model.fit` and with `companion.fastfit.fast_fit` (which calls them every few epochs).
+# `model.fit` and with `companion.playground.fastfit.fast_fit` (which calls them every few epochs).
 
 
 class _Recorder(keras.callbacks.Callback):

@@ -181,7 +181,7 @@ class SweepHyperModel:
     which declares the trial's hyperparameters and returns its fresh compiled model; the
     shared model (a clone of the first, compiled the same way) takes that model's weights,
     its Dropout rate and its optimizer's learning rate, with a fresh optimizer state
-    (`DropoutSweep.start_from`). Pass it to `companion.tuning.make_tuner` in place of
+    (`DropoutSweep.start_from`). Pass it to `companion.search.tuning.make_tuner` in place of
     `build`.
 
     Args:

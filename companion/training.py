@@ -9,11 +9,11 @@ import keras
 import numpy as np
 import pandas as pd
 
-from companion.atomicfiles import replace_atomically
 from companion.callbacks import EpochTimer, TrainingCurves
 from companion.plots import history_frame
-from companion.progress_callbacks import epoch_progress
-from companion.runfolder import RunFolder
+from companion.run.atomic import replace_atomically
+from companion.run.folder import RunFolder
+from companion.run.progress_callbacks import epoch_progress
 
 
 def one_hot(labels, num_classes: int = 10) -> np.ndarray:

@@ -32,7 +32,7 @@ from IPython.display import Markdown, display
 
 from chapters import ch1_principles as ch1
 from companion import plot_heatmap, set_seed
-from companion.boundary import animation_html, plot_boundary, plot_neurons
+from companion.playground.boundary import animation_html, plot_boundary, plot_neurons
 from companion.seed import derive_seed
 
 QUICK = True  # True: 2 seeds, short training (well under a minute); False: the set's settings

@@ -34,13 +34,13 @@ import logging
 from chapters import ch2_inside as ch2
 from companion import load_covid_csv, plot_history, set_seed, synthetic_covid
 from companion.data.covid import LEVELS, sample_cases
-from companion.tabular import prepare_covid
-from companion.tabular_plots import (
+from companion.tabular.plots import (
     plot_feature_bars,
     plot_loss_curves,
     plot_outcome_rates,
     plot_weight_matrix,
 )
+from companion.tabular.prepare import prepare_covid
 
 QUICK = True  # True: 20,000 synthetic cases (about a minute in all); False: 400,000
 CSV = None  # or your copy of COVID-19_Case_Surveillance_Public_Use_Data_Subset.csv

@@ -235,11 +235,11 @@ def test_counting_units_does_not_import_keras_tuner():
         "model = mlp([100, 50])\n"
         "check_budget(model, 200, 2)\n"
         "print(count_hidden_units(model), 'keras_tuner' in sys.modules)\n"
-        "from companion.budget_hypermodel import BudgetHyperModel\n"
+        "from companion.search.budget_hypermodel import BudgetHyperModel\n"
         "print(BudgetHyperModel.__module__, 'keras_tuner' in sys.modules)\n"
     )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
-    assert out.stdout.split() == ["150", "False", "companion.budget_hypermodel", "True"]
+    assert out.stdout.split() == ["150", "False", "companion.search.budget_hypermodel", "True"]

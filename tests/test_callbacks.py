@@ -9,8 +9,8 @@ from companion.callbacks import (
     GradientNorms,
     SymmetryMonitor,
 )
-from companion.fastfit import fast_fit
-from companion.playground import playground_model
+from companion.playground.fastfit import fast_fit
+from companion.playground.model import playground_model
 from companion.probes import layer_symmetry, symmetry
 
 

@@ -293,7 +293,7 @@ def test_sigmoid_speed_is_placed_against_the_nearer_report():
 
 def test_notebook_path_compute_text_and_inline_animation():
     pytest.importorskip("IPython")
-    from companion.boundary import animation_html
+    from companion.playground.boundary import animation_html
 
     result = ch1_principles.init_demos(seeds=(0,), epochs=8)  # a notebook's first cell
     assert list(result.table["demo"]) == ["relu/random", "relu/zeros"]
@@ -327,7 +327,7 @@ def test_a_problem_gives_the_same_numbers_whatever_ran_before():
 def test_each_problem_draws_its_own_seed():
     from types import SimpleNamespace
 
-    from companion.runner import Context
+    from companion.run.runner import Context
 
     ctx = Context(SimpleNamespace(seed=0), folder=None, problem="1A")
     demos_1a = ctx.seed_for("demos")
@@ -409,7 +409,7 @@ def test_1e_text_reads_the_shares():
 @pytest.mark.parametrize("seed", [None, 11])
 def test_1a_1b_playground_net_is_the_builders(activation, init, seed):
     from companion import pset
-    from companion.playground import playground_model
+    from companion.playground.model import playground_model
 
     net = ch1_principles.playground_net(activation, init, seed=seed)
     built = playground_model(pset.PLAYGROUND_HIDDEN, activation=activation, init=init, seed=seed)
@@ -430,7 +430,7 @@ def test_1a_playground_net_refuses_an_unknown_start():
 @pytest.mark.parametrize("output", ["tanh", "linear", "softmax"])
 def test_1c_dying_net_is_the_builders(output):
     from companion import pset
-    from companion.playground import playground_model
+    from companion.playground.model import playground_model
 
     net = ch1_principles.dying_net(output, learning_rate=0.3)
     built = playground_model(pset.DYING_HIDDEN, activation="relu", output=output, learning_rate=0.3)
@@ -448,7 +448,7 @@ def test_1c_dying_net_refuses_an_unknown_output():
 def test_1a_1b_fast_loop_gives_fits_weights_on_the_chapters_net(activation):
     import numpy as np
 
-    from companion.fastfit import fast_fit
+    from companion.playground.fastfit import fast_fit
     from companion.probes import model_loss
 
     data = ch1_principles.circle(0, 3)
@@ -485,8 +485,8 @@ def test_1c_probed_pass_gives_fits_weights_on_the_chapters_net():
     import numpy as np
 
     from companion.data.playground import ordered_dataset
-    from companion.one_pass import probed_pass
-    from companion.playground import reinitialize
+    from companion.playground.model import reinitialize
+    from companion.playground.one_pass import probed_pass
 
     x, y = ordered_dataset("circle", 200, 0.0, 4, order="negatives_first", labels="pm1")
     model = ch1_principles.dying_net("tanh", learning_rate=0.3)
@@ -506,9 +506,9 @@ def test_1e_xor_net_is_written_out_and_fast_fit_gives_fits_weights(hidden, outpu
     import keras
     import numpy as np
 
-    from companion.fastfit import fast_fit
-    from companion.handbuilt import binary_inputs
-    from companion.playground import reinitialize
+    from companion.playground.fastfit import fast_fit
+    from companion.playground.handbuilt import binary_inputs
+    from companion.playground.model import reinitialize
 
     model = ch1_principles.xor_net(hidden, output=output, learning_rate=0.05)
     assert [type(layer) for layer in model.layers] == [keras.layers.Dense] * (len(hidden) + 1)

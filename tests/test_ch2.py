@@ -13,9 +13,9 @@ from model_match import assert_same_layers
 from chapters import ch2_inside
 from chapters.ch2_inside import p2c_linear_net
 from companion.data.covid import synthetic_covid
-from companion.linear import linear_net
 from companion.seed import set_seed
-from companion.tabular import INPUT_CATEGORICALS, prepare_covid
+from companion.tabular.linear import linear_net
+from companion.tabular.prepare import INPUT_CATEGORICALS, prepare_covid
 from companion.training import train
 
 FIXTURE = Path(__file__).resolve().parents[1] / "companion" / "data" / "covid_fixture.csv"

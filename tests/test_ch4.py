@@ -15,13 +15,13 @@ from model_match import assert_same_layers
 
 from chapters import ch4_cnn
 from chapters.ch4_cnn.p4d_noise import FEATURE_CHANGES
+from chapters.ch4_cnn.regularizers import regularized_cnn
+from chapters.ch4_cnn.search_strategies import ranking
 from companion import pset
 from companion.augment import perturbations, shifted_batches
 from companion.data.mnist import load_mnist
 from companion.errors import RuleError
 from companion.models import CNN_RULES, check_model, cnn
-from companion.regularizers import regularized_cnn
-from companion.search.strategies import ranking
 from companion.seed import derive_seed, set_seed
 from companion.stats import Difference, paired_difference
 from companion.sweep import choose_rate

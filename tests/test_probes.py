@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from companion.fastfit import fast_fit
-from companion.playground import playground_model
+from companion.playground.fastfit import fast_fit
+from companion.playground.model import playground_model
 from companion.probes import (
     dead_fraction,
     dead_units,

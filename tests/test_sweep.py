@@ -174,8 +174,8 @@ class TraceRecorder(keras.callbacks.Callback):
 
 
 def search(build, directory, project, toy):
-    from companion.trials import trials_dataframe
-    from companion.tuning import make_tuner
+    from companion.search.trials import trials_dataframe
+    from companion.search.tuning import make_tuner
 
     x, y = toy
     tuner = make_tuner(

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from companion.tabular_plots import (
+from companion.tabular.plots import (
     plot_feature_bars,
     plot_loss_curves,
     plot_outcome_rates,

@@ -20,10 +20,10 @@ from matplotlib.figure import Figure
 
 import companion.callbacks
 import companion.plots
-from companion.atomicfiles import read_json
 from companion.callbacks import TrainingCurves
 from companion.plots import history_frame
-from companion.runfolder import RunFolder
+from companion.run.atomic import read_json
+from companion.run.folder import RunFolder
 from companion.seed import set_seed
 from companion.training import (
     accuracies,
@@ -404,7 +404,7 @@ KILLED_MID_DRAWING = """
 import io, os, signal, sys
 from matplotlib.figure import Figure
 from companion.callbacks import TrainingCurves
-from companion.runfolder import RunFolder
+from companion.run.folder import RunFolder
 
 run = RunFolder(sys.argv[1], chapter="ch4_cnn", title="Chapter 4", order=["4F"], lock=True)
 run.begin("4F", replace=True)

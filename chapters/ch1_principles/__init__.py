@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import argparse
 
-from companion.lazy import lazy_exports
 from companion.pset import DEMO_SEEDS as SEEDS
 from companion.pset import QUICK_DEMO_SEEDS as QUICK_SEEDS
-from companion.runner import Problem, positive_int, run_chapter
+from companion.run.lazy import lazy_exports
+from companion.run.runner import Problem, positive_int, run_chapter
 
 _MODULES = {
     "demos": ["DEMO", "EPOCHS_1A", "DemoFit", "circle"],

@@ -3,7 +3,7 @@
 import sys
 
 from chapters.ch1_principles import main
-from companion.runner import use_headless_backend
+from companion.run.runner import use_headless_backend
 
 use_headless_backend()  # the command line draws to files; a notebook keeps its backend
 sys.exit(main())

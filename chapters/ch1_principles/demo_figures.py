@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 
 from chapters.ch1_principles.demos import VISIBLE_LOSS, DemoFit, demo_label, snapshot_epochs
-from companion.boundary import animate_boundaries, plot_boundaries, save_gif
-from companion.runner import Context
+from companion.playground.boundary import animate_boundaries, plot_boundaries, save_gif
+from companion.run.runner import Context
 from companion.words import count
 
 
@@ -51,7 +51,7 @@ def _plot_grids(fit: DemoFit, grids: Mapping[int, object], axes) -> None:
 def boundary_animation(fits: Sequence[DemoFit], *, title: str = ""):
     """The fits' boundaries over the epochs, a panel per fit (a row per demo, a column per seed).
 
-    In a notebook: `companion.boundary.animation_html(boundary_animation(result.fits))`.
+    In a notebook: `companion.playground.boundary.animation_html(boundary_animation(result.fits))`.
     """
 
     one_activation = len({fit.activation for fit in fits}) == 1

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from chapters.ch1_principles.demos import demo_label
-from companion.curves import seed_spread
+from companion.playground.curves import seed_spread
 from companion.words import join
 
 

@@ -17,15 +17,15 @@ import numpy as np
 import pandas as pd
 
 from companion import pset
-from companion.curves import (
+from companion.data.playground import playground_dataset
+from companion.playground.curves import (
     constant_guess_loss,
     first_epoch_below,
     plateau_exit,
     settled_epoch,
 )
-from companion.data.playground import playground_dataset
 from companion.probes import gradient_table
-from companion.runner import Context
+from companion.run.runner import Context
 from companion.seed import derive_seed
 
 # The set's Playground settings (its links; `companion.pset` holds them).

@@ -51,13 +51,13 @@ from chapters.ch1_principles.demos import (
     snapshot_epochs,
 )
 from companion import pset
-from companion.boundary import neuron_grids, plot_neurons
 from companion.callbacks import DecisionBoundary, GradientNorms, SymmetryMonitor
-from companion.fastfit import fast_fit
-from companion.playground import half_squared_error, restart_from
+from companion.playground.boundary import neuron_grids, plot_neurons
+from companion.playground.fastfit import fast_fit
+from companion.playground.model import half_squared_error, restart_from
 from companion.probes import gradient_table
-from companion.report import markdown_table
-from companion.runner import Context, Section
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 from companion.seed import derive_seed, set_seed
 from companion.words import count
 

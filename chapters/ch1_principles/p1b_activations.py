@@ -47,11 +47,11 @@ from chapters.ch1_principles.demos import (
 )
 from chapters.ch1_principles.p1a_init import train_demos
 from companion import pset
-from companion.boundary import square_points
-from companion.playground import predict_points
+from companion.playground.boundary import square_points
+from companion.playground.model import predict_points
 from companion.probes import dense_layers
-from companion.report import markdown_table
-from companion.runner import Context, Section
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 from companion.words import count
 
 EPOCHS_1B, QUICK_1B = pset.EPOCHS_1B, pset.QUICK_EPOCHS_1B

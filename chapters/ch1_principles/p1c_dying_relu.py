@@ -1,7 +1,7 @@
 """Problem 1C: dying ReLU units and data ordering, one pass of SGD with all negatives first.
 
 The net is written out in `dying_net` (a Playground-style ReLU net, its compile) and trained
-in `dying_relu`, one example a step, by `companion.one_pass.probed_pass`.
+in `dying_relu`, one example a step, by `companion.playground.one_pass.probed_pass`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from keras import layers
 
 from companion import pset
 from companion.data.playground import ordered_dataset
-from companion.one_pass import probed_pass
-from companion.playground import classification_accuracy, half_squared_error, reinitialize
-from companion.report import markdown_table
-from companion.runner import Context, Section
+from companion.playground.model import classification_accuracy, half_squared_error, reinitialize
+from companion.playground.one_pass import probed_pass
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 from companion.seed import derive_seed, set_seed
 
 MEANS = ["dead_after_half", "dead_max", "dead_end", "positive_end", "accuracy"]

@@ -1,7 +1,7 @@
 """Problem 1D: OR of two bits with the fewest hidden units, a ReLU net from explicit weights.
 
 The set asks for a drawn network, not a trained one: `or_network` builds it in Keras from
-its weights (`companion.handbuilt.model_from_weights`) and checks its truth table.
+its weights (`companion.playground.handbuilt.model_from_weights`) and checks its truth table.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pandas as pd
 
 from companion import pset
 from companion.budget import count_hidden_units
-from companion.handbuilt import model_from_weights, truth_table
-from companion.report import markdown_table
-from companion.runner import Context, Section
+from companion.playground.handbuilt import model_from_weights, truth_table
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 
 
 @dataclass

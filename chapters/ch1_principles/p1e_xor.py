@@ -18,11 +18,11 @@ from keras import layers
 from chapters.ch1_principles.p1d_or import LogicNetwork, table_rows
 from companion import pset
 from companion.budget import count_hidden_units
-from companion.fastfit import fast_fit
-from companion.handbuilt import binary_inputs, model_from_weights, truth_table
-from companion.playground import half_squared_error, reinitialize
-from companion.report import markdown_table
-from companion.runner import Context, Section
+from companion.playground.fastfit import fast_fit
+from companion.playground.handbuilt import binary_inputs, model_from_weights, truth_table
+from companion.playground.model import half_squared_error, reinitialize
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 from companion.seed import derive_seed, set_seed
 
 SHARE = "share of starts with all four right"

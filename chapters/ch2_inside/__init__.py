@@ -26,9 +26,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from companion.lazy import lazy_exports
 from companion.pset import COVID_UNDERSAMPLE_RATIO
-from companion.runner import Problem, positive_float, positive_int, run_chapter
+from companion.run.lazy import lazy_exports
+from companion.run.runner import Problem, positive_float, positive_int, run_chapter
 
 CHAPTER = "ch2_inside"
 TITLE = "Chapter 2: Inside a neural network (linear nets on COVID-19 case data)"

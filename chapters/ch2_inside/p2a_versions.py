@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from companion.env import backend_report, library_versions
-from companion.report import markdown_table
-from companion.runner import Context, Section
+from companion.run.env import backend_report, library_versions
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 
 
 @dataclass

@@ -20,10 +20,10 @@ from companion.data.covid import (
     sample_cases,
     synthetic_covid,
 )
-from companion.report import markdown_table
-from companion.runner import Context, Section
-from companion.tabular import TabularData, drop_unknown_target, prepare_covid
-from companion.tabular_plots import plot_outcome_rates
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
+from companion.tabular.plots import plot_outcome_rates
+from companion.tabular.prepare import TabularData, drop_unknown_target, prepare_covid
 
 
 def covid_cases(ctx: Context) -> pd.DataFrame:

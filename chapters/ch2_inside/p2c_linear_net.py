@@ -18,7 +18,6 @@ import pandas as pd
 from keras import layers
 
 from chapters.ch2_inside.p2b_cases import data_line, tabular_data, tag
-from companion.linear import log_odds_weights
 from companion.plots import history_frame, plot_history
 from companion.probes import dense_layers
 from companion.pset import (
@@ -28,12 +27,13 @@ from companion.pset import (
     LINEAR_HIDDEN_WIDTH,
     LINEAR_LEARNING_RATE,
 )
-from companion.report import markdown_table
-from companion.runner import Context, Section
-from companion.scores import binary_scores, cross_entropy
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 from companion.seed import set_seed
-from companion.tabular import TabularData
-from companion.tabular_plots import plot_weight_matrix
+from companion.tabular.linear import log_odds_weights
+from companion.tabular.plots import plot_weight_matrix
+from companion.tabular.prepare import TabularData
+from companion.tabular.scores import binary_scores, cross_entropy
 from companion.training import fit_callbacks
 
 EPOCHS = LINEAR_EPOCHS  # the staff's 20; --quick keeps it and uses fewer rows

@@ -18,10 +18,10 @@ from keras import layers
 from chapters.ch2_inside.p2b_cases import data_line, tag
 from chapters.ch2_inside.p2c_linear_net import NetResult, one_layer_net, scores_table, trained_net
 from companion.errors import RuleError
-from companion.linear import collapse_linear, linear_net
 from companion.pset import LINEAR_CLASSES, LINEAR_HIDDEN_WIDTH
-from companion.runner import Context, Section
-from companion.tabular_plots import plot_feature_bars, plot_loss_curves
+from companion.run.runner import Context, Section
+from companion.tabular.linear import collapse_linear, linear_net
+from companion.tabular.plots import plot_feature_bars, plot_loss_curves
 
 
 def two_linear_layers(

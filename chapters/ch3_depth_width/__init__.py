@@ -29,8 +29,8 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from chapters.ch3_depth_width.settings import BUDGETS, CHOSEN, budget_title
-from companion.lazy import lazy_exports
-from companion.runner import Problem, run_chapter
+from companion.run.lazy import lazy_exports
+from companion.run.runner import Problem, run_chapter
 from companion.search.cli import add_workers_flag
 
 _MODULES = {

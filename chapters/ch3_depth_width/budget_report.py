@@ -14,11 +14,11 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from chapters.ch3_depth_width.candidates import Exploration, candidates_table, choice_text
+from chapters.ch3_depth_width.recipe import Recipe, TrainedNet
 from chapters.ch3_depth_width.settings import Budget
 from companion import pset
 from companion.budget import BUDGET_RULES, describe_widths
-from companion.recipe import Recipe, TrainedNet
-from companion.report import markdown_table
+from companion.run.markdown import markdown_table
 from companion.words import count
 
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 
+from chapters.ch3_depth_width.recipe import Recipe, TrainedNet
 from chapters.ch3_depth_width.settings import CHOICE_TOLERANCE, CHOSEN, EXPLORED
-from companion.atomicfiles import replace_atomically, write_json
-from companion.recipe import Recipe, TrainedNet
-from companion.report import markdown_table
+from companion.run.atomic import replace_atomically, write_json
+from companion.run.markdown import markdown_table
 
 
 @dataclass

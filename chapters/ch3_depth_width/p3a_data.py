@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from chapters.ch3_depth_width.settings import QUICK_SIZES
-from companion.report import markdown_table
-from companion.runner import Context, Section
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 
 SPLITS = ("train", "val", "test")
 

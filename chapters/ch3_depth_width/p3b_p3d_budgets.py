@@ -35,6 +35,7 @@ from chapters.ch3_depth_width.candidates import (
     save_exploration,
     stored_exploration,
 )
+from chapters.ch3_depth_width.recipe import Recipe, TrainedNet, UnitBudget
 from chapters.ch3_depth_width.settings import (
     BUDGETS,
     CANDIDATES,
@@ -46,10 +47,9 @@ from chapters.ch3_depth_width.settings import (
 from companion import pset
 from companion.augment import shifted_batches
 from companion.budget import check_budget, mlp
-from companion.env import library_versions
 from companion.plots import history_frame
-from companion.recipe import Recipe, TrainedNet, UnitBudget
-from companion.runner import Context, Section
+from companion.run.env import library_versions
+from companion.run.runner import Context, Section
 from companion.seed import set_seed
 from companion.training import accuracies, cosine_adam, fit_callbacks, one_hot, steps_per_run
 

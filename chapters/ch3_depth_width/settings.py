@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from chapters.ch3_depth_width.recipe import Recipe
 from companion import pset
-from companion.recipe import Recipe
 
 QUICK_SIZES = {"train": 6_667, "val": 1_333, "test": 2_000}  # the shipped sample's split
 

@@ -19,6 +19,7 @@ import pandas as pd
 from keras import layers
 
 from chapters.ch3_depth_width.p3b_p3d_budgets import train_recipe
+from chapters.ch3_depth_width.recipe import Recipe, TrainedNet
 from chapters.ch3_depth_width.settings import (
     QUICK_SIZES,
     QUICK_STUDY_TRAIN,
@@ -32,9 +33,8 @@ from chapters.ch3_depth_width.settings import (
     TUNER_TRIALS,
 )
 from companion.budget import split_budget
-from companion.recipe import Recipe, TrainedNet
-from companion.report import markdown_table
-from companion.runner import Context, Section
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 from companion.search import SearchSettings, run_search
 from companion.search.spaces import budget_mlp
 from companion.seed import derive_seed

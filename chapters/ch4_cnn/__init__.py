@@ -12,8 +12,8 @@ module (and Keras) on first use, so `--help` stays fast.
 from __future__ import annotations
 
 from companion import pset
-from companion.lazy import lazy_exports
-from companion.runner import Problem, run_chapter
+from companion.run.lazy import lazy_exports
+from companion.run.runner import Problem, run_chapter
 from companion.search.cli import add_workers_flag
 
 # 4F's settings under their chapter names (plain values from companion.pset: no Keras).

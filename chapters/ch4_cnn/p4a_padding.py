@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from companion.plots import plot_heatmap
-from companion.report import markdown_table
-from companion.runner import Context, Section
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 from companion.shapes import conv_output_size, patch_coverage
 
 

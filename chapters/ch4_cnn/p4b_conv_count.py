@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
-from companion.runner import Context, Section
+from companion.run.runner import Context, Section
 from companion.shapes import conv2d_output_shape, conv2d_params
 
 

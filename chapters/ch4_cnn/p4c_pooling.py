@@ -10,8 +10,8 @@ import pandas as pd
 from keras import layers
 
 from companion.plots import fraction_text
-from companion.report import markdown_table
-from companion.runner import Context, Section
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 
 
 def corner_inputs() -> dict[str, np.ndarray]:

@@ -12,8 +12,8 @@ import pandas as pd
 from keras import layers
 
 from companion.augment import perturbations
-from companion.report import markdown_table
-from companion.runner import Context, Section
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 from companion.seed import set_seed
 from companion.stats import Difference, paired_difference
 from companion.training import correct_predictions, fit_callbacks, one_hot

@@ -14,16 +14,16 @@ import keras
 import pandas as pd
 from keras import layers
 
+from chapters.ch4_cnn import search_strategies as tables
+from chapters.ch4_cnn.search_compare import search_each_with_workers, trials_table
 from companion.pset import SEARCH_DROPOUT_RATES, SEARCH_LEARNING_RATES, SEARCH_STRATEGIES
-from companion.report import markdown_table
-from companion.runner import Context, Section
-from companion.search import strategies as tables
-from companion.search.compare import search_each_with_workers, trials_table
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 from companion.search.settings import SearchSettings
+from companion.search.trials import best_so_far, trials_dataframe
+from companion.search.tuning import make_tuner
 from companion.sweep import SweepHyperModel, frozen_gc
 from companion.training import one_hot
-from companion.trials import best_so_far, trials_dataframe
-from companion.tuning import make_tuner
 from companion.words import count, value_set
 
 # The set's example grid, learning rate × dropout rate (companion's `cnn-4e` space),

@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 from keras import layers
 
+from chapters.ch4_cnn.regularizers import RegularizedModels
 from companion import pset
 from companion.augment import shifted_batches
 from companion.models import CNN_RULES, check_model, check_rate, dropout_rate
 from companion.plots import history_frame, plot_lines
-from companion.regularizers import RegularizedModels
-from companion.report import markdown_table
-from companion.runner import Context, Section
+from companion.run.markdown import markdown_table
+from companion.run.runner import Context, Section
 from companion.seed import derive_seed, set_seed
 from companion.stats import Difference, paired_difference
 from companion.sweep import DropoutSweep, choose_rate, score_rates

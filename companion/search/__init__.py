@@ -18,7 +18,7 @@ keras-tuner's distributed mode, each for something measured or reported to go wr
 
 from __future__ import annotations
 
-from companion.lazy import lazy_exports
+from companion.run.lazy import lazy_exports
 
 _MODULES = {
     "settings": ["SPACES", "SearchSettings"],

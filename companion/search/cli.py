@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from companion.errors import CompanionError
-from companion.runfiles import aside_path
-from companion.runner import non_negative_int, positive_float, positive_int
+from companion.run.files import aside_path
+from companion.run.runner import non_negative_int, positive_float, positive_int
 from companion.search.progress import format_values
 from companion.search.settings import SPACES, SearchSettings, check_names, get_space, load_settings
 

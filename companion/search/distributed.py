@@ -39,7 +39,7 @@ from companion.errors import CompanionError
 from companion.search.progress import TrialEvent
 from companion.search.settings import SearchSettings, check_same, load_settings, search_data
 from companion.search.spaces import tuner_for
-from companion.trials import trial_seconds, trial_worker
+from companion.search.trials import trial_seconds, trial_worker
 
 MAX_RESTARTS = 3  # a worker that keeps dying is broken, not unlucky
 EXIT_BAD_INPUT = 2

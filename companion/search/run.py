@@ -21,9 +21,9 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from companion.atomicfiles import replace_atomically, to_jsonable, write_json, write_text
-from companion.env import library_versions
 from companion.errors import CompanionError
+from companion.run.atomic import replace_atomically, to_jsonable, write_json, write_text
+from companion.run.env import library_versions
 from companion.search.distributed import (
     OracleServer,
     WorkerError,
@@ -44,8 +44,8 @@ from companion.search.settings import (
     search_data,
 )
 from companion.search.spaces import tuner_for
-from companion.trials import best_so_far, plot_grid_heatmap, trial_worker, trials_dataframe
-from companion.tuning import grid_size, hp_values
+from companion.search.trials import best_so_far, plot_grid_heatmap, trial_worker, trials_dataframe
+from companion.search.tuning import grid_size, hp_values
 
 # What the command line takes from here (it imports this module once TensorFlow may load).
 __all__ = ["SearchInterrupted", "SearchRun", "WorkerError"]
@@ -81,7 +81,7 @@ class SearchRun:
 
     @property
     def trials(self):
-        """One row per trial (`companion.trials.trials_dataframe`)."""
+        """One row per trial (`companion.search.trials.trials_dataframe`)."""
         return trials_dataframe(self.tuner)
 
 

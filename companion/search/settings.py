@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from companion.atomicfiles import write_json
 from companion.data.mnist import load_mnist
 from companion.errors import CompanionError
+from companion.run.atomic import write_json
 
 SETTINGS_FILE = "search.json"
 # Settings a finished trial's score depends on: a resumed search or a worker must match them.

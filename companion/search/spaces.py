@@ -13,9 +13,9 @@ from typing import Any
 import keras
 import keras_tuner as kt
 
-from companion.budget_hypermodel import BudgetHyperModel
 from companion.errors import CompanionError
 from companion.models import cnn
+from companion.search.budget_hypermodel import BudgetHyperModel
 from companion.search.settings import (  # noqa: F401 - SPACES: named here too
     CNN_4E,
     SPACES,
@@ -24,7 +24,7 @@ from companion.search.settings import (  # noqa: F401 - SPACES: named here too
     load_function,
     split_address,
 )
-from companion.tuning import make_tuner
+from companion.search.tuning import make_tuner
 
 
 def load_address(address: str):
