@@ -72,7 +72,10 @@ def shifted_batches(
     data = tf.data.Dataset.zip((data.batch(size * _CHUNK), keys))
     move = partial(_shift_batch, max_shift=s, shape=(height, width, channels), layout=x.shape[1:])
     data = data.map(move, num_parallel_calls=tf.data.AUTOTUNE)
-    return data.rebatch(size).prefetch(tf.data.AUTOTUNE)
+    # rebatch leaves the count unknown; Keras needs it to end each epoch cleanly.
+    batches = -(-len(x) // size)
+    data = data.rebatch(size).apply(tf.data.experimental.assert_cardinality(batches))
+    return data.prefetch(tf.data.AUTOTUNE)
 
 
 def _shift_batch(batch, key, *, max_shift: int, shape: tuple[int, int, int], layout):

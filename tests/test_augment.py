@@ -135,3 +135,12 @@ def test_perturbations_are_named_and_seeded():
     ]
     with pytest.raises(ValueError, match=r"got \(1, 2\)"):
         shift_name(1, 2)
+
+
+def test_the_pipeline_knows_its_batch_count_so_fit_ends_each_epoch_cleanly():
+    x = np.zeros((1000, 28, 28, 1), "float32")
+    y = np.zeros((1000, 10), "float32")
+    for most in (0, 1):
+        data = shifted_batches(x, y, batch_size=32, max_shift=most, seed=0)
+        assert int(data.cardinality()) == 32  # 31 full batches and one of 8
+        assert sum(1 for _ in data) == 32
