@@ -7,15 +7,12 @@ layers; `shift`, `drop_pixels` and `perturbations` make perturbed copies of test
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
 import numpy as np
 import tensorflow as tf
 
 # (down, right) pixel moves -> the words a report uses for them
 _DIRECTIONS = {(1, 0): "down", (0, 1): "right", (1, 1): "diagonally"}
-# Batches shifted per call of the pipeline's map (see shifted_batches).
-_CHUNK = 32
 
 
 def shifted_batches(
@@ -62,37 +59,31 @@ def shifted_batches(
         channels = x.shape[3] if x.ndim == 4 else 1
     else:
         raise ValueError(f"x must be (n, pixels) or (n, height, width[, channels]), got {x.shape}")
-    s, size = int(max_shift), int(batch_size)
+    s = int(max_shift)
+    layout = (-1, *x.shape[1:])
+
+    def shift(batch, key):
+        xb, yb = batch
+        n = tf.shape(xb)[0]
+        images = tf.reshape(xb, (-1, height, width, channels))
+        padded = tf.pad(images, [[0, 0], [s, s], [s, s], [0, 0]])
+        # Stateless draws keyed per batch: the same seed gives the same shifts however
+        # many threads run the map.
+        dy = tf.random.stateless_uniform((n,), key, 0, 2 * s + 1, dtype=tf.int32)
+        dx = tf.random.stateless_uniform((n,), key + 1, 0, 2 * s + 1, dtype=tf.int32)
+        # Gather each image's own window of rows, then of columns: one vectorised op each.
+        rows = dy[:, None] + tf.range(height)
+        cols = dx[:, None] + tf.range(width)
+        moved = tf.gather(padded, rows, axis=1, batch_dims=1)
+        moved = tf.gather(moved, cols, axis=2, batch_dims=1)
+        return tf.reshape(moved, layout), yb
+
     data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed)
-    if s == 0:
-        return data.batch(size).prefetch(tf.data.AUTOTUNE)
-    # Shift _CHUNK batches per call, then split them back into batches (rebatch keeps the
-    # order): the same distribution per image, a thirty-second of the per-call overhead.
-    keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-    data = tf.data.Dataset.zip((data.batch(size * _CHUNK), keys))
-    move = partial(_shift_batch, max_shift=s, shape=(height, width, channels), layout=x.shape[1:])
-    data = data.map(move, num_parallel_calls=tf.data.AUTOTUNE)
-    # rebatch leaves the count unknown; Keras needs it to end each epoch cleanly.
-    batches = -(-len(x) // size)
-    data = data.rebatch(size).apply(tf.data.experimental.assert_cardinality(batches))
+    data = data.batch(int(batch_size))
+    if s > 0:
+        keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        data = tf.data.Dataset.zip((data, keys)).map(shift, num_parallel_calls=tf.data.AUTOTUNE)
     return data.prefetch(tf.data.AUTOTUNE)
-
-
-def _shift_batch(batch, key, *, max_shift: int, shape: tuple[int, int, int], layout):
-    """(images, targets) with each image moved by its own draw in [-max_shift, max_shift]²."""
-    xb, yb = batch
-    s, (height, width, channels) = max_shift, shape
-    n = tf.shape(xb)[0]
-    padded = tf.pad(tf.reshape(xb, (-1, height, width, channels)), [[0, 0], [s, s], [s, s], [0, 0]])
-    # Stateless draws keyed per call: the same seed gives the same shifts however many
-    # threads run the map.
-    dy = tf.random.stateless_uniform((n,), key, 0, 2 * s + 1, dtype=tf.int32)
-    dx = tf.random.stateless_uniform((n,), key + 1, 0, 2 * s + 1, dtype=tf.int32)
-    # Gather each image's own window of rows, then of columns: one vectorised op each
-    # (as fast as RandomTranslation's projective transform or a select among slices).
-    moved = tf.gather(padded, dy[:, None] + tf.range(height), axis=1, batch_dims=1)
-    moved = tf.gather(moved, dx[:, None] + tf.range(width), axis=2, batch_dims=1)
-    return tf.reshape(moved, (-1, *layout)), yb
 
 
 def shift(x: np.ndarray, down: int = 0, right: int = 0) -> np.ndarray:
