@@ -1,6 +1,6 @@
 """The problem set's fixed facts, in one place: rules, budgets, bars, grids, settings.
 
-Caltech CS 155, set 4 (see `../shared/reference/problem-set.md` in the project's workspace).
+Caltech CS 155, set 4, as its public versions and the 2023 staff solutions give them.
 Plain Python values only (no Keras): the chapters, the rule checker (`companion.models`,
 `companion.budget`) and the search spaces read them from here. Where a figure is ours and
 not the set's (a stricter bar, say), its comment says so.
