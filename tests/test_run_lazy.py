@@ -1,11 +1,12 @@
 """companion.run.lazy: a package's names load from their module on first use, and only then."""
 
+import importlib
 import subprocess
 import sys
 
 import pytest
 
-from companion.run.lazy import lazy_exports
+from companion.run.lazy import lazy_exports, public_names
 from companion.run.runner import Problem
 
 
@@ -38,3 +39,16 @@ def test_chapter_packages_load_no_keras_until_a_problem_runs():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_public_names_are_the_lazy_ones_and_the_defined_ones_sorted_once():
+    modules = {"a": ["zeta", "alpha"], "b": ["alpha", "beta"]}
+    names = public_names(modules, "main", "PROBLEMS")
+    assert names == ["PROBLEMS", "alpha", "beta", "main", "zeta"]
+
+
+def test_every_chapter_export_resolves():
+    for name in ("ch1_principles", "ch2_inside", "ch3_depth_width", "ch4_cnn"):
+        package = importlib.import_module(f"chapters.{name}")
+        assert {"PROBLEMS", "main"} <= set(package.__all__)
+        assert [n for n in package.__all__ if not hasattr(package, n)] == []

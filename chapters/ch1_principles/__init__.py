@@ -28,7 +28,7 @@ import argparse
 
 from companion.pset import DEMO_SEEDS as SEEDS
 from companion.pset import QUICK_DEMO_SEEDS as QUICK_SEEDS
-from companion.run.lazy import lazy_exports
+from companion.run.lazy import lazy_exports, public_names
 from companion.run.runner import Problem, positive_int, run_chapter
 
 _MODULES = {
@@ -121,56 +121,5 @@ def main(argv=None) -> int:
     )
 
 
-__all__ = [
-    "DEMO",
-    "DEMOS_1B",
-    "EPOCHS_1A",
-    "EPOCHS_1B",
-    "PROBLEMS",
-    "QUICK_1B",
-    "QUICK_SEEDS",
-    "SEEDS",
-    "ActivationDemos",
-    "DemoFit",
-    "DyingRelu",
-    "InitDemos",
-    "LogicNetwork",
-    "XorNetworks",
-    "activation_demos",
-    "boundary_animation",
-    "boundary_figure",
-    "circle",
-    "comparison_1b",
-    "dying_figure",
-    "dying_net",
-    "dying_relu",
-    "dying_summary",
-    "epoch_text",
-    "final_boundary_figure",
-    "gradient_figure",
-    "init_demos",
-    "loss_figure",
-    "main",
-    "or_network",
-    "playground_demo",
-    "playground_net",
-    "results_1a",
-    "results_1b",
-    "run_1a",
-    "run_1b",
-    "run_1c",
-    "run_1d",
-    "run_1e",
-    "seed_table",
-    "sigmoid_reported_text",
-    "spread_table",
-    "text_1a",
-    "text_1b",
-    "text_1c",
-    "text_1d",
-    "text_1e",
-    "train_demos",
-    "xor_handbuilt",
-    "xor_net",
-    "xor_networks",
-]
+# Every lazily exported name, and what this package defines itself.
+__all__ = public_names(_MODULES, "PROBLEMS", "QUICK_SEEDS", "SEEDS", "main")

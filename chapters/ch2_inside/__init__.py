@@ -27,7 +27,7 @@ import argparse
 from pathlib import Path
 
 from companion.pset import COVID_UNDERSAMPLE_RATIO
-from companion.run.lazy import lazy_exports
+from companion.run.lazy import lazy_exports, public_names
 from companion.run.runner import Problem, positive_float, positive_int, run_chapter
 
 CHAPTER = "ch2_inside"
@@ -58,38 +58,17 @@ _MODULES = {
 }
 __getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())
 
-__all__ = [
+# Every lazily exported name, and what this package defines itself.
+__all__ = public_names(
+    _MODULES,
     "CHAPTER",
-    "EPOCHS",
     "PROBLEMS",
     "QUICK_ROWS",
     "SYNTHETIC_ROWS",
     "TITLE",
-    "Collapse",
-    "Environment",
-    "NetResult",
     "add_arguments",
-    "collapse_demo",
-    "covid_cases",
-    "data_line",
-    "environment",
     "main",
-    "one_linear_layer",
-    "run_2a",
-    "run_2b",
-    "run_2c",
-    "run_2d",
-    "scores_table",
-    "tabular_data",
-    "tag",
-    "text_2a",
-    "text_2b",
-    "text_2c",
-    "text_2d",
-    "train_linear_net",
-    "two_linear_layers",
-    "two_relu_layers",
-]
+)
 
 PROBLEMS = [
     Problem("2A", "Installation: versions and devices", "chapters.ch2_inside.p2a_versions:run_2a"),

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from chapters.ch3_depth_width.settings import BUDGETS, CHOSEN, budget_title
-from companion.run.lazy import lazy_exports
+from companion.run.lazy import lazy_exports, public_names
 from companion.run.runner import Problem, run_chapter
 from companion.search.cli import add_workers_flag
 
@@ -120,63 +120,8 @@ PROBLEMS = [
     ),
 ]
 
-__all__ = [  # what the notebook, the tests and benchmarks/bench_mlp.py use
-    "BUDGETS",
-    "CANDIDATES",
-    "CHOICE_TOLERANCE",
-    "CHOSEN",
-    "MODELS",
-    "PROBLEMS",
-    "QUICK_EPOCHS",
-    "QUICK_SIZES",
-    "QUICK_STUDY_TRAIN",
-    "SEEDS",
-    "STUDY_BUDGETS",
-    "STUDY_EPOCHS",
-    "STUDY_SEEDS",
-    "STUDY_TRAIN",
-    "TUNER_TRIALS",
-    "Budget",
-    "BudgetResult",
-    "DataFacts",
-    "Exploration",
-    "Recipe",
-    "StudyResult",
-    "TrainedNet",
-    "balance_text",
-    "budget_model",
-    "budget_text",
-    "builder",
-    "candidates_table",
-    "choice_text",
-    "data_facts",
-    "depth_width_study",
-    "explore",
-    "explore_candidates",
-    "headline",
-    "main",
-    "mark_chosen",
-    "model_3b",
-    "model_3c",
-    "model_3d",
-    "plot_budget_runs",
-    "plot_digits_per_class",
-    "plot_study",
-    "rules_text",
-    "save_exploration",
-    "shape_text",
-    "stored_exploration",
-    "study_findings",
-    "study_net",
-    "study_shapes",
-    "text_3a",
-    "text_3b",
-    "text_3c",
-    "text_3d",
-    "text_study",
-    "train_recipe",
-    "tuner_vs_study",
-]
+# Every lazily exported name, and what this package defines itself.
+__all__ = public_names(_MODULES, "BUDGETS", "CHOSEN", "PROBLEMS", "main")
 
 
 def main(argv=None) -> int:

@@ -12,7 +12,7 @@ module (and Keras) on first use, so `--help` stays fast.
 from __future__ import annotations
 
 from companion import pset
-from companion.run.lazy import lazy_exports
+from companion.run.lazy import lazy_exports, public_names
 from companion.run.runner import Problem, run_chapter
 from companion.search.cli import add_workers_flag
 
@@ -46,19 +46,21 @@ _MODULES = {
 }  # fmt: skip
 __getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())
 
-__all__ = [
-    "CNN", "DROPOUT_RATES", "L2_STRENGTH", "LEARNING_RATES", "MAX_SHIFT", "OUR_BAR",
-    "PROBLEMS", "REGULARIZERS", "SEARCH_STRATEGIES", "SET_BAR", "SWEEP_RATES",
-    "SWEEP_TOLERANCE", "CnnResult", "ConvCountResult", "NoiseResult", "PaddingResult",
-    "PoolingResult", "RegularizerResult", "SearchResult", "best_by_value", "chapter_cnn",
-    "cnn_results", "compare_regularizers", "compile_cnn", "conv_count", "corner_inputs",
-    "dropout_sweep", "final_cnn", "hyperparameter_search", "main", "noise_headline",
-    "noise_tables", "plot_padding", "plot_pooling_noise", "plot_regularizers", "plot_search",
-    "plot_search_coverage", "plot_sweep", "pooling", "pooling_and_noise", "pooling_headline",
-    "regularizer_text", "robustness_verdict", "search_headline", "search_hypermodel",
-    "search_summary", "text_4a", "text_4b", "text_4c", "text_4d", "text_4e", "text_4f",
-    "zero_padding",
-]  # fmt: skip
+# Every lazily exported name, and what this package defines itself.
+__all__ = public_names(
+    _MODULES,
+    "CNN",
+    "L2_STRENGTH",
+    "MAX_SHIFT",
+    "OUR_BAR",
+    "PROBLEMS",
+    "REGULARIZERS",
+    "SEARCH_STRATEGIES",
+    "SET_BAR",
+    "SWEEP_RATES",
+    "SWEEP_TOLERANCE",
+    "main",
+)
 
 PROBLEMS = [
     Problem("4A", "Zero padding", "chapters.ch4_cnn.p4a_padding:run_4a"),

@@ -32,3 +32,8 @@ def lazy_exports(
         return sorted(set(namespace) | set(where))
 
     return getattr_, dir_
+
+
+def public_names(modules: Mapping[str, Iterable[str]], *defined: str) -> list[str]:
+    """A package's `__all__`: every name its modules export lazily, plus those it defines."""
+    return sorted({*defined, *(name for names in modules.values() for name in names)})
