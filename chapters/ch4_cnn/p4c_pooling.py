@@ -146,9 +146,11 @@ def text_4c(r: PoolingResult, figures: Mapping[str, str] | None = None) -> str:
     else:
         average = f"Average pooling gives only {n_avg} different outputs for {n} inputs."
     if n_max == 1:
+        first_max = next(iter(r.maximum.values()))
+        why = "each window holds at least one 1, so " if np.all(first_max == 1) else ""
         maximum = (
-            f"Max pooling gives {matrix_text(next(iter(r.maximum.values())))} for every input: "
-            "each window holds at least one 1, so the output cannot tell the shifted inputs apart."
+            f"Max pooling gives {matrix_text(first_max)} for every input: "
+            f"{why}the output cannot tell the shifted inputs apart."
         )
     else:
         maximum = f"Max pooling gives {n_max} different outputs for {n} inputs."
@@ -161,10 +163,11 @@ def text_4c(r: PoolingResult, figures: Mapping[str, str] | None = None) -> str:
     else:
         verdict = "Neither pooling is invariant to this shift."
     counts = ", ".join(map(str, r.window_counts))
-    side = next(iter(r.inputs.values())).shape[0]
+    first = next(iter(r.inputs.values()))
+    side, block = first.shape[0], int(round(np.sqrt(first.sum())))  # a square block of ones
     held = "holds" if r.windows == 1 else "hold"
     return f"""
-Each {side}×{side} input has a 3×3 block of ones in one corner. {r.pool}×{r.pool} pooling with
+Each {side}×{side} input has a {block}×{block} block of ones in one corner. {r.pool}×{r.pool} pooling with
 stride {r.step} {windows_text(r)}; on the first input ({next(iter(r.inputs))}) the
 window{"s" * (r.windows != 1)} {held} {counts} ones. Computed with Keras' `AveragePooling2D` and
 `MaxPooling2D`:
