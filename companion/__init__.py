@@ -26,6 +26,7 @@ if importlib.util.find_spec("tensorflow") is None:
 _EXPORTS = {
     # Reproducibility and errors: one seeding helper; every user error is a CompanionError.
     "set_seed": "companion.seed",
+    "seed_for": "companion.seed",
     "CompanionError": "companion.errors",
     # Data: MNIST (full, local file or shipped sample), Playground 2-D sets, COVID-19 case data.
     "load_mnist": "companion.data.mnist",
@@ -98,7 +99,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers read; at run time names load la
     from companion.search.budget_hypermodel import BudgetHyperModel
     from companion.search.trials import trials_dataframe
     from companion.search.tuning import grid_size, make_tuner
-    from companion.seed import set_seed
+    from companion.seed import seed_for, set_seed
     from companion.shapes import (
         batch_norm_params,
         conv2d_params,
