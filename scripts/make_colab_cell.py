@@ -114,7 +114,7 @@ def with_badges(text: str, block: str) -> str:
 
 
 def with_address(text: str, url: str) -> str:
-    """A text with every `git+https://github.com/…` install address pointing at `url`."""
+    """A text with every git-plus-https install address pointing at `url`."""
     return GIT_URL.sub(f"git+{url}", text)
 
 
