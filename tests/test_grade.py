@@ -1,5 +1,6 @@
 """The grader: every rule on small models built here, the bars, the data rule, safe loading."""
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -149,6 +150,13 @@ def test_2c_a_constant_net_scores_chance_and_fails(cases):
     verdict = check(model, "2C", cases)
     assert verdict.figures["roc_auc"] == pytest.approx(0.5)
     assert broken(verdict) == {"ROC AUC"}
+
+
+def test_2c_on_labels_of_one_class_the_auc_is_null_in_json_and_fails(cases):
+    survivors = dataclasses.replace(cases, y_test=np.zeros_like(cases.y_test))
+    verdict = check(linear_net(cases.input_dim), "2C", survivors)
+    assert broken(verdict) == {"ROC AUC"}
+    assert json.loads(json.dumps(verdict.to_dict()))["figures"]["roc_auc"] is None
 
 
 def test_2c_a_net_for_other_inputs_is_not_measured(cases):

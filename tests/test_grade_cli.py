@@ -65,3 +65,8 @@ def test_a_missing_problem_flag_is_argparses_2(models):
     with pytest.raises(SystemExit) as stop:
         main([str(models["right"])])
     assert stop.value.code == 2
+
+
+def test_missing_mnist_data_is_a_usage_error(models, tmp_path, capsys):
+    code = main([str(models["right"]), "--problem", "4F", "--mnist", str(tmp_path / "no.npz")])
+    assert code == 2 and "MNIST file not found" in capsys.readouterr().err
