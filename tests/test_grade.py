@@ -16,6 +16,7 @@ from companion import pset
 from companion.budget import mlp
 from companion.data.covid import synthetic_covid
 from companion.data.mnist import SAMPLE_PATH
+from companion.errors import CompanionError
 from companion.grade import PROBLEMS, ModelFileError, UnknownProblemError, check, load_model_file
 from companion.models import cnn
 from companion.playground.handbuilt import model_from_weights
@@ -247,7 +248,8 @@ def test_a_cnn_with_1_2m_parameters_fails_naming_the_count(few_images):
 
 
 def test_4f_dropout_must_drop_and_layers_must_be_allowed(few_images):
-    assert "Dropout" in broken(check(cnn(dropout=0.0, conv_dropout=0.0), "4F", few_images))
+    silent = check(cnn(dropout=0.0, conv_dropout=0.0), "4F", few_images).rule("Dropout")
+    assert not silent.passed and "rate above 0" in silent.fix
     model = keras.Sequential(
         [
             keras.Input((28, 28, 1)),
@@ -277,6 +279,13 @@ def test_the_verdict_prints_a_table_and_turns_into_json(few_images):
 
 def test_the_grader_has_rules_for_every_problem_pset_names():
     assert tuple(PROBLEMS) == pset.GRADED_PROBLEMS
+
+
+def test_a_bar_for_a_truth_table_problem_and_an_unbuilt_model_are_refused():
+    with pytest.raises(ValueError, match="no bar"):
+        check(model_from_weights([(pset.OR_WEIGHTS, [pset.OR_BIAS])]), "1D", bar=0.5)
+    with pytest.raises(CompanionError, match="not built"):
+        check(keras.Sequential([layers.Dense(1)]), "1D")
 
 
 def test_problems_are_named_case_blind_and_unknown_ones_refused():

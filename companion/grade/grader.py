@@ -9,10 +9,12 @@ from typing import Any
 import keras
 
 from companion import pset
-from companion.budget import hidden_widths
+from companion.budget import BUDGET_RULES, hidden_widths
+from companion.errors import CompanionError
 from companion.grade import measure, rules
 from companion.grade.usage import ModelFileError, existing_file, problem_key
 from companion.grade.verdict import Bar, Verdict
+from companion.models import CNN_RULES
 
 
 def load_model_file(path: str | Path) -> keras.Model:
@@ -48,6 +50,8 @@ def choose_bar(metric: str, set_value: float, set_source: str, bar: float | None
 
 def _logic(problem: str, answers: tuple[int, ...], minimal: Callable) -> Callable:
     def grade(model: keras.Model, data: Any, bar: float | None) -> Verdict:
+        if bar is not None:  # refused, not ignored: the truth table is the whole rule
+            raise ValueError(f"problem {problem} has no bar (its rule is the truth table)")
         table, figures = measure.truth_table(model, answers)
         found = [
             rules.allowed_layers(model, ("Dense", "ReLU", "Activation")),
@@ -90,14 +94,15 @@ def _mlp(problem: str) -> Callable:
         accuracy, figures, where = measure.test_accuracy(model, data, chosen)
         found = [
             rules.sequential(model),
-            rules.allowed_layers(model, pset.MLP_ALLOWED_LAYERS),
-            rules.activations(model, pset.MLP_ACTIVATIONS),
+            rules.allowed_layers(model, BUDGET_RULES.allowed),
+            rules.activations(model, BUDGET_RULES.activations),
             rules.output_layer(model, {pset.MNIST_CLASSES: "softmax"}),
             rules.hidden_depth(model, budget["min_layers"]),
             rules.hidden_units(model, budget["max_units"]),
             accuracy,
         ]
         figures["hidden_units"] = sum(hidden_widths(model))
+        figures["hidden_layers"] = len(hidden_widths(model))
         return Verdict(problem, found, figures, chosen, where)
 
     return grade
@@ -109,10 +114,10 @@ def _cnn(model: keras.Model, data: Any, bar: float | None) -> Verdict:
     accuracy, figures, where = measure.test_accuracy(model, data, chosen)
     found = [
         rules.sequential(model),
-        rules.allowed_layers(model, pset.CNN_ALLOWED_LAYERS),
-        rules.activations(model, pset.MLP_ACTIVATIONS),
-        rules.parameter_limit(model, pset.CNN_MAX_PARAMS),
-        *(rules.has_layer(model, kind) for kind in pset.CNN_REQUIRED_LAYERS),
+        rules.allowed_layers(model, CNN_RULES.allowed),
+        rules.activations(model, CNN_RULES.activations),
+        rules.parameter_limit(model, CNN_RULES.max_params),
+        *(rules.has_layer(model, kind) for kind in CNN_RULES.required),
         accuracy,
     ]
     figures["parameters"] = model.count_params()
@@ -159,4 +164,9 @@ def check(
         model = load_model_file(model)
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model or a .keras path, got {type(model).__name__}")
+    if not model.built:
+        raise CompanionError(
+            f"model {model.name!r} is not built; start it with keras.Input(shape=...) "
+            "so that its layers and parameters exist"
+        )
     return PROBLEMS[key](model, data, bar)

@@ -82,7 +82,8 @@ def has_layer(model: keras.Model, kind: str) -> Rule:
         f", {len(found) - len(acting)} with rate 0" if len(acting) < len(found) else ""
     )
     needed = "at least one" + (" with a rate above 0" if kind == "Dropout" else "")
-    return Rule(kind, bool(acting), measured, needed, f"add a layers.{kind}(...) layer")
+    fix = f"give a {kind} layer a rate above 0" if found else f"add a layers.{kind}(...) layer"
+    return Rule(kind, bool(acting), measured, needed, fix)
 
 
 def hidden_units(model: keras.Model, most: int, *, name: str = "hidden units") -> Rule:
