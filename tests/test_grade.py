@@ -12,6 +12,9 @@ import pytest
 from keras import layers
 
 import companion
+from chapters.ch2_inside.p2c_linear_net import one_linear_layer
+from chapters.ch3_depth_width.p3b_p3d_budgets import model_3b, model_3c, model_3d
+from chapters.ch4_cnn.p4f_cnn import chapter_cnn
 from companion import pset
 from companion.budget import mlp
 from companion.data.covid import synthetic_covid
@@ -262,6 +265,13 @@ def test_4f_dropout_must_drop_and_layers_must_be_allowed(few_images):
     verdict = check(model, "4F", few_images)
     assert broken(verdict) >= {"allowed layers", "activations", "Dropout", "BatchNormalization"}
     assert "AveragePooling2D" in verdict.rule("allowed layers").measured
+
+
+def test_the_chapters_own_models_obey_every_rule_but_the_untrained_bar(few_images, cases):
+    for problem, model in (("3B", model_3b()), ("3C", model_3c()), ("3D", model_3d())):
+        assert broken(check(model, problem, few_images)) <= {"test accuracy"}, problem
+    assert broken(check(chapter_cnn(0.2), "4F", few_images)) <= {"test accuracy"}
+    assert broken(check(one_linear_layer(cases.input_dim), "2C", cases)) <= {"ROC AUC"}
 
 
 # ------------------------------------------------------------------ verdict, files, API
