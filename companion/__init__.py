@@ -45,6 +45,7 @@ _EXPORTS = {
     "CNN_RULES": "companion.models",
     "check_model": "companion.models",
     "check_budget": "companion.budget",
+    "check": "companion.grade",  # the grader: a model of your own against a problem's rules
     "count_hidden_units": "companion.budget",
     # Training: fit with the standard callbacks, fast Playground loops, augmentation, sweeps.
     "train": "companion.training",
@@ -88,6 +89,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers read; at run time names load la
     from companion.data.mnist import MnistData, load_mnist
     from companion.data.playground import playground_dataset
     from companion.errors import CompanionError
+    from companion.grade import check
     from companion.models import CNN_RULES, ModelRules, check_model, cnn
     from companion.playground.boundary import plot_boundaries, plot_boundary
     from companion.playground.fastfit import fast_fit
