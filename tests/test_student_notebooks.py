@@ -101,12 +101,15 @@ def test_autograder_zip_holds_every_question_with_its_hidden_tests(chapter, assi
 
 
 def filled(student, solved) -> tuple[nbformat.NotebookNode, int]:
-    """The student notebook with each cell holding a blank replaced by the solved one's."""
-    assert len(student.cells) == len(solved.cells)
+    """The student notebook with each cell holding a blank replaced by the solved one's.
+
+    Cells pair by id: the student version keeps the solved cells' ids, less the readings.
+    """
+    answers = {cell.id: cell for cell in solved.cells}
     fills = 0
-    for cell, answer in zip(student.cells, solved.cells):
+    for cell in student.cells:
         if cell.cell_type == "code" and BLANK.search(cell.source):
-            cell.source, fills = answer.source, fills + 1
+            cell.source, fills = answers[cell.id].source, fills + 1
     return student, fills
 
 
