@@ -20,7 +20,7 @@
 # # student notebook (no solutions, no readings) and the Gradescope autograder from this master.
 # name: ch1_principles
 # run_tests: false
-# init_cell: true
+# init_cell: false  # the grader starts in the imports cell, below
 # check_all_cell: false
 # export_cell: false
 # strip_solutions_from_all_cells: true
@@ -64,8 +64,11 @@ def seed_for(problem: str, part: str) -> int:
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in the outputs
 
 # %%
+import importlib.util
 import inspect
 import operator
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -77,6 +80,15 @@ from companion.data.playground import ordered_dataset
 from companion.playground.fastfit import fast_fit
 from companion.playground.handbuilt import binary_inputs, truth_table
 from companion.playground.model import half_squared_error, reinitialize
+
+# The student version's checks (`grader.check`) run with otter-grader, which Colab lacks.
+if "google.colab" in sys.modules and importlib.util.find_spec("otter") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "otter-grader"], check=True)
+    importlib.invalidate_caches()
+if importlib.util.find_spec("otter") is not None:
+    import otter
+
+    grader = otter.Notebook("ch1_principles.ipynb")
 
 # %% [markdown]
 # ## 1A. Backpropagation and initialisation: ReLU from random and zero starts

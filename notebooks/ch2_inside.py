@@ -20,7 +20,7 @@
 # # notebook (no solutions, no readings) and the Gradescope autograder from this master.
 # name: ch2_inside
 # run_tests: false
-# init_cell: true
+# init_cell: false  # the grader starts in the imports cell, below
 # check_all_cell: false
 # export_cell: false
 # strip_solutions_from_all_cells: true
@@ -65,7 +65,10 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in
 set_seed(SEED)
 
 # %%
+import importlib.util
 import inspect
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -74,6 +77,15 @@ from IPython.display import Markdown, display
 import companion
 from companion.callbacks import TrainingCurves
 from companion.seed import derive_seed
+
+# The student version's checks (`grader.check`) run with otter-grader, which Colab lacks.
+if "google.colab" in sys.modules and importlib.util.find_spec("otter") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "otter-grader"], check=True)
+    importlib.invalidate_caches()
+if importlib.util.find_spec("otter") is not None:
+    import otter
+
+    grader = otter.Notebook("ch2_inside.ipynb")
 
 # The command line's seed for 2C's net (companion.seed.seed_for("2C", "one_linear_layer")).
 SEED_2C = derive_seed(SEED, "2C:one_linear_layer")
