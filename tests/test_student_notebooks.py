@@ -95,9 +95,17 @@ def test_autograder_zip_holds_every_question_with_its_hidden_tests(chapter, assi
         source = tests[f"tests/{question}.py"]
         assert "'hidden': True" in source and "'hidden': False" in source
         assert "companion.check(" in source
+        environment = zf.read("environment.yml").decode()
+    assert "companion[cpu]" in environment  # Gradescope's image gets the project and a backend
     student = nbformat.read(made.student, as_version=4)
     public = str(student.metadata["otter"]["tests"])
     assert "'hidden': True" not in public, "hidden tests stay out of the student's notebook"
+
+
+def test_assign_names_the_masters_when_a_chapter_has_none(tmp_path):
+    with pytest.raises(ValueError, match="masters: ch1_principles, ch2_inside"):
+        load_assign().assign("ch4_cnn", tmp_path)
+    assert not list(tmp_path.iterdir())  # refused before writing anything
 
 
 def filled(student, solved) -> tuple[nbformat.NotebookNode, int]:
