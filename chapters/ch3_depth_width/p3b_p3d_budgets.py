@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import keras
 import pandas as pd
@@ -46,7 +47,8 @@ from chapters.ch3_depth_width.settings import (
 )
 from companion import pset
 from companion.augment import shifted_batches
-from companion.budget import check_budget, mlp
+from companion.budget import check_budget, hidden_widths, mlp
+from companion.models import dropout_rate
 from companion.plots import history_frame
 from companion.run.env import library_versions
 from companion.run.runner import Context, Section
@@ -194,14 +196,38 @@ def budget_model(
     recipe: Recipe | None = None,
     seeds: tuple[int, ...] = (0, 1, 2),
     epochs: int | None = None,
+    trained: tuple[keras.Model, Any] | None = None,
 ) -> BudgetResult:
-    """Problems 3B-3D: train the chosen net of `problem` once per seed; score each on test."""
+    """Problems 3B-3D: train the chosen net of `problem` once per seed; score each on test.
+
+    `trained` is a (model, history) already trained with the recipe (a notebook's cells):
+    it is the first seed's run, the other seeds train fresh copies of that model, and the
+    result's recipe takes the model's hidden widths and dropout rate.
+    """
     budget, recipe = BUDGETS[problem], recipe or CHOSEN[problem]
     if epochs:
         recipe = replace(recipe, epochs=int(epochs))
-    build = builder(recipe, problem)
-    nets = [train_recipe(data, recipe, seed=s, budget=budget, build=build) for s in seeds]
+    build, nets = builder(recipe, problem), []
+    if trained is not None:
+        model, history = trained
+        check_budget(model, budget.max_units, budget.min_layers)
+        recipe = recipe_of(model, recipe)
+        build = partial(keras.models.clone_model, model)  # same layers, fresh weights
+        nets.append(scored(model, history_frame(history), data, seed=seeds[0]))
+        seeds = seeds[1:]
+    nets += [train_recipe(data, recipe, seed=s, budget=budget, build=build) for s in seeds]
     return BudgetResult(problem, budget, recipe, nets, len(data.x_train), len(data.x_val))
+
+
+def recipe_of(model: keras.Model, recipe: Recipe) -> Recipe:
+    """`recipe` with the hidden widths and the (largest) dropout rate of `model`."""
+    rates = [dropout_rate(layer) for layer in model.layers if isinstance(layer, layers.Dropout)]
+    return replace(
+        recipe,
+        widths=tuple(hidden_widths(model)),
+        dropout=max(rates, default=0.0),
+        input_dropout=0.0,
+    )
 
 
 def explore_candidates(
