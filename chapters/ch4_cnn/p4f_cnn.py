@@ -535,7 +535,7 @@ def regularizer_text(r: RegularizerResult) -> str:
     elif r.verdict == "within noise":
         close = r.within_noise_of_best()
         lines = [
-            f"**Which worked best:** none beyond noise. {best} has the highest median "
+            f"**Which worked best:** no setting is ahead beyond noise. {best} has the highest median "
             f"({b.median:.4f}, seeds {b.min:.4f} to {b.max:.4f}), but its range overlaps "
             f"{join(close)}'s (runner-up {second}: {s.median:.4f}, seeds {s.min:.4f} to "
             f"{s.max:.4f}): over these {r.seeds} seeds they are within noise of each other."
@@ -836,13 +836,15 @@ def cnn_headline(r: CnnResult) -> str:
     reg = r.regularizers
     top = reg.ranking()[0]
     if reg.verdict == "untested":
-        best = f"{top} (one seed, untested)"
+        best = f"top regulariser {top} (one seed, untested)"
+    elif reg.winner:
+        best = f"best regulariser {reg.winner}"
     else:
-        best = reg.winner or f"none beyond noise (top median {top})"
+        best = f"regularisers within noise (top median: {top})"
     s = r.test_spread
     seeds = f", {s.n} seeds {s.min:.4f}–{s.max:.4f}" if s.n > 1 else ""
     return (
-        f"dropout {r.rate:g}, best regulariser {best}, "
+        f"dropout {r.rate:g}, {best}, "
         f"test accuracy {r.test_accuracy:.4f}{seeds} ({_verdict(r.test_accuracy, r.quick)})"
     )
 
