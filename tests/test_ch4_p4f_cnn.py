@@ -442,7 +442,7 @@ def test_regularizer_comparison_trains_as_a_plain_fit(small_mnist, name):
         small_mnist, rate=0.3, names=(name,), train_images=256, epochs=1, seed=9, seeds=2
     )
     assert list(r.table["seed"]) == [derive_seed(9, name), derive_seed(9, f"{name}-1")]
-    assert r.seeds == 2 and r.verdict in {"separated", "within noise"}
+    assert r.seeds == 2 and r.verdict == "untested"  # one setting: nothing to rank
     val, _ = plain_fit_hits(
         small_mnist, derive_seed(9, name), rate=0.0, batch_norm=name == "batch norm", max_shift=0
     )

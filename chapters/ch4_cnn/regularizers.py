@@ -179,8 +179,8 @@ class RegularizerResult:
     @property
     def verdict(self) -> str:
         """'separated' (the best's worst seed beats the runner-up's best), 'within noise',
-        or 'untested' (one seed: no range to compare)."""
-        if self.seeds < 2:
+        or 'untested' (one seed or one setting: nothing to rank by)."""
+        if self.seeds < 2 or len(self.names) < 2:
             return "untested"
         best, second = self.ranking()
         spreads = self.spreads()
