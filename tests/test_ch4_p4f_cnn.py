@@ -59,7 +59,7 @@ def test_quick_summary_keeps_its_keys_and_adds_the_seeds(quick_4f):
     assert set(f) >= OLD_KEYS  # keys earlier releases wrote are all still there
     assert f["params"] < 1_000_000 and f["batch_size"] == 32 and f["epochs"] == 2
     assert [row["rate"] for row in f["dropout_sweep"]] == [i / 10 for i in range(10)]
-    assert f["sweep_images"] == 2_048  # --quick: a subset of the sample's 6,667
+    assert f["sweep_images"] == 1_024  # --quick: a subset of the sample's 6,667
     assert f["staff_sweep_2023"] == list(pset.CNN_STAFF_SWEEP_2023)
     sweep = pd.DataFrame(f["dropout_sweep"])
     assert f["dropout_rate"] == f["sweep_choice"] == choose_rate(sweep, ch4_cnn.SWEEP_TOLERANCE)
@@ -88,7 +88,7 @@ def test_quick_probe_starts_where_the_sweep_row_does(quick_4f):
     row = next(r for r in f["dropout_sweep"] if r["rate"] == pset.CNN_SUBSET_PROBE_RATE)
     assert probe["full_val_accuracy"] == row["val_accuracy"]
     assert probe["full_test_accuracy"] == row["test_accuracy"]
-    assert (probe["subset_images"], probe["full_images"]) == (1_024, 2_048)
+    assert (probe["subset_images"], probe["full_images"]) == (512, 1_024)
     gain = probe["full_val_accuracy"] - probe["subset_val_accuracy"]
     assert probe["gain"] == pytest.approx(gain)
     assert probe["gain_low"] < probe["gain"] < probe["gain_high"]

@@ -435,11 +435,11 @@ def cnn_4f(
 
     `seed_for(part)` gives each part's seed (a run's `ctx.seed_for`). A full run sweeps on
     the whole training split and trains CNN_SEEDS seeds of the comparison and the final
-    model; `quick` sweeps on at most 2,048 images and trains one seed of each. `rate`
+    model; `quick` sweeps on at most 1,024 images and trains one seed of each. `rate`
     overrides the sweep's choice (the result says the rate was set by you).
     """
     n = len(data.x_train)
-    sweep_images = min(2_048, n) if quick else n
+    sweep_images = min(1_024, n) if quick else n
     sweep = dropout_sweep(data, train_images=sweep_images, seed=seed_for("sweep"))
     probe = subset_probe(
         data,
