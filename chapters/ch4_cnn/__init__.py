@@ -41,6 +41,7 @@ _MODULES = {
     "p4f_cnn": [
         "CnnResult", "RegularizerResult", "SubsetProbe", "chapter_cnn", "cnn_4f", "cnn_headline",
         "cnn_results", "compare_regularizers", "compile_cnn", "dropout_sweep", "final_cnn",
+        "final_sweep_images",
         "final_over_seeds", "final_text", "parting_rate", "plot_regularizers", "plot_sweep",
         "rate_text", "regularizer_text", "run_4f", "staff_comparison", "staff_sweep",
         "subset_probe", "sweep_text", "text_4f",

@@ -305,14 +305,16 @@ def final_cnn(
     epochs: int = EPOCHS,
     max_shift: int = MAX_SHIFT,
     seed: int = 0,
+    build: Callable[[], keras.Model] | None = None,
 ) -> tuple[keras.Sequential, pd.DataFrame]:
     """4F: the chosen rate trained for the set's 10 epochs; returns (model, history).
 
     `seed` alone sets the starting weights, the dropout masks and the shifts: the model
-    does not depend on what ran before it.
+    does not depend on what ran before it. `build` makes another model (default:
+    `chapter_cnn(rate)`, checked against the set's rules).
     """
     set_seed(seed)
-    model = chapter_cnn(rate)  # checked: raises RuleError unless it obeys the set's rules
+    model = build() if build else chapter_cnn(rate)  # chapter_cnn raises unless it obeys
     compile_cnn(model, steps_per_run(len(data.x_train), BATCH_SIZE, epochs))
     # Batches of 32 images, shuffled and shifted afresh every epoch.
     batches = shifted_batches(
@@ -330,20 +332,37 @@ def final_cnn(
 
 
 def final_over_seeds(
-    data, *, rate: float, out, epochs: int = EPOCHS, seeds: Sequence[int]
+    data,
+    *,
+    rate: float,
+    out,
+    epochs: int = EPOCHS,
+    seeds: Sequence[int],
+    trained: tuple[keras.Model, Any] | None = None,
 ) -> tuple[keras.Sequential, pd.DataFrame, list[float]]:
     """4F: the final CNN once per seed; (the first seed's model and history, every test score).
 
     Only the first seed's run writes the curves to `out` and is kept (the saved model);
-    each run's test accuracy is its one use of the test split.
+    each run's test accuracy is its one use of the test split. `trained` is a (model,
+    history) already trained (a notebook's cells): the first seed's run, the other seeds
+    train fresh copies of that model.
     """
     if not seeds:
         raise ValueError("final_over_seeds needs at least one seed")
+    build = None if trained is None else partial(keras.models.clone_model, trained[0])
     kept, scores = None, []
     for index, seed in enumerate(seeds):
-        model, history = final_cnn(
-            data, rate=rate, out=out if index == 0 else None, epochs=epochs, seed=seed
-        )
+        if index == 0 and trained is not None:
+            model, history = trained[0], history_frame(trained[1])
+        else:
+            model, history = final_cnn(
+                data,
+                rate=rate,
+                out=out if index == 0 else None,
+                epochs=epochs,
+                seed=seed,
+                build=build,
+            )
         (test,) = accuracies(model, (data.x_test, data.y_test))
         scores.append(test)
         if index == 0:
@@ -430,6 +449,8 @@ def cnn_4f(
     out=None,
     epochs: int | None = None,
     regularizer_epochs: int | None = None,
+    swept: pd.DataFrame | None = None,
+    trained: tuple[keras.Model, Any] | None = None,
 ) -> CnnResult:
     """4F whole: the sweep (with the subset probe), the regularisers and the final model.
 
@@ -437,10 +458,19 @@ def cnn_4f(
     the whole training split and trains CNN_SEEDS seeds of the comparison and the final
     model; `quick` sweeps on at most 1,024 images and trains one seed of each. `rate`
     overrides the sweep's choice (the result says the rate was set by you).
+
+    A notebook passes the sweep it ran (`swept`: `dropout_sweep` on `sweep_images(n,
+    quick)` images) and the final model it trained (`trained`: (model, history), the first
+    final seed's run; the other seeds train copies of it). The rate is then the model's
+    Dropout rate, "chosen by the sweep" when it is the sweep's choice, else "set by you".
     """
     n = len(data.x_train)
-    sweep_images = min(1_024, n) if quick else n
-    sweep = dropout_sweep(data, train_images=sweep_images, seed=seed_for("sweep"))
+    sweep_images = final_sweep_images(n, quick)
+    sweep = (
+        swept
+        if swept is not None
+        else dropout_sweep(data, train_images=sweep_images, seed=seed_for("sweep"))
+    )
     probe = subset_probe(
         data,
         sweep,
@@ -450,6 +480,8 @@ def cnn_4f(
         seed=seed_for("sweep"),
     )
     source = "chosen by the sweep" if rate is None else "set by you"
+    if trained is not None:  # the model's own rate; CnnResult says where it came from
+        source, rate = None, max(map(dropout_rate, _dropouts(trained[0])), default=0.0)
     rate = choose_rate(sweep, SWEEP_TOLERANCE) if rate is None else check_rate(rate)
     seeds = 1 if quick else SEEDS
     regularizers = compare_regularizers(
@@ -460,10 +492,12 @@ def cnn_4f(
         seed=seed_for("regularizers"),
         seeds=seeds,
     )
+    if trained is not None and not epochs:
+        epochs = len(history_frame(trained[1]))  # the epochs the model was trained
     epochs = epochs or (2 if quick else EPOCHS)
     final_seeds = [seed_for("final" if i == 0 else f"final-{i}") for i in range(seeds)]
     model, history, tests = final_over_seeds(
-        data, rate=rate, out=out, epochs=epochs, seeds=final_seeds
+        data, rate=rate, out=out, epochs=epochs, seeds=final_seeds, trained=trained
     )
     return CnnResult(
         sweep,
@@ -481,6 +515,15 @@ def cnn_4f(
         probe=probe,
         train_images=n,
     )
+
+
+def final_sweep_images(n: int, quick: bool) -> int:
+    """How many training images 4F's sweep uses: all of them, or at most 1,024 when quick."""
+    return min(1_024, n) if quick else n
+
+
+def _dropouts(model: keras.Model) -> list[layers.Dropout]:
+    return [layer for layer in model.layers if isinstance(layer, layers.Dropout)]
 
 
 def plot_regularizers(r: RegularizerResult, *, axes=None):
