@@ -26,7 +26,7 @@ import tomllib
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-CHAPTERS = ("ch1_principles", "ch2_inside", "ch3_depth_width")  # the masters; ch4 follows
+CHAPTERS = ("ch1_principles", "ch2_inside", "ch3_depth_width", "ch4_cnn")  # the masters
 
 
 @dataclass

@@ -8,6 +8,7 @@ import pytest
 from chapters import ch4_cnn
 from companion.callbacks import EpochTimer
 from companion.data.mnist import load_mnist
+from companion.errors import RuleError
 from companion.seed import derive_seed, set_seed
 from companion.sweep import choose_rate
 from companion.training import accuracies, one_hot
@@ -66,3 +67,18 @@ def test_cnn_4f_reads_the_rate_from_the_trained_model_and_says_who_set_it(small)
     assert r.regularizers.rate == mine  # the comparison ran at the model's rate
     assert r.test_accuracy == pytest.approx(accuracies(model, (small.x_test, small.y_test))[0])
     assert f"{mine:g}" in ch4_cnn.rate_text(r) and "set by you" in ch4_cnn.rate_text(r)
+    assert "4F_cnn.keras" in ch4_cnn.text_4f(r)  # the run saves its model; a notebook need not
+    assert "4F_cnn.keras" not in ch4_cnn.text_4f(r, saved_as=None)
+
+
+def test_cnn_4f_refuses_a_trained_model_that_breaks_the_rules(small):
+    _, history = fitted(small, 0.3)
+    no_norm = ch4_cnn.chapter_cnn(0.3, batch_norm=False, check=False)
+    with pytest.raises(RuleError, match="BatchNormalization"):
+        ch4_cnn.cnn_4f(
+            small,
+            seed_for=lambda part: derive_seed(0, f"4F:{part}"),
+            quick=True,
+            swept=ch4_cnn.dropout_sweep(small, rates=(0.3,), train_images=64, seed=1),
+            trained=(no_norm, history),
+        )

@@ -22,9 +22,8 @@ NO_FIGURE = {"2A": "versions", "4B": "a parameter count and a shape"}
 # Problems whose boundaries play as an animation (a cell tagged "animation").
 ANIMATED = {"ch1_principles": {"1A", "1B"}}
 HEADING = re.compile(r"^## (\S+?)\. ", re.M)
-# Notebooks that build their models in the open (Keras in the cells) and end in exercises;
-# ch4 follows.
-SHOWS_KERAS = ["ch1_principles", "ch2_inside", "ch3_depth_width"]
+# Notebooks that build their models in the open (Keras in the cells) and end in exercises.
+SHOWS_KERAS = CHAPTERS
 KERAS_STEPS = {"summary", "compile", "fit", "evaluate"}
 
 

@@ -34,6 +34,10 @@ MASTERS = {
         "questions": ["q3b", "q3c", "q3d"],
         "forbidden": ["ch3.model_3", "ch3.text_", "Dense(334)", "Dense(150)"],
     },
+    "ch4_cnn": {
+        "questions": ["q4f"],
+        "forbidden": ["ch4.chapter_cnn", "ch4.text_", "Dense(128)", "use_bias=False"],
+    },
 }
 BEGIN, END = re.compile(r"#\s*BEGIN SOLUTION"), re.compile(r"#\s*END SOLUTION")
 BLANK = re.compile(r"^\s*(\S.*=\s*)?\.\.\.\s*$", re.M)
@@ -108,7 +112,7 @@ def test_autograder_zip_holds_every_question_with_its_hidden_tests(chapter, assi
 
 def test_assign_names_the_masters_when_a_chapter_has_none(tmp_path):
     with pytest.raises(ValueError, match="masters: ch1_principles, ch2_inside, ch3_depth_width"):
-        load_assign().assign("ch4_cnn", tmp_path)
+        load_assign().assign("ch5_none", tmp_path)
     assert not list(tmp_path.iterdir())  # refused before writing anything
 
 

@@ -464,6 +464,8 @@ def cnn_4f(
     final seed's run; the other seeds train copies of it). The rate is then the model's
     Dropout rate, "chosen by the sweep" when it is the sweep's choice, else "set by you".
     """
+    if trained is not None:  # before any training: the reading says the model obeys the rules
+        check_model(trained[0], CNN_RULES)
     n = len(data.x_train)
     sweep_images = final_sweep_images(n, quick)
     sweep = (
@@ -708,8 +710,10 @@ def rate_text(r: CnnResult) -> str:
     )
 
 
-def text_4f(r: CnnResult, figures: Mapping[str, str] | None = None) -> str:
-    """4F's report section: the sweep, the regulariser comparison, the final model."""
+def text_4f(
+    r: CnnResult, figures: Mapping[str, str] | None = None, *, saved_as: str | None = "4F_cnn.keras"
+) -> str:
+    """4F's report section: the sweep, the regularisers, the final model (and its file, if any)."""
     figures = figures or {}
     reg = r.regularizers
     reg_table = reg.summary()
@@ -723,6 +727,7 @@ def text_4f(r: CnnResult, figures: Mapping[str, str] | None = None) -> str:
     else:
         split = f"a subset: {r.sweep_images:,} of the {r.train_images:,} training images"
     curves = figures.get("curves", "")
+    saved = f" The model is saved as\n`{saved_as}`." if saved_as else ""
     return f"""
 The model obeys the set's rules (checked by `check_model(model, CNN_RULES)`): Sequential, only
 Conv2D, MaxPooling2D, BatchNormalization, Dropout, Dense, ReLU, Softmax and Flatten layers,
@@ -765,8 +770,7 @@ training images, {_seeds(len(r.seed_tests))}:
 
 {curves}
 {markdown_table(final_table(r))}
-{final_text(r)} The model is saved as
-`4F_cnn.keras`.
+{final_text(r)}{saved}
 
 <details><summary>model.summary()</summary>
 
