@@ -26,6 +26,7 @@ if importlib.util.find_spec("tensorflow") is None:
 _EXPORTS = {
     # Reproducibility and errors: one seeding helper; every user error is a CompanionError.
     "set_seed": "companion.seed",
+    "seed_for": "companion.seed",
     "CompanionError": "companion.errors",
     # Data: MNIST (full, local file or shipped sample), Playground 2-D sets, COVID-19 case data.
     "load_mnist": "companion.data.mnist",
@@ -44,6 +45,7 @@ _EXPORTS = {
     "CNN_RULES": "companion.models",
     "check_model": "companion.models",
     "check_budget": "companion.budget",
+    "check": "companion.grade",  # the grader: a model of your own against a problem's rules
     "count_hidden_units": "companion.budget",
     # Training: fit with the standard callbacks, fast Playground loops, augmentation, sweeps.
     "train": "companion.training",
@@ -87,6 +89,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers read; at run time names load la
     from companion.data.mnist import MnistData, load_mnist
     from companion.data.playground import playground_dataset
     from companion.errors import CompanionError
+    from companion.grade import check
     from companion.models import CNN_RULES, ModelRules, check_model, cnn
     from companion.playground.boundary import plot_boundaries, plot_boundary
     from companion.playground.fastfit import fast_fit
@@ -98,7 +101,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers read; at run time names load la
     from companion.search.budget_hypermodel import BudgetHyperModel
     from companion.search.trials import trials_dataframe
     from companion.search.tuning import grid_size, make_tuner
-    from companion.seed import set_seed
+    from companion.seed import seed_for, set_seed
     from companion.shapes import (
         batch_norm_params,
         conv2d_params,

@@ -59,30 +59,46 @@ def shifted_batches(
         channels = x.shape[3] if x.ndim == 4 else 1
     else:
         raise ValueError(f"x must be (n, pixels) or (n, height, width[, channels]), got {x.shape}")
-    s = int(max_shift)
-    layout = (-1, *x.shape[1:])
+    s, size, n = int(max_shift), int(batch_size), len(x)
+    layout = x.shape[1:]
+    images, targets = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
 
-    def shift(batch, key):
-        xb, yb = batch
-        n = tf.shape(xb)[0]
-        images = tf.reshape(xb, (-1, height, width, channels))
-        padded = tf.pad(images, [[0, 0], [s, s], [s, s], [0, 0]])
-        # Stateless draws keyed per batch: the same seed gives the same shifts however
-        # many threads run the map.
-        dy = tf.random.stateless_uniform((n,), key, 0, 2 * s + 1, dtype=tf.int32)
-        dx = tf.random.stateless_uniform((n,), key + 1, 0, 2 * s + 1, dtype=tf.int32)
+    def moved(batch, key):
+        """Each image moved by its own random (dy, dx) in [-s, s], zeros filling the edge."""
+        count = tf.shape(batch)[0]
+        padded = tf.pad(
+            tf.reshape(batch, (-1, height, width, channels)), [[0, 0], [s, s], [s, s], [0, 0]]
+        )
+        dy = tf.random.stateless_uniform((count,), key, 0, 2 * s + 1, dtype=tf.int32)
+        dx = tf.random.stateless_uniform((count,), key + 1, 0, 2 * s + 1, dtype=tf.int32)
         # Gather each image's own window of rows, then of columns: one vectorised op each.
-        rows = dy[:, None] + tf.range(height)
-        cols = dx[:, None] + tf.range(width)
-        moved = tf.gather(padded, rows, axis=1, batch_dims=1)
-        moved = tf.gather(moved, cols, axis=2, batch_dims=1)
-        return tf.reshape(moved, layout), yb
+        rows = tf.gather(padded, dy[:, None] + tf.range(height), axis=1, batch_dims=1)
+        return tf.gather(rows, dx[:, None] + tf.range(width), axis=2, batch_dims=1)
 
-    data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed)
-    data = data.batch(int(batch_size))
-    if s > 0:
-        keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-        data = tf.data.Dataset.zip((data, keys)).map(shift, num_parallel_calls=tf.data.AUTOTUNE)
+    def epoch(key):
+        """One epoch, shuffled and shifted in a few whole-epoch ops, then cut into batches."""
+        order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=key)
+        xs, ys = tf.gather(images, order), tf.gather(targets, order)
+        if s > 0:
+            xs = tf.reshape(moved(xs, key + 2), (-1, *layout))
+        full = n // size * size
+        batches = tf.data.Dataset.from_tensor_slices(
+            (
+                tf.reshape(xs[:full], (-1, size, *layout)),
+                tf.reshape(ys[:full], (-1, size, *ys.shape[1:])),
+            )
+        )
+        if full < n:
+            batches = batches.concatenate(tf.data.Dataset.from_tensors((xs[full:], ys[full:])))
+        return batches
+
+    # Whole-epoch ops, not a map per batch: the per-batch map ran beside training on the
+    # same two cores and stalled its parallel kernels (an epoch 15 % slower with shifts,
+    # against about 2 % now; `benchmarks/bench_cnn.py --shifted`). A new key every epoch:
+    # Dataset.random redraws on each pass.
+    keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2).take(1)
+    data = keys.flat_map(epoch)
+    data = data.apply(tf.data.experimental.assert_cardinality(-(-n // size)))
     return data.prefetch(tf.data.AUTOTUNE)
 
 

@@ -47,9 +47,24 @@ DYING_LEARNING_RATES = (0.03, 0.3)  # the Playground's rate, and ours ten times 
 OR_WEIGHTS, OR_BIAS = (2.0, 2.0), -1.0
 # 1E: the staff's XOR net, h1 = ReLU(2x1 − 2x2 − 1), h2 = ReLU(−2x1 + 2x2 − 1), out = OR.
 XOR_WEIGHTS = (([[2.0, -2.0], [-2.0, 2.0]], [-1.0, -1.0]), ([2.0, 2.0], [-1.0]))
+# The set's truth-table rule for 1D/1E, on the four binary inputs: the output is >= 1 where
+# the answer is 1 and exactly 0 where it is 0 ("OR(1,0) >= 1, ..., OR(0,0) = 0").
+LOGIC_INPUTS = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
+OR_TABLE, XOR_TABLE = (0, 1, 1, 1), (0, 1, 1, 0)  # the answers, in LOGIC_INPUTS' order
+LOGIC_ON = 1.0  # an answer 1 needs an output of at least this; an answer 0 needs exactly 0
+# Hidden units are ReLUs; the output unit is a ReLU or linear (the set's notes accept the
+# identity output x1 + x2 for OR and h1 - 2·h2 + h3 for XOR).
+LOGIC_HIDDEN_ACTIVATIONS = ("relu",)
+LOGIC_OUTPUT_ACTIVATIONS = ("relu", "linear")
+OR_MIN_HIDDEN_UNITS = 0  # 1D's fewest hidden units: one ReLU output unit does it
+XOR_MIN_HIDDEN_LAYERS = 1  # 1E's minimum depth: one hidden layer (XOR is not linearly separable)
 # ours: XOR trained from random starts, full batch on the four points
 XOR_STARTS, XOR_EPOCHS, XOR_LEARNING_RATE = 20, 600, 0.05
 XOR_HIDDEN_SIZES, XOR_OUTPUTS = (2, 8), ("relu", "linear")
+
+
+# The problems whose models the grader (`companion.check`) holds to these rules.
+GRADED_PROBLEMS = ("1D", "1E", "2C", "3B", "3C", "3D", "4F")
 
 
 # --------------------------------------------------------------------------------------
@@ -68,6 +83,17 @@ LINEAR_CLASSES = 2  # "a binary output layer (with softmax)": two softmax column
 LINEAR_EPOCHS = 20  # the staff's; --quick keeps it and uses fewer rows
 LINEAR_BATCH_SIZE = 32  # the staff's
 LINEAR_LEARNING_RATE = 1e-3  # the staff's Adam rate (the set suggests Adam or RMSprop)
+# 2C's output: two softmax columns, or one sigmoid unit (the set's notes accept either).
+LINEAR_OUTPUTS = {2: "softmax", 1: "sigmoid"}
+# Ours, not the set's: the grader's ROC AUC bar for 2C. The majority class alone scores about
+# 97 % accuracy on this data, so accuracy proves nothing; an AUC of 0.5 is chance, and 0.6
+# asks for a ranking clearly better than chance (chapter 2's net scored 0.959 in a quick run,
+# on its synthetic test split; a constant net scores 0.5).
+LINEAR_AUC_BAR = 0.6
+# Ours: the grader's default COVID data when none is given: the chapter's quick-run size of
+# synthetic cases, with a seed of the grader's own (the shipped 400-row fixture holds only 8
+# deaths, too few for an AUC that means anything).
+GRADE_COVID_ROWS, GRADE_COVID_SEED = 20_000, 2023
 
 
 # --------------------------------------------------------------------------------------

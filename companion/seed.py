@@ -12,6 +12,15 @@ def derive_seed(seed: int, key: str) -> int:
     return int.from_bytes(digest[:4], "little") % (2**31 - 1)
 
 
+def seed_for(problem: str, part: str, seed: int = 0) -> int:
+    """The seed of one part of a problem, as `python -m chapters.chN --seed SEED` gives it.
+
+    A notebook or script that calls `seed_for("4F", "final")` draws the same numbers as
+    the command line's 4F (whose runner asks this function with the problem now running).
+    """
+    return derive_seed(seed, f"{problem}:{part}")
+
+
 def set_seed(seed: int, deterministic: bool = False) -> int:
     """Seed Python, NumPy and the Keras backend; optionally force deterministic ops.
 

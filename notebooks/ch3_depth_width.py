@@ -28,9 +28,21 @@
 # layers only, categorical cross-entropy, inputs divided by 255. Only the hidden Dense
 # layers' widths count toward a budget.
 
+# %% tags=["colab"]
+# On Colab this cell installs companion from its repository; elsewhere it does
+# nothing (from a clone: python -m pip install -r requirements.txt). Written from
+# pyproject.toml's [project.urls] by scripts/make_colab_cell.py: change the address there.
+import importlib.util
+import subprocess
+import sys
+
+REPOSITORY = "https://github.com/cs155-companion/companion"
+if "google.colab" in sys.modules and importlib.util.find_spec("companion") is None:
+    pip = [sys.executable, "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, f"companion[gpu] @ git+{REPOSITORY}"], check=True)
+    importlib.invalidate_caches()  # so this session imports what pip just installed
+
 # %%
-# On Colab or in a fresh environment, install the companion first (remove the leading #):
-# # !pip install "companion @ git+https://github.com/OWNER/companion"
 import logging
 import tempfile
 from dataclasses import replace

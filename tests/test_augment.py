@@ -144,3 +144,12 @@ def test_the_pipeline_knows_its_batch_count_so_fit_ends_each_epoch_cleanly():
         data = shifted_batches(x, y, batch_size=32, max_shift=most, seed=0)
         assert int(data.cardinality()) == 32  # 31 full batches and one of 8
         assert sum(1 for _ in data) == 32
+
+
+def test_each_pass_draws_a_new_order_and_new_shifts():
+    x = blob_images()[..., None]
+    data = shifted_batches(x, np.arange(6), batch_size=6, max_shift=2, seed=1)
+    first, second = (next(iter(data)) for _ in range(2))
+    # A pass is an epoch in model.fit: the same order and shifts every epoch would not augment.
+    assert not np.array_equal(first[0].numpy(), second[0].numpy())
+    assert sorted(first[1].numpy()) == sorted(second[1].numpy()) == list(range(6))

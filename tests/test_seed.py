@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from companion.seed import derive_seed, set_seed
+from companion.run.runner import Problem, Section, run_chapter
+from companion.seed import derive_seed, seed_for, set_seed
 
 
 def draws() -> list[float]:
@@ -60,3 +61,22 @@ def test_a_model_built_after_the_same_seed_starts_from_the_same_weights():
     assert np.abs(weights(1) - weights(2)).max() > 1e-3
     with pytest.raises(ValueError, match="got None"):
         set_seed(None)
+
+
+def test_seed_for_gives_the_seeds_the_command_line_gives(tmp_path):
+    seen: dict[tuple[str, str, int], int] = {}
+
+    def record(ctx):
+        for part in ("final", "digits", "models-0"):
+            seen[ctx.problem, part, ctx.seed] = ctx.seed_for(part)
+        return Section("recorded", {}, "recorded")
+
+    problems = [Problem(p, p, record) for p in ("1D", "3A", "4F")]
+    for base in (0, 7):
+        argv = ["--out", str(tmp_path / str(base)), "--seed", str(base)]
+        assert run_chapter("ch_fake", "A fake chapter", problems, argv) == 0
+    assert len(seen) == 18 and len(set(seen.values())) == 18  # every part its own seed
+    for (problem, part, base), value in seen.items():
+        assert seed_for(problem, part, seed=base) == value
+    # The default base is the command line's default, --seed 0; pinned like derive_seed.
+    assert seed_for("4F", "final") == seen["4F", "final", 0] == derive_seed(0, "4F:final")

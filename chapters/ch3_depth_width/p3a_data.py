@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from chapters.ch3_depth_width.settings import QUICK_SIZES
+from companion import pset
 from companion.run.markdown import markdown_table
 from companion.run.runner import Context, Section
 
@@ -30,6 +31,9 @@ class DataFacts:
     per_class: dict[str, list[int]]
     flat_shape: list[int]
     one_hot_shape: list[int]
+    full_counts: dict[str, int]  # the set's MNIST: training (train + val) and test images
+    full_set: bool  # whether this run's data is all of it
+    sample: bool  # whether it is the small sample shipped with companion
 
 
 def data_facts(data) -> DataFacts:
@@ -39,6 +43,7 @@ def data_facts(data) -> DataFacts:
     labels = {s: getattr(data, f"y_{s}") for s in SPLITS}
     counts = {s: len(y) for s, y in labels.items()}
     examples = counts["train"] + counts["val"]
+    full = {"train": pset.MNIST_TRAIN_IMAGES, "test": pset.MNIST_TEST_IMAGES}
     return DataFacts(
         height=side,
         width=data.x_train.shape[1] // side,
@@ -50,6 +55,9 @@ def data_facts(data) -> DataFacts:
         per_class={s: np.bincount(y, minlength=10).tolist() for s, y in labels.items()},
         flat_shape=[examples, data.x_train.shape[1]],
         one_hot_shape=[examples, 10],
+        full_counts=full,
+        full_set=examples == full["train"] and counts["test"] == full["test"],
+        sample=bool(data.is_sample),
     )
 
 
@@ -94,9 +102,28 @@ def class_table(facts: DataFacts) -> str:
     return markdown_table(pd.DataFrame(rows))
 
 
+def counts_text(facts: DataFacts) -> str:
+    """The images per split, and, on part of MNIST, how many the full set has (a sentence)."""
+    c, full = facts.counts, facts.full_counts
+    counts = (
+        f"{c['train'] + c['val']:,} training images (split here into {c['train']:,} for "
+        f"training and the last {c['val']:,} for validation) and {c['test']:,} test images"
+    )
+    if facts.full_set:
+        return f"{counts}."
+    part = (
+        "the small sample shipped with companion"
+        if facts.sample
+        else "the first images of each split (--quick)"
+    )
+    return (
+        f"the full MNIST has {full['train']:,} training and {full['test']:,} "
+        f"test images; this run uses {part}: {counts}."
+    )
+
+
 def text_3a(facts: DataFacts, figures: Mapping[str, str] | None = None) -> str:
     """Problem 3A's answer in words, with the per-class table (and the digits, if drawn)."""
-    c = facts.counts
     lines = [
         f"- **Image size**: each image is {facts.height} × {facts.width} pixels "
         f"({facts.height * facts.width} values once flattened).",
@@ -104,9 +131,7 @@ def text_3a(facts: DataFacts, figures: Mapping[str, str] | None = None) -> str:
         f"this data holds {facts.pixel_levels} distinct levels from {facts.pixel_min} to "
         f"{facts.pixel_max}, and {facts.zero_fraction:.0%} of all pixels are 0. The models "
         "see them divided by 255, in [0, 1].",
-        f"- **Counts**: {c['train'] + c['val']:,} training images (split here into "
-        f"{c['train']:,} for training and the last {c['val']:,} for validation) and "
-        f"{c['test']:,} test images. Flattened, the training inputs are "
+        f"- **Counts**: {counts_text(facts)} Flattened, the training inputs are "
         f"{tuple(facts.flat_shape)} and the one-hot labels {tuple(facts.one_hot_shape)}.",
         "",
         class_table(facts).strip(),
@@ -132,4 +157,7 @@ def run_3a(ctx: Context) -> Section:
         f"{facts.height}x{facts.width} pixels 0-255; "
         f"{c['train']:,}/{c['val']:,}/{c['test']:,} train/val/test"
     )
+    if not facts.full_set:
+        full = facts.full_counts
+        headline += f" (full MNIST: {full['train']:,} training, {full['test']:,} test)"
     return Section(text_3a(facts, {"digits": figure}), asdict(facts), headline)

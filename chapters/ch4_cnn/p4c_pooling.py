@@ -38,6 +38,24 @@ class PoolingResult:
     average: dict[str, np.ndarray]
     maximum: dict[str, np.ndarray]
     pool: int = 2
+    stride: int | None = None  # None: the pool size, as the set's 2 × 2, stride 2
+
+    @property
+    def step(self) -> int:
+        """The stride the windows moved by."""
+        return self.pool if self.stride is None else self.stride
+
+    @property
+    def windows(self) -> int:
+        """How many pooling windows each input gives (one output each)."""
+        return int(next(iter(self.average.values())).size)
+
+    @property
+    def left_out(self) -> int:
+        """Rows (and columns) at the input's far edge that no window reaches."""
+        side = next(iter(self.inputs.values())).shape[0]
+        out = next(iter(self.average.values())).shape[0]
+        return side - ((out - 1) * self.step + self.pool)
 
     @property
     def window_counts(self) -> list[int]:
@@ -67,7 +85,7 @@ def pooling(*, pool: int = 2, stride: int = 2) -> PoolingResult:
     mx = layers.MaxPooling2D(pool, strides=stride)(batch)
     avg, mx = np.asarray(avg)[..., 0], np.asarray(mx)[..., 0]
     names = list(inputs)
-    return PoolingResult(inputs, dict(zip(names, avg)), dict(zip(names, mx)), pool)
+    return PoolingResult(inputs, dict(zip(names, avg)), dict(zip(names, mx)), pool, stride)
 
 
 def matrix_text(m: np.ndarray) -> str:
@@ -88,6 +106,22 @@ def pooling_headline(r: PoolingResult) -> str:
     rotations = r.average_rotates and r.distinct(r.average) > 1
     average = f"{first} and rotations" if rotations else _outputs_text(r.average)
     return f"average: {average}; max: {_outputs_text(r.maximum)}"
+
+
+def windows_text(r: PoolingResult) -> str:
+    """How the windows cover an input, e.g. "splits it into four windows", from the shapes."""
+    n = r.windows
+    count = f"{n} window{'s' * (n != 1)}"
+    if r.step == r.pool:
+        how = f"splits it into {count}"
+    elif r.step < r.pool:
+        how = f"slides {n} overlapping window{'s' * (n != 1)} over it"
+    else:
+        how = f"takes {count} from it, with gaps between them,"
+    if r.left_out > 0:
+        lines = f"row{'s' * (r.left_out != 1)} and column{'s' * (r.left_out != 1)}"
+        how += f" and leaves its last {r.left_out} {lines} out"
+    return how
 
 
 def text_4c(r: PoolingResult, figures: Mapping[str, str] | None = None) -> str:
@@ -112,9 +146,11 @@ def text_4c(r: PoolingResult, figures: Mapping[str, str] | None = None) -> str:
     else:
         average = f"Average pooling gives only {n_avg} different outputs for {n} inputs."
     if n_max == 1:
+        first_max = next(iter(r.maximum.values()))
+        why = "each window holds at least one 1, so " if np.all(first_max == 1) else ""
         maximum = (
-            f"Max pooling gives {matrix_text(next(iter(r.maximum.values())))} for every input: "
-            "each window holds at least one 1, so the output cannot tell the shifted inputs apart."
+            f"Max pooling gives {matrix_text(first_max)} for every input: "
+            f"{why}the output cannot tell the shifted inputs apart."
         )
     else:
         maximum = f"Max pooling gives {n_max} different outputs for {n} inputs."
@@ -127,10 +163,14 @@ def text_4c(r: PoolingResult, figures: Mapping[str, str] | None = None) -> str:
     else:
         verdict = "Neither pooling is invariant to this shift."
     counts = ", ".join(map(str, r.window_counts))
+    first = next(iter(r.inputs.values()))
+    side, block = first.shape[0], int(round(np.sqrt(first.sum())))  # a square block of ones
+    held = "holds" if r.windows == 1 else "hold"
     return f"""
-Each input has a 3×3 block of ones in one corner. {r.pool}×{r.pool} pooling with stride
-{r.pool} splits it into four windows, which hold {counts} ones. Computed with Keras'
-`AveragePooling2D` and `MaxPooling2D`:
+Each {side}×{side} input has a {block}×{block} block of ones in one corner. {r.pool}×{r.pool} pooling with
+stride {r.step} {windows_text(r)}; on the first input ({next(iter(r.inputs))}) the
+window{"s" * (r.windows != 1)} {held} {counts} ones. Computed with Keras' `AveragePooling2D` and
+`MaxPooling2D`:
 
 {markdown_table(table)}
 {average}
@@ -148,5 +188,8 @@ def run_4c(ctx: Context) -> Section:
         "order": list(r.inputs),
         "distinct_average": r.distinct(r.average),
         "distinct_max": r.distinct(r.maximum),
+        "pool": r.pool,
+        "stride": r.step,
+        "windows": r.windows,
     }
     return Section(text_4c(r), results, pooling_headline(r))

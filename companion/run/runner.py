@@ -27,7 +27,7 @@ from companion.errors import CompanionError
 from companion.run import progress
 from companion.run.env import library_versions, quiet_tensorflow_startup
 from companion.run.folder import RunFolder
-from companion.seed import derive_seed, set_seed
+from companion.seed import derive_seed, seed_for, set_seed
 
 
 @dataclass
@@ -84,7 +84,7 @@ class Context:
         names another problem's part: a later problem that reuses what an earlier one
         made (the same cases, the same split) asks for the seed its owner used.
         """
-        return derive_seed(self.seed, f"{problem or self.problem}:{part}")
+        return seed_for(problem or self.problem, part, self.seed)
 
     def mnist(self, *, flatten: bool = False, quick_sizes: dict[str, int] | None = None):
         """MNIST for this run, loaded once per process and noted in the run folder.
