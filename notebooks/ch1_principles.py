@@ -61,18 +61,11 @@ from IPython.display import Markdown, display
 from chapters import ch1_principles as ch1
 from companion import plot_heatmap, set_seed
 from companion.playground.boundary import animation_html, plot_boundary, plot_neurons
-from companion.seed import derive_seed
+from companion.seed import derive_seed, seed_for
 
 QUICK = True  # True: 2 seeds, short training (well under a minute); False: the set's settings
-SEED = 0  # the base seed: every data draw and start below is derived from it
+SEED = 0  # the base seed: seed_for(problem, part, SEED) gives the command line's seeds
 set_seed(SEED)
-
-
-def seed_for(problem: str, part: str) -> int:
-    """The chapter's seed rule, so these numbers match `python -m chapters.ch1_principles`."""
-    return derive_seed(SEED, f"{problem}:{part}")
-
-
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in the outputs
 
 # %%
@@ -119,7 +112,7 @@ if importlib.util.find_spec("otter") is not None and os.path.exists("ch1_princip
 print(inspect.getsource(ch1.playground_net))
 
 # %%
-SEED_1A = seed_for("1A", "demos")  # the command line's seed for 1A's demos
+SEED_1A = seed_for("1A", "demos", SEED)  # the command line's seed for 1A's demos
 d = ch1.circle(0, SEED_1A)  # seed index 0's data, as in the demos below
 model = ch1.playground_net("relu", seed=derive_seed(SEED_1A, "init-0"))  # and its start
 model.summary()
@@ -239,7 +232,9 @@ fig = plot_boundary(
 
 # %%
 EPOCHS_1B = 600 if QUICK else 4000  # the set's 4000 take a few minutes per seed
-activations = ch1.activation_demos(seeds=DEMO_SEEDS, epochs=EPOCHS_1B, seed=seed_for("1B", "demos"))
+activations = ch1.activation_demos(
+    seeds=DEMO_SEEDS, epochs=EPOCHS_1B, seed=seed_for("1B", "demos", SEED)
+)
 ch1.spread_table(activations.table)  # min / median / max over the seeds
 
 # %% tags=["figure"]
@@ -280,7 +275,7 @@ display(Markdown(ch1.text_1b(activations)))
 print(inspect.getsource(ch1.dying_net))
 
 # %%
-SEED_1C = seed_for("1C", "passes")  # the command line's seed for 1C
+SEED_1C = seed_for("1C", "passes", SEED)  # the command line's seed for 1C
 RATE_1C = 0.3  # the larger of the set's two rates
 net = ch1.dying_net("tanh", learning_rate=RATE_1C)
 reinitialize(net, derive_seed(SEED_1C, "1C-init-0"))  # the chapter's start for seed 0
@@ -461,7 +456,7 @@ assert out[0] == 0 and out[3] == 0 and (out[1:3] >= 1).all(), out
 # layers of the widths given, one output unit, Adam, ½(ŷ − y)²) from one random start:
 
 # %%
-keras.utils.set_random_seed(seed_for("1E", "starts"))  # the start
+keras.utils.set_random_seed(seed_for("1E", "starts", SEED))  # the start
 XOR_HIDDEN = (8,)  # one hidden layer of 8; try (2,) or () (no hidden layer)
 trained = ch1.xor_net(XOR_HIDDEN, output="linear")
 trained.summary()
@@ -495,7 +490,7 @@ xor = ch1.xor_networks(
     epochs=600,
     hidden_sizes=(2, 8),
     learning_rate=0.05,
-    seed=seed_for("1E", "starts"),
+    seed=seed_for("1E", "starts", SEED),
 )
 
 # %% tags=["figure"]

@@ -98,12 +98,12 @@ def test_autograder_zip_holds_every_question_with_its_hidden_tests(chapter, assi
     with zipfile.ZipFile(made.autograder_zip) as zf:
         names = zf.namelist()
         tests = {n: zf.read(n).decode() for n in names if n.startswith("tests/")}
+        environment = zf.read("environment.yml").decode()
     assert {"run_autograder", "setup.sh", "environment.yml"} <= set(names)
     for question in MASTERS[chapter]["questions"]:
         source = tests[f"tests/{question}.py"]
         assert "'hidden': True" in source and "'hidden': False" in source
         assert "companion.check(" in source
-        environment = zf.read("environment.yml").decode()
     assert "companion[cpu]" in environment  # Gradescope's image gets the project and a backend
     student = nbformat.read(made.student, as_version=4)
     public = str(student.metadata["otter"]["tests"])
