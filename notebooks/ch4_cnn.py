@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -204,13 +204,15 @@ display(Markdown(ch4.text_4c(pools)))
 # The chapter writes them out in `chapters/ch4_cnn/p4d_noise.py`:
 
 # %%
-print(inspect.getsource(ch4.noise_models))
+from chapters.ch4_cnn.p4d_noise import noise_models
+
+print(inspect.getsource(noise_models))
 
 # %%
 TRAIN_4D = 2_048 if QUICK else 5_120  # training images, the chapter's
 EPOCHS_4D = 2  # the chapter's
 set_seed(seed_for("4D", "models-0", SEED))  # the chapter's first seed: the same starts
-pooled, strided = ch4.noise_models()
+pooled, strided = noise_models()
 pooled.summary()
 strided.summary()
 
@@ -277,18 +279,21 @@ display(Markdown(ch4.text_4d(noise)))
 # dropout rate and a learning rate, and `build` returns the CNN compiled at them.
 
 # %%
-print(inspect.getsource(ch4.build))
+print(inspect.getsource(ch4.search_hypermodel))  # its `build(hp)`
 
 # %% [markdown]
-# One trial by hand: the hyperparameters' first values, the model `build` makes (compiled
+# One trial by hand: one point of the space (`hp.values`; try others of
+# `ch4.LEARNING_RATES` × `ch4.DROPOUT_RATES`), the model `build` makes there (compiled
 # inside), one epoch on the search's training images with its curves, and the validation
 # score the search ranks trials by.
 
 # %% tags=["figure"]
 TRAIN_4E = 1_536 if QUICK else 2_048  # the chapter's training images per trial
 hp = keras_tuner.HyperParameters()
+ch4.search_hypermodel(hp)  # registers the space; its first values are 0 and 0.1
+hp.values.update(dropout=0.2, learning_rate=1e-3)  # the point to try
 set_seed(seed_for("4E", "by-hand", SEED))
-trial = ch4.build(hp)  # hp.values: the first dropout rate and learning rate of the space
+trial = ch4.search_hypermodel(hp)
 trial.summary()
 trial.fit(
     data.x_train[:TRAIN_4E],
@@ -498,7 +503,7 @@ display(Markdown(reading))
 
 # %%
 EXERCISE_EPOCHS = 1 if QUICK else 3
-EXERCISE_IMAGES = 2_048 if QUICK else 10_240
+EXERCISE_IMAGES = 1_024 if QUICK else 10_240
 EXERCISE_SEED = seed_for("exercises", "seed-0", SEED)
 
 
