@@ -9,6 +9,7 @@ from model_match import assert_same_compile, assert_same_layers
 from chapters import ch1_principles
 from chapters.ch1_principles.p1a_init import comparison_1a
 from chapters.ch1_principles.p1b_activations import comparison_1b
+from chapters.ch1_principles.p1c_dying_relu import results_1c
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +95,10 @@ def test_1c_per_seed_ordered_and_shuffled(quick_run):
         assert row["positive_after_half"] < 0.05 and row["positive_end"] > 0.95
         assert row["accuracy"] == pytest.approx(0.5, abs=0.05)
         assert row["dead_start"] <= row["dead_after_half"] <= row["dead_max"]
+    # The verdicts summary.json records are the ones the runs' table chooses.
+    findings = ch1_principles.dying_findings(pd.DataFrame(c["runs"]))
+    assert c["findings"] == findings.summary()
+    assert set(c["findings"]["dead_compared"]) == {f"{r['learning_rate']:g}" for r in c["runs"]}
 
 
 def test_1d_1e_truth_tables(quick_run):
@@ -338,42 +343,83 @@ def test_each_problem_draws_its_own_seed():
 # ----------------------------------------------------------------------------- 1C and 1E text
 
 
-def dying_result(*, ordered_accuracy, dead_max_ordered):
-
+def dying_result(dead_max, *, positive_after_half=0.0, positive_end=1.0):
+    """A made-up 1C result: per rate, the (ordered, shuffled) largest dead share, 2 seeds."""
     rows = []
-    for seed in range(2):
-        for order, accuracy, dead in (
-            ("negatives_first", ordered_accuracy, dead_max_ordered),
-            ("shuffled", 0.99, 0.0),
-        ):
-            rows.append(
-                {
-                    "output": "tanh",
-                    "learning_rate": 0.03,
-                    "order": order,
-                    "seed": seed,
-                    "dead_start": 0.0,
-                    "dead_after_half": dead,
-                    "dead_max": dead,
-                    "dead_end": dead,
-                    "positive_after_half": 0.0 if order == "negatives_first" else 0.5,
-                    "positive_end": 1.0 if order == "negatives_first" else 0.5,
-                    "accuracy": accuracy,
-                }
-            )
+    for rate, by_order in dead_max.items():
+        for seed in range(2):
+            for order, dead in zip(("negatives_first", "shuffled"), by_order):
+                ordered = order == "negatives_first"
+                rows.append(
+                    {
+                        "output": "tanh",
+                        "learning_rate": rate,
+                        "order": order,
+                        "seed": seed,
+                        "dead_start": 0.0,
+                        "dead_after_half": dead,
+                        "dead_max": dead,
+                        "dead_end": dead,
+                        "positive_after_half": positive_after_half if ordered else 0.5,
+                        "positive_end": positive_end if ordered else 0.5,
+                        "accuracy": 0.5 if ordered else 0.99,
+                    }
+                )
     settings = {"dataset": "circle", "n": 1000, "hidden": [8, 8], "batch_size": 1}
     return ch1_principles.DyingRelu(pd.DataFrame(rows), pd.DataFrame(), settings)
 
 
-def test_1c_text_follows_the_dead_share():
-    few = ch1_principles.text_1c(dying_result(ordered_accuracy=0.5, dead_max_ordered=0.0))
-    assert "about as many dead with the ordered data" in few
-    assert "fit only the class seen last, not mainly because units died" in few
-    assert "strict dying-ReLU effect is small" in few
-    many = ch1_principles.text_1c(dying_result(ordered_accuracy=0.5, dead_max_ordered=0.6))
-    assert "more dead with the ordered data" in many
-    assert "strict dying-ReLU effect is small" not in many
-    assert "(2 seeds)" in many
+@pytest.mark.parametrize(
+    ("ordered", "shuffled", "compared", "small"),
+    [
+        (0.0, 0.0, "about as many", True),
+        (0.6, 0.0, "more", False),
+        (0.05, 0.3, "fewer", True),
+        (0.12, 0.11, "about as many", False),  # within 0.02 of each other, above FEW_DEAD
+    ],
+)
+def test_1c_findings_follow_the_dead_share(ordered, shuffled, compared, small):
+    result = dying_result({0.03: (ordered, shuffled)})
+    findings = result.findings
+    assert findings.dead_compared == {0.03: compared}
+    assert findings.strict_effect_small is small
+    assert not findings.large_rate_kills_more and findings.large_rate_more_dead_with is None
+    text = ch1_principles.text_1c(result)
+    assert f"at most {ordered:.1%} against {shuffled:.1%}" in text  # the numbers chosen from
+    assert f"({compared} dead" in text  # the verdict, as the findings chose it
+
+
+@pytest.mark.parametrize(
+    ("after_half", "end", "fits"),
+    [(0.0, 1.0, True), (0.2, 1.0, False), (0.0, 0.9, False), (0.04, 0.96, True)],
+)
+def test_1c_fits_last_class_follows_the_positive_shares(after_half, end, fits):
+    result = dying_result({0.03: (0.0, 0.0)}, positive_after_half=after_half, positive_end=end)
+    assert result.findings.fits_last_class is fits
+    text = ch1_principles.text_1c(result)
+    assert f"{after_half:.1%} of all points positive" in text and f"{end:.1%} at the end" in text
+
+
+@pytest.mark.parametrize(
+    ("high", "kills_more", "more_with"),
+    [
+        ((0.5, 0.7), True, "shuffled"),
+        ((0.7, 0.5), True, "negatives_first"),
+        ((0.5, 0.505), True, "negatives_first"),  # shuffled ahead by less than 0.01
+        ((0.5, 0.03), False, None),  # one order stays near the low rate's share
+    ],
+)
+def test_1c_large_rate_finding_follows_both_orders(high, kills_more, more_with):
+    result = dying_result({0.03: (0.0, 0.0), 0.3: high})
+    findings = result.findings
+    assert findings.large_rate_kills_more is kills_more
+    assert findings.large_rate_more_dead_with == more_with
+    assert findings.strict_effect_small  # the low rate's ordered share is 0
+    summary = results_1c(result)["findings"]  # summary.json's form: rates as text keys
+    assert summary["dead_compared"] == findings.summary()["dead_compared"]
+    assert list(summary["dead_compared"]) == ["0.03", "0.3"]
+    assert summary["large_rate_more_dead_with"] == more_with
+    assert "(2 seeds)" in ch1_principles.text_1c(result)  # the seed count the means are over
 
 
 def test_1e_text_reads_the_shares():

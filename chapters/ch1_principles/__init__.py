@@ -64,8 +64,10 @@ _MODULES = {
         "text_1b",
     ],
     "p1c_dying_relu": [
+        "DyingFindings",
         "DyingRelu",
         "dying_figure",
+        "dying_findings",
         "dying_net",
         "dying_relu",
         "dying_summary",
