@@ -1,6 +1,7 @@
 """Chapter 1 end to end in quick mode, checked through its summary.json."""
 
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -10,6 +11,7 @@ from chapters import ch1_principles
 from chapters.ch1_principles.p1a_init import comparison_1a
 from chapters.ch1_principles.p1b_activations import comparison_1b
 from chapters.ch1_principles.p1c_dying_relu import results_1c
+from chapters.ch1_principles.p1e_xor import results_1e
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +119,7 @@ def test_1d_1e_truth_tables(quick_run):
 
 def test_unknown_problem_is_a_one_line_error(tmp_path, capsys):
     assert ch1_principles.main(["--only", "9Z", "--out", str(tmp_path)]) == 2
-    assert "unknown problem id 9Z" in capsys.readouterr().err
+    assert "9Z" in capsys.readouterr().err  # the error names the bad id
 
 
 # ----------------------------------------------------------------------------- report text
@@ -192,12 +194,15 @@ def test_1b_text_when_sigmoid_beats_relu_and_the_zero_net_leaves_early():
     assert agrees["sigmoid, zero start"].startswith("no:")  # leaves at 600-602: early
     assert "1600" in agrees["sigmoid, zero start"]  # "early" is half the 3200 reported
     assert all(verdict in text for verdict in agrees.values())  # the text states each verdict
-    assert "0.2×" in text  # sigmoid settles at 300 against ReLU's 1500
-    assert "epoch 600 (seed 0)" in text  # the zero start's exit, seed by seed
+    speed = ch1_principles.speed_ratios(result.table)
+    assert list(speed["settle_epoch"]) == [0.2, 0.2, 0.2]  # sigmoid settles at 300, ReLU 1500
+    assert "0.2×" in text  # the ratio, as the text gives it
+    assert ch1_principles.results_1b(result)["sigmoid_speed_ratios"]["settle_epoch"] == [0.2] * 3
+    assert all(f"{600 + k}" in text for k in range(3))  # the zero start's exits, seed by seed
     ratios = pd.DataFrame(ch1_principles.results_1b(result)["gradient_ratios"])
     start = ratios.groupby("demo")["first / output at start"].median()
     assert start["sigmoid/random"] > start["relu/random"]  # sigmoid's first layer is not slower
-    assert f"{start['sigmoid/random']:g} of the output layer's" in text
+    assert f"{start['sigmoid/random']:.3g}" in text and f"{start['relu/random']:.3g}" in text
 
 
 def test_1b_quick_text_labels_its_length_and_unsettled_runs():
@@ -216,6 +221,8 @@ def test_1b_quick_text_labels_its_length_and_unsettled_runs():
     assert "4000 epochs" not in text  # not the set's
     spread = ch1_principles.results_1b(result)["spread"]["sigmoid/random"]["settle_epoch"]
     assert spread["reached"] == 0 and spread["median"] is None  # sigmoid settled in no seed
+    speed = ch1_principles.speed_ratios(result.table)
+    assert speed["settle_epoch"].empty and speed["first_below_0_05"].empty  # nothing to divide
     assert "×" not in text  # so no speed ratio is taken from an unsettled run
     agrees = verdicts(comparison_1b(result.table, result.epochs))
     assert agrees["sigmoid, zero start"].startswith("cannot tell")  # no exit in 600 < 3200 epochs
@@ -279,21 +286,30 @@ def test_1a_text_in_the_usual_case_and_with_figures():
 def test_1d_answer_is_read_off_the_network():
     net = ch1_principles.or_network()
     assert net.hidden_units == 0 and net.correct
-    assert "0 hidden units" in ch1_principles.text_1d(net)
+    assert f"**{net.correct}**" in ch1_principles.text_1d(net)  # the verdict the table chose
     wrong = ch1_principles.or_network(weights=(0.5, 0.5), bias=0.0)  # (0, 1) gives only 0.5
-    assert not wrong.correct
-    assert "does not compute OR" in ch1_principles.text_1d(wrong)
+    assert not wrong.correct and list(wrong.table["ok"]) == [True, False, False, True]
+    text = ch1_principles.text_1d(wrong)
+    assert f"**{wrong.correct}**" in text and "| 0.5 " in text  # the row that fails, as computed
 
 
-def test_sigmoid_speed_is_placed_against_the_nearer_report():
-
-    def place(exits, epochs=4000):
-        return ch1_principles.sigmoid_reported_text(pd.DataFrame({"plateau_exit": exits}), epochs)
-
-    assert "nearer the 2023 student's 2000" in place([1800.0, 2100.0, 2500.0])
-    assert "nearer the 2017 and 2019 students' 500" in place([300.0, 420.0, 700.0])
-    assert "later than 500 and 2000" in place([None, None, 900.0])
-    assert "cannot place" in place([None, None, 300.0], epochs=600)
+@pytest.mark.parametrize(
+    ("exits", "epochs", "where", "median"),
+    [
+        ([1800.0, 2100.0, 2500.0], 4000, 2000, "2100"),
+        ([300.0, 420.0, 700.0], 4000, 500, "420"),
+        ([999.0], 4000, 500, "999"),  # 1000 is the two reports' midpoint on a log scale
+        ([1001.0], 4000, 2000, "1001"),
+        ([None, 300.0, 420.0], 4000, 500, "420"),  # a miss counts as the latest
+        ([None, None, 900.0], 4000, "later", "4000"),  # the median seed never dropped
+        ([None, None, 300.0], 600, "cannot place", "600"),  # ... in a run shorter than 2000
+    ],
+)
+def test_sigmoid_speed_is_placed_against_the_nearer_report(exits, epochs, where, median):
+    sig = pd.DataFrame({"plateau_exit": exits})
+    assert ch1_principles.sigmoid_reported_place(sig, epochs) == where
+    text = ch1_principles.sigmoid_reported_text(sig, epochs)
+    assert median in text and (str(where) in text or where == "cannot place")
 
 
 def test_notebook_path_compute_text_and_inline_animation():
@@ -302,7 +318,10 @@ def test_notebook_path_compute_text_and_inline_animation():
 
     result = ch1_principles.init_demos(seeds=(0,), epochs=8)  # a notebook's first cell
     assert list(result.table["demo"]) == ["relu/random", "relu/zeros"]
-    assert "1 seed" in ch1_principles.text_1a(result) and set(result.table["seed"]) == {0}
+    assert set(result.table["seed"]) == {0}
+    assert ch1_principles.results_1a(result)["seeds"] == [0]
+    final = result.table.set_index("demo").loc["relu/random", "final_test_loss"]
+    assert f"**{final:.4f}**" in ch1_principles.text_1a(result)  # one seed: its loss, no spread
     html = animation_html(ch1_principles.boundary_animation(result.fits, title="1A"))
     assert "<script" in html.data
 
@@ -422,25 +441,48 @@ def test_1c_large_rate_finding_follows_both_orders(high, kills_more, more_with):
     assert "(2 seeds)" in ch1_principles.text_1c(result)  # the seed count the means are over
 
 
-def test_1e_text_reads_the_shares():
+def xor_starts(hidden, output, right):
+    return [
+        {"hidden": hidden, "output": output, "start": k, "right": r, "all_four_right": r == 4}
+        for k, r in enumerate(right)
+    ]
 
-    def starts(hidden, output, right):
-        return [
-            {"hidden": hidden, "output": output, "start": k, "right": r, "all_four_right": r == 4}
-            for k, r in enumerate(right)
-        ]
 
-    two = pd.DataFrame(starts("2", "relu", [4, 3, 2, 4]) + starts("8", "relu", [4, 4, 4, 3]))
-    single = pd.DataFrame(starts("none", "relu", [3, 2, 3, 3]))
+def xor_result(single_right, handbuilt=None):
+    two = pd.DataFrame(
+        xor_starts("2", "relu", [4, 3, 2, 4]) + xor_starts("8", "relu", [4, 4, 4, 3])
+    )
+    single = pd.DataFrame(xor_starts("none", "relu", single_right))
     settings = {"starts": 4, "epochs": 600, "optimizer": "Adam(0.05)"}
-    result = ch1_principles.XorNetworks(ch1_principles.xor_handbuilt(), single, two, settings)
+    handbuilt = handbuilt or ch1_principles.xor_handbuilt()
+    return ch1_principles.XorNetworks(handbuilt, single, two, settings)
+
+
+def test_1e_text_reads_the_shares():
+    result = xor_result([3, 2, 3, 3])
     text = ch1_principles.text_1e(result)
-    shares = two.groupby("hidden")["all_four_right"].mean()
-    assert (shares["2"], shares["8"]) == (0.5, 0.75)
-    assert f"{shares['2']:.0%} with 2 hidden units, {shares['8']:.0%} with 8" in text
-    assert single["right"].max() == 3 and not single["all_four_right"].any()
-    assert "**3 of 4**" in text and "**0%**" in text  # the single layer's best and share
-    assert "**Fewest layers: 2**" in text  # the answer the shares chose
+    summary = results_1e(result)
+    assert summary["two_layer_success_share"] == {
+        "2 hidden, relu output": 0.5,
+        "8 hidden, relu output": 0.75,
+    }
+    assert "50%" in text and "75%" in text  # each share, as the text gives it
+    assert summary["single_layer_most_right"] == 3 and summary["single_layer_success_share"] == 0
+    assert "3 of 4" in text and "0%" in text  # the single layer's best and share
+    assert result.fewest_layers == summary["fewest_layers"] == 2  # no single layer did it
+    assert "Fewest layers: 2" in text
+
+
+def test_1e_fewest_layers_follow_the_nets():
+    assert xor_result([3, 4, 3, 3]).fewest_layers == 1  # a single layer got all four right
+    handbuilt = ch1_principles.xor_handbuilt()
+    wrong = replace(handbuilt, table=handbuilt.table.assign(ok=False))
+    assert not wrong.correct
+    assert xor_result([3, 2, 3, 3], wrong).fewest_layers is None  # nothing shown to work
+    assert xor_result([3, 2, 3, 3], handbuilt).fewest_layers == len(handbuilt.model.layers) == 2
+    for single, fewest in (([3, 4, 3, 3], "1"), ([3, 2, 3, 3], "not shown")):
+        result = xor_result(single, None if fewest == "1" else wrong)
+        assert f"Fewest layers: {fewest}" in ch1_principles.text_1e(result)
 
 
 # ----------------------------------------------------------------------------- written-out models

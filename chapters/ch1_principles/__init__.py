@@ -60,7 +60,9 @@ _MODULES = {
         "comparison_1b",
         "results_1b",
         "run_1b",
+        "sigmoid_reported_place",
         "sigmoid_reported_text",
+        "speed_ratios",
         "text_1b",
     ],
     "p1c_dying_relu": [

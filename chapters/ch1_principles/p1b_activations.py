@@ -148,11 +148,20 @@ def _paired(table: pd.DataFrame, column: str, slow: str, fast: str) -> pd.DataFr
     return pd.DataFrame({"slow": a, "fast": b}).dropna(how="all")
 
 
+def speed_ratios(table: pd.DataFrame) -> dict[str, pd.Series]:
+    """Sigmoid's epoch over ReLU's, per seed where both got there: first below 0.05, settle."""
+    ratios = {}
+    for column in ("first_below_0_05", "settle_epoch"):
+        both = _paired(table, column, "sigmoid/random", "relu/random").dropna()
+        ratios[column] = both["slow"] / both["fast"].clip(lower=1)
+    return ratios
+
+
 def speed_text(table: pd.DataFrame, epochs: int) -> str:
     """Sigmoid against ReLU from the random start, seed by seed, in words chosen by the numbers."""
     pairs = _paired(table, "first_below_0_05", "sigmoid/random", "relu/random")
     seeds = len(pairs)
-    both = pairs.dropna()
+    ratios = speed_ratios(table)
     later = int((pairs["slow"].fillna(np.inf) > pairs["fast"].fillna(np.inf)).sum())
     earlier = int((pairs["slow"].fillna(np.inf) < pairs["fast"].fillna(np.inf)).sum())
     sentences = [
@@ -161,8 +170,8 @@ def speed_text(table: pd.DataFrame, epochs: int) -> str:
         + (f" and earlier in {seeds_text(earlier, seeds)}" if earlier else "")
         + "."
     ]
-    if len(both):
-        ratio = both["slow"] / both["fast"].clip(lower=1)
+    if len(ratios["first_below_0_05"]):
+        ratio = ratios["first_below_0_05"]
         sentences.append(
             f"Where both get there, sigmoid takes {spread_text(ratio, fmt='{:.1f}')}× "
             "(min / median / max) as many epochs."
@@ -175,11 +184,10 @@ def speed_text(table: pd.DataFrame, epochs: int) -> str:
             f"not within {epochs} epochs."
         )
     settle = _paired(table, "settle_epoch", "sigmoid/random", "relu/random")
-    settled = settle.dropna()
-    if len(settled):
-        ratio = settled["slow"] / settled["fast"].clip(lower=1)
+    ratio = ratios["settle_epoch"]
+    if len(ratio):
         sentences.append(
-            f"Where both settled ({seeds_text(len(settled), seeds)}), sigmoid settles at "
+            f"Where both settled ({seeds_text(len(ratio), seeds)}), sigmoid settles at "
             f"{spread_text(ratio, fmt='{:.1f}')}× ReLU's epoch."
         )
     unsettled = settle[settle.isna().any(axis=1)]
@@ -330,16 +338,28 @@ def zero_sigmoid_verdict(zeros: pd.DataFrame, epochs: int) -> str:
     return "yes: never, in every seed"
 
 
-def sigmoid_reported_text(sig: pd.DataFrame, epochs: int) -> str:
-    """Which reported epoch (500 or 2000) the median "drops noticeably" epoch is nearer."""
+def sigmoid_reported_place(sig: pd.DataFrame, epochs: int) -> int | str:
+    """Where the median "drops noticeably" epoch falls against the reported 500 and 2000.
+
+    The nearer reported epoch (on a log scale); "later" when the median seed does not drop
+    in a run longer than both; "cannot place" when it does not drop in a shorter run.
+    """
     median = sig["plateau_exit"].fillna(np.inf).median()
     if np.isinf(median):
-        where = f"{' and '.join(map(str, SIGMOID_REPORTED))}"
-        if epochs > max(SIGMOID_REPORTED):
-            return f"later than {where}: the median seed does not drop within {epochs} epochs"
+        return "later" if epochs > max(SIGMOID_REPORTED) else "cannot place"
+    return min(SIGMOID_REPORTED, key=lambda r: abs(np.log(max(median, 1) / r)))
+
+
+def sigmoid_reported_text(sig: pd.DataFrame, epochs: int) -> str:
+    """Which reported epoch (500 or 2000) the median "drops noticeably" epoch is nearer."""
+    place = sigmoid_reported_place(sig, epochs)
+    where = f"{' and '.join(map(str, SIGMOID_REPORTED))}"
+    if place == "later":
+        return f"later than {where}: the median seed does not drop within {epochs} epochs"
+    if place == "cannot place":
         return f"cannot place against {where}: the median seed does not drop within {epochs}"
-    nearest = min(SIGMOID_REPORTED, key=lambda r: abs(np.log(max(median, 1) / r)))
-    return f"drops at median epoch {median:g}: nearer {SIGMOID_REPORTED[nearest]} {nearest}"
+    median = sig["plateau_exit"].fillna(np.inf).median()  # a miss counts as latest
+    return f"drops at median epoch {median:g}: nearer {SIGMOID_REPORTED[place]} {place}"
 
 
 def text_1b(result: ActivationDemos, figures: Mapping[str, str] | None = None) -> str:
@@ -412,6 +432,13 @@ def results_1b(result: ActivationDemos) -> dict[str, Any]:
             f"in the last {SETTLE_HOLD:.0%} of the run (not settled)"
         ),
         "visible_loss": VISIBLE_LOSS,
+        "sigmoid_speed_ratios": {
+            column: [float(r) for r in ratio]
+            for column, ratio in speed_ratios(result.table).items()
+        },
+        "sigmoid_reported_place": sigmoid_reported_place(
+            demo_rows(result.table, "sigmoid/random"), result.epochs
+        ),
     }
 
 
