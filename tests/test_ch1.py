@@ -8,8 +8,13 @@ import pytest
 from model_match import assert_same_compile, assert_same_layers
 
 from chapters import ch1_principles
+from chapters.ch1_principles.demo_text import verdict, verdict_word
 from chapters.ch1_principles.p1a_init import comparison_1a
-from chapters.ch1_principles.p1b_activations import comparison_1b
+from chapters.ch1_principles.p1b_activations import (
+    comparison_1b,
+    zero_sigmoid_finding,
+    zero_sigmoid_verdict,
+)
 from chapters.ch1_principles.p1c_dying_relu import results_1c
 from chapters.ch1_principles.p1e_xor import results_1e
 
@@ -128,8 +133,13 @@ def test_unknown_problem_is_a_one_line_error(tmp_path, capsys):
 
 
 def verdicts(comparison) -> dict[str, str]:
-    """A comparison table's verdicts ("agrees?"), by demo."""
+    """A comparison table's verdicts in words ("agrees?"), by demo."""
     return dict(zip(comparison["demo"], comparison["agrees?"]))
+
+
+def verdict_words(comparison) -> dict[str, str]:
+    """A comparison table's verdicts ("yes", "partly", "no", "cannot tell"), by demo."""
+    return dict(zip(comparison["demo"], comparison["verdict"]))
 
 
 def milestones(demo, seed, *, first, settle, final, exit_=None, epochs=4000, plateau=0.5):
@@ -188,10 +198,15 @@ def test_1b_text_when_sigmoid_beats_relu_and_the_zero_net_leaves_early():
         ]
     result = activation_result(rows)
     text = ch1_principles.text_1b(result)
-    agrees = verdicts(comparison_1b(result.table, result.epochs))
-    assert agrees["relu, random start"].startswith("no:")  # ReLU past epoch 300: slower than said
-    assert agrees["sigmoid, random start"].startswith("no:")  # sigmoid first in every seed
-    assert agrees["sigmoid, zero start"].startswith("no:")  # leaves at 600-602: early
+    comparison = comparison_1b(result.table, result.epochs)
+    agrees = verdicts(comparison)
+    assert verdict_words(comparison) == {
+        "relu, random start": "no",  # ReLU past epoch 300: slower than said
+        "sigmoid, random start": "no",  # sigmoid first in every seed
+        "sigmoid, zero start": "no",  # leaves at 600-602: early
+    }
+    assert ch1_principles.results_1b(result)["verdicts"] == verdict_words(comparison)
+    assert "| verdict" not in text  # the column for code is not shown; "agrees?" says it
     assert "1600" in agrees["sigmoid, zero start"]  # "early" is half the 3200 reported
     assert all(verdict in text for verdict in agrees.values())  # the text states each verdict
     speed = ch1_principles.speed_ratios(result.table)
@@ -224,11 +239,34 @@ def test_1b_quick_text_labels_its_length_and_unsettled_runs():
     speed = ch1_principles.speed_ratios(result.table)
     assert speed["settle_epoch"].empty and speed["first_below_0_05"].empty  # nothing to divide
     assert "×" not in text  # so no speed ratio is taken from an unsettled run
-    agrees = verdicts(comparison_1b(result.table, result.epochs))
-    assert agrees["sigmoid, zero start"].startswith("cannot tell")  # no exit in 600 < 3200 epochs
+    comparison = comparison_1b(result.table, result.epochs)
+    agrees = verdicts(comparison)
+    assert verdict_words(comparison)["sigmoid, zero start"] == "cannot tell"  # no exit, 600 < 3200
     assert agrees["sigmoid, zero start"] in text
     assert ch1_principles.results_1b(result)["zero_init_symmetry_max"] == pytest.approx(1e-7)
     assert "1e-07" in text  # the symmetry measure is reported, not rounded to 0
+
+
+@pytest.mark.parametrize(
+    ("exits", "epochs", "word"),
+    [
+        ([2000.0, 2500.0, 3000.0], 4000, "yes"),  # late, every seed
+        ([2000.0, None, None], 4000, "yes"),  # late in one, never in the others
+        ([None, None, None], 4000, "yes"),  # never
+        ([1599.0, None, None], 4000, "no"),  # one seed before half the reported 3200
+        ([None, None, None], 3199, "cannot tell"),  # no exit, but shorter than the set's run
+    ],
+)
+def test_1b_zero_sigmoid_verdict_follows_the_exits(exits, epochs, word):
+    zeros = pd.DataFrame({"seed": range(len(exits)), "plateau_exit": exits})
+    assert zero_sigmoid_finding(zeros, epochs)[0] == word
+    assert zero_sigmoid_verdict(zeros, epochs).startswith(f"{word}: ")  # the words say it first
+
+
+@pytest.mark.parametrize(("count", "word"), [(3, "yes"), (2, "partly"), (1, "partly"), (0, "no")])
+def test_verdict_word_counts_the_seeds(count, word):
+    assert verdict_word(count, 3) == word
+    assert verdict(count, 3, "none did").startswith(word)
 
 
 def init_result(*, random_first, zero_exit, moved):
@@ -260,9 +298,13 @@ def init_result(*, random_first, zero_exit, moved):
 def test_1a_text_when_the_zero_net_learns_and_the_random_one_does_not():
     result = init_result(random_first=None, zero_exit=40, moved=1e-3)
     text = ch1_principles.text_1a(result)
-    agrees = verdicts(comparison_1a(result.table, result.epochs))
-    assert agrees["relu, random start"].startswith("no:")  # never below 0.05
-    assert agrees["relu, zero start"].startswith("no:")  # it left the plateau in every seed
+    comparison = comparison_1a(result.table, result.epochs)
+    agrees = verdicts(comparison)
+    assert verdict_words(comparison) == {
+        "relu, random start": "no",  # never below 0.05
+        "relu, zero start": "no",  # it left the plateau in every seed
+    }
+    assert ch1_principles.results_1a(result)["verdicts"] == verdict_words(comparison)
     assert all(verdict in text for verdict in agrees.values())
     assert ch1_principles.results_1a(result)["zero_init_weights_moved"] == pytest.approx(1e-3)
     assert "0.001" in text  # the weights moved: the text gives by how much
@@ -271,11 +313,9 @@ def test_1a_text_when_the_zero_net_learns_and_the_random_one_does_not():
 def test_1a_text_in_the_usual_case_and_with_figures():
     result = init_result(random_first=120, zero_exit=None, moved=0.0)
     text = ch1_principles.text_1a(result, {"loss": "![loss](figures/1A_loss.png)"})
-    agrees = verdicts(comparison_1a(result.table, result.epochs))
-    assert agrees == {
-        "relu, random start": "yes (every seed)",
-        "relu, zero start": "yes (every seed)",
-    }
+    comparison = comparison_1a(result.table, result.epochs)
+    agrees = verdicts(comparison)
+    assert verdict_words(comparison) == {"relu, random start": "yes", "relu, zero start": "yes"}
     assert all(verdict in text for verdict in agrees.values())
     assert "epoch 120" in text  # the random start's first epoch below 0.05
     assert ch1_principles.results_1a(result)["zero_init_weights_moved"] == 0.0

@@ -22,6 +22,8 @@ from chapters.ch1_principles.demo_figures import (
 )
 from chapters.ch1_principles.demo_text import (
     by_seed_text,
+    comparison_shown,
+    comparison_verdicts,
     demo_rows,
     epoch_text,
     figure_block,
@@ -32,6 +34,7 @@ from chapters.ch1_principles.demo_text import (
     spread_table,
     spread_text,
     verdict,
+    verdict_word,
 )
 from chapters.ch1_principles.demos import (
     PLATEAU_DROP,
@@ -293,6 +296,7 @@ def comparison_1b(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
                 "agrees?": verdict(
                     fast, seeds, f"no seed below 0.05 within {RELU_EXPECTED_BY} epochs"
                 ),
+                "verdict": verdict_word(fast, seeds),
             },
             {
                 "demo": "sigmoid, random start",
@@ -305,6 +309,7 @@ def comparison_1b(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
                 "agrees?": (
                     verdict(slower, seeds, "sigmoid is not slower in any seed") + "; " + nearest
                 ),
+                "verdict": verdict_word(slower, seeds),
             },
             {
                 "demo": "sigmoid, zero start",
@@ -314,28 +319,37 @@ def comparison_1b(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
                 f"{by_seed_text(zeros, 'plateau_exit', epochs)}; final "
                 f"{spread_text(zeros['final_test_loss'], fmt='{:.3f}')}",
                 "agrees?": zero_sigmoid_verdict(zeros, epochs),
+                "verdict": zero_sigmoid_finding(zeros, epochs)[0],
             },
         ]
     )
 
 
-def zero_sigmoid_verdict(zeros: pd.DataFrame, epochs: int) -> str:
-    """Whether the zero-started sigmoid fits leave their plateau "late or never", as reported."""
+def zero_sigmoid_finding(zeros: pd.DataFrame, epochs: int) -> tuple[str, str]:
+    """Whether the zero-started sigmoid fits leave their plateau "late or never", as reported:
+    the verdict ("yes", "no" or "cannot tell") and what it rests on."""
     exits, seeds = zeros["plateau_exit"].dropna(), len(zeros)
     late = ZERO_SIGMOID_REPORTED // 2
     early = int((exits < late).sum())
     if early:
-        return f"no: it leaves early (before epoch {late}) in {seeds_text(early, seeds)}"
+        return "no", f"it leaves early (before epoch {late}) in {seeds_text(early, seeds)}"
     if len(exits) == seeds:
-        return "yes: late, in every seed"
+        return "yes", "late, in every seed"
     if len(exits):
-        return f"yes: late in {seeds_text(len(exits), seeds)}; never within {epochs} in the others"
-    if epochs < ZERO_SIGMOID_REPORTED:
-        return (
-            f"cannot tell: no exit within {epochs} epochs, shorter than the set's "
-            f"{ZERO_SIGMOID_REPORTED}"
+        return "yes", (
+            f"late in {seeds_text(len(exits), seeds)}; never within {epochs} in the others"
         )
-    return "yes: never, in every seed"
+    if epochs < ZERO_SIGMOID_REPORTED:
+        return "cannot tell", (
+            f"no exit within {epochs} epochs, shorter than the set's {ZERO_SIGMOID_REPORTED}"
+        )
+    return "yes", "never, in every seed"
+
+
+def zero_sigmoid_verdict(zeros: pd.DataFrame, epochs: int) -> str:
+    """The zero-started sigmoid's verdict in words ("yes: late, in every seed")."""
+    word, detail = zero_sigmoid_finding(zeros, epochs)
+    return f"{word}: {detail}"
 
 
 def sigmoid_reported_place(sig: pd.DataFrame, epochs: int) -> int | str:
@@ -409,7 +423,7 @@ are products of weights that start at 0. {zero_sigmoid_text(table, result.symmet
 `reference/problem-set.md` §1A–1B, students' write-ups; "a couple of hundred" read as at most
 {RELU_EXPECTED_BY} epochs, "late" as after half the reported {ZERO_SIGMOID_REPORTED}):
 
-{markdown_table(comparison_1b(table, epochs))}
+{markdown_table(comparison_shown(comparison_1b(table, epochs)))}
 {figure_block(figures, ("loss", "boundaries", "animation", "gradients"))}
 """
 
@@ -436,6 +450,7 @@ def results_1b(result: ActivationDemos) -> dict[str, Any]:
             column: [float(r) for r in ratio]
             for column, ratio in speed_ratios(result.table).items()
         },
+        "verdicts": comparison_verdicts(comparison_1b(result.table, result.epochs)),
         "sigmoid_reported_place": sigmoid_reported_place(
             demo_rows(result.table, "sigmoid/random"), result.epochs
         ),
