@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from companion.errors import CompanionError
@@ -92,8 +93,7 @@ def given_settings(args: argparse.Namespace) -> dict:
 
 
 def resolve_settings(args: argparse.Namespace, project_dir: Path) -> SearchSettings:
-    """The search's settings: stored ones when resuming, else the space's defaults; then
-    the flags given."""
+    """The stored settings when resuming, else the space's defaults; then the flags given."""
     given = given_settings(args)
     stored = load_settings(project_dir) if args.resume or args.role == "worker" else None
     if stored is not None:
@@ -102,8 +102,7 @@ def resolve_settings(args: argparse.Namespace, project_dir: Path) -> SearchSetti
     if settings.space:
         space = get_space(settings.space)
         defaults = {"tuner": space.tuner, "max_trials": space.max_trials, "flat": space.flat}
-        defaults["batch_size"] = space.batch_size
-        settings = SearchSettings(**{**settings.to_json(), **defaults, **given})
+        settings = replace(settings, **defaults, batch_size=space.batch_size).updated(**given)
     check_names(settings)
     return settings
 
