@@ -102,7 +102,8 @@ def resolve_settings(args: argparse.Namespace, project_dir: Path) -> SearchSetti
     if settings.space:
         space = get_space(settings.space)
         defaults = {"tuner": space.tuner, "max_trials": space.max_trials, "flat": space.flat}
-        settings = replace(settings, **defaults, batch_size=space.batch_size).updated(**given)
+        settings = replace(settings, **defaults, batch_size=space.batch_size)
+        settings = replace(settings, **given)  # `given` may set space=None (a hypermodel)
     check_names(settings)
     return settings
 
