@@ -142,9 +142,13 @@ def run_search(
         threads = threads or max(1, cpu_count() // workers)
         log_dir = project_dir / "logs"
         pool = WorkerPool(
-            workers, project_dir=project_dir, chief=chief, threads=threads, wait=600.0,
+            workers,
+            project_dir=project_dir,
+            chief=chief,
+            threads=threads,
+            wait=600.0,
             log_dir=log_dir,
-        )  # fmt: skip
+        )
         pool.start()  # they load TensorFlow while this process builds the chief
     tuner = None
     try:

@@ -29,9 +29,12 @@ def wider_cnn(hp):
     rate = hp.Choice("dropout", (0.1, 0.2, 0.3, 0.4))
     learning_rate = hp.Choice("learning_rate", (3e-4, 1e-3, 3e-3))
     model = cnn(
-        filters=(first, 2 * first), dense_units=(units,), pool_first=True, conv_dropout=rate,
+        filters=(first, 2 * first),
+        dense_units=(units,),
+        pool_first=True,
+        conv_dropout=rate,
         dropout=rate,
-    )  # fmt: skip
+    )
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="categorical_crossentropy",
@@ -45,9 +48,14 @@ def budget_mlp(settings: SearchSettings, train_images: int) -> BudgetHyperModel:
     """Chapter 3's space: MLPs within `settings.budget` hidden units (depth, taper, dropout)."""
     steps = settings.epochs * math.ceil(train_images / settings.batch_size)
     return BudgetHyperModel(
-        settings.budget, 1, 4, ratios=(1.0, 0.5), dropouts=(0.0, 0.1, 0.2),
-        learning_rates=(2e-3,), decay_steps=steps,  # cosine decay to 0, as chapter 3 trains
-    )  # fmt: skip
+        settings.budget,
+        1,
+        4,
+        ratios=(1.0, 0.5),
+        dropouts=(0.0, 0.1, 0.2),
+        learning_rates=(2e-3,),
+        decay_steps=steps,  # cosine decay to 0 over the trial, as chapter 3 trains
+    )
 
 
 def hypermodel_for(settings: SearchSettings, train_images: int):

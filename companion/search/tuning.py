@@ -187,7 +187,9 @@ def _describe(space: kt.HyperParameters) -> str:
     return " × ".join(f"{len(hp_values(hp))} {hp.name}" for hp in space.space)
 
 
-def _check_space(kind: str, space: kt.HyperParameters, max_grid: int, max_trials: int | None):
+def _check_space(
+    kind: str, space: kt.HyperParameters, max_grid: int, max_trials: int | None
+) -> None:
     continuous = [hp for hp in space.space if hp_values(hp) is None]
     if kind == "grid" and continuous:
         raise CompanionError(
