@@ -185,7 +185,8 @@ def run_4a(ctx: Context) -> Section:
         "border_verdict": r.border_verdict,
     }
     headline = (
-        f"a corner pixel is in {_patches(valid['corner'])} unpadded, {same['corner']} "
-        f"padded, against {same['centre']} for a central one ({r.border_verdict} it)"
+        f"a corner pixel is in {_patches(valid['corner'])} unpadded, {same['corner']} padded; "
+        f"a central one in {same['centre']}: padded, a corner weighs "
+        f"{r.shares('same')['corner']:.0%} of a central pixel"
     )
     return Section(text_4a(r, {"coverage": figure}), results, headline)

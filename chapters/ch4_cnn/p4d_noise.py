@@ -524,11 +524,7 @@ def _noise_conclusion(table: pd.DataFrame) -> str:
             "various positions, a few missing pixels)"
         ),
     }[pooling_answer(table)]
-    theory = (
-        ". Its invariance is small and local by construction: a 2×2 window absorbs a move "
-        "within itself, not a larger one."
-    )
-    return " ".join(lines) + "\n\n" + answer + theory + "\n"
+    return " ".join(lines) + "\n\n" + answer + ".\n"
 
 
 # What each verdict of the augmentation comparison says, against pooling alone and added to it
@@ -538,8 +534,8 @@ _VERSUS_POOLING = {
     "within noise": "the two are within noise of each other here",
 }
 _ON_POOLING = {
-    "augmentation stronger": "augmentation made the pooling model more robust still",
-    "augmentation weaker": "augmentation made the pooling model worse on shifted images",
+    "augmentation stronger": "augmentation raised the pooling model's accuracy on shifted images",
+    "augmentation weaker": "augmentation lowered the pooling model's accuracy on shifted images",
     "within noise": "augmentation added nothing measurable to the pooling model",
 }
 
