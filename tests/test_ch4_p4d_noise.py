@@ -18,6 +18,7 @@ from chapters.ch4_cnn.p4d_noise import (
     augmentation_verdict,
     noise_headline,
     noise_tables,
+    pooling_and_noise,
     robustness_verdict,
     text_4d,
 )
@@ -203,6 +204,11 @@ def test_augmentation_needs_shifted_images():
     hits = {k: v[:, :3] for k, v in four_models([0.85]).items()}  # clean and the two drops
     with pytest.raises(ValueError, match="shifted test images"):
         augmentation_tables(NAMES[:3], hits, [0], max_shift=1)
+
+
+def test_augmentation_needs_a_shift_of_a_pixel_or_more():
+    with pytest.raises(ValueError, match="max_shift must be 1 or more"):
+        pooling_and_noise(None, max_shift=0)
 
 
 # --- end to end, --quick --------------------------------------------------------------------

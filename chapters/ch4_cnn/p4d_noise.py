@@ -96,13 +96,8 @@ class AugmentationResult:
         return augmentation_verdict(self.on_pooling, self.on_pooling_seeds)
 
 
-# The four models of the augmentation comparison: (downsampling, trained on shifted images)
-MODELS = {
-    "pooling": ("pooling", False),
-    "strided": ("strided", False),
-    "pooling + shifts": ("pooling", True),
-    "strided + shifts": ("strided", True),
-}
+# The four models of the augmentation comparison: 4D's two, then each trained on shifts
+MODELS = ["pooling", "strided", "pooling + shifts", "strided + shifts"]
 SHIFTED = "all shifted copies"
 
 
@@ -178,30 +173,25 @@ def pooling_and_noise(
     by up to that many pixels (`companion.augment.shifted_batches`): the augmentation
     comparison; None leaves it out.
     """
+    if max_shift is not None and max_shift < 1:
+        raise ValueError(f"max_shift must be 1 or more (None: no augmentation), got {max_shift}")
     x, y = data.x_train[:train_images], one_hot(data.y_train[:train_images])
     x_test, y_test = data.x_test[:test_images], data.y_test[:test_images]
     perturbed = perturbations(x_test, seed=seed)
-    shifts = [False] if max_shift is None else [False, True]
-    kinds = [name for name, (_, shifted) in MODELS.items() if shifted in shifts]
-    hits = {kind: [] for kind in kinds}  # per seed: (perturbations, images), 1 if right
+    hits = {kind: [] for kind in MODELS[: 2 if max_shift is None else 4]}
     changes = []
     for model_seed in seeds:
-        for shifted in shifts:
+        for shift in [0] if max_shift is None else [0, max_shift]:
             set_seed(model_seed)  # the initial weights (alike with and without shifts), order
             models = dict(zip(("pooling", "strided"), noise_models()))
             for kind, model in models.items():
-                train = (
-                    shifted_batches(x, y, batch_size=32, max_shift=max_shift, seed=model_seed)
-                    if shifted
-                    else None
-                )
-                _fit(model, x, y, epochs=epochs, batches=train)
+                _fit(model, x, y, epochs=epochs, max_shift=shift, seed=model_seed)
                 scored = correct_predictions(model, *[(xp, y_test) for xp in perturbed.values()])
-                hits[f"{kind} + shifts" if shifted else kind].append(np.stack(scored).astype(float))
-            if not shifted:
-                changes.append(
-                    feature_changes(models["pooling"].layers[0], perturbed, probe_images)
-                )
+                # per seed: (perturbation, image), 1.0 where the model was right
+                hits[f"{kind} + shifts" if shift else kind].append(np.stack(scored).astype(float))
+            if not shift:
+                conv = models["pooling"].layers[0]
+                changes.append(feature_changes(conv, perturbed, probe_images))
     stacked = {kind: np.stack(h) for kind, h in hits.items()}
     pooled, strided = stacked["pooling"], stacked["strided"]
     table, per_seed = noise_tables(list(perturbed), pooled, strided, changes, seeds)
@@ -221,18 +211,19 @@ def pooling_and_noise(
     )
 
 
-def _fit(model, x, y, *, epochs: int, batches=None) -> None:
-    """Train one 4D model: on (x, y) in shuffled batches of 32, or on `batches` (a dataset)."""
+def _fit(model, x, y, *, epochs: int, max_shift: int, seed: int) -> None:
+    """Train one 4D model in shuffled batches of 32, shifted at random when `max_shift` > 0."""
     model.compile(
         optimizer="adam",
         loss="categorical_crossentropy",
         metrics=["accuracy"],
         steps_per_execution=16,  # 16 batches per compiled call: fewer round trips
     )
-    # a dataset shuffles (and shifts) afresh each epoch itself
-    data = (
-        {"x": x, "y": y, "batch_size": 32} if batches is None else {"x": batches, "shuffle": False}
-    )
+    if max_shift:  # the pipeline shuffles and shifts afresh each epoch itself
+        batches = shifted_batches(x, y, batch_size=32, max_shift=max_shift, seed=seed)
+        data = {"x": batches, "shuffle": False}
+    else:  # 4D's own models, trained as before
+        data = {"x": x, "y": y, "batch_size": 32}
     model.fit(**data, epochs=epochs, callbacks=fit_callbacks(), verbose=0)
 
 
