@@ -185,6 +185,13 @@ def test_augmentation_text_prints_what_chose_the_verdict():
     assert a.versus_pooling.describe() in text and a.on_pooling.describe() in text
     assert "+4.00% to +6.00%" in text  # augmentation minus pooling, over the seeds
     assert a.verdict in noise_headline(r) and "+5.0%" in noise_headline(r)
+    lost = a.table.set_index("model")["lost to shifts"]
+    assert lost["strided + shifts"] == pytest.approx(0.0)  # made up: alike on every copy
+    split = augmentation_tables(NAMES, four_models([0.85, 0.86, 0.78]), [0, 1, 2], max_shift=1)
+    assert split.verdict == "within noise" and not split.versus_pooling.within_noise
+    assert "2 of 3 above 0" in text_4d(  # the seeds, not the interval, left it within noise
+        noise_result(0.02, 0.005, pooled_smaller=True, augmentation=split)
+    )
     behind = augmentation_tables(NAMES, four_models([0.75, 0.76, 0.74]), [0, 1, 2], max_shift=1)
     assert behind.verdict == "augmentation weaker"
     assert behind.versus_pooling.describe() in text_4d(

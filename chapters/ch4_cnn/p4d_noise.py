@@ -98,7 +98,7 @@ class AugmentationResult:
 
 # The four models of the augmentation comparison: 4D's two, then each trained on shifts
 MODELS = ["pooling", "strided", "pooling + shifts", "strided + shifts"]
-SHIFTED = "all shifted copies"
+SHIFTED, LOST = "all shifted copies", "lost to shifts"
 
 
 # 4D's table: what each perturbation did to the features and to each model's accuracy
@@ -246,7 +246,8 @@ def augmentation_tables(
         accuracy = h.mean(axis=2)  # (seed, perturbation)
         row = {"model": kind, "clean": float(accuracy[:, 0].mean())}
         row |= {names[i]: float(accuracy[:, i].mean()) for i in shifts}
-        rows.append(row | {SHIFTED: float(on_shifts[kind].mean())})
+        shifted = float(on_shifts[kind].mean())
+        rows.append(row | {SHIFTED: shifted, LOST: row["clean"] - shifted})
         per_seed += [
             {
                 "seed": seed,
@@ -553,13 +554,24 @@ random by up to {a.max_shift} pixel(s) each way, drawn afresh every epoch (4F's 
 {count(n, "seed")}) on clean images and on the shifted copies above ({join(a.shifts)}):
 
 {markdown_table(table)}
-Augmentation alone (the strided model trained on shifts) minus pooling alone (the pooling
-model trained plain), on the shifted copies: {versus.describe()}, per seed
-{_seed_range(a.versus_pooling_seeds)}: {_VERSUS_POOLING[a.verdict]}. Added to the pooling
+("{LOST}": clean minus {SHIFTED}.) Augmentation alone (the strided model trained on shifts)
+minus pooling alone (the pooling model trained plain), on the shifted copies:
+{versus.describe()}, per seed {_seed_range(a.versus_pooling_seeds)}:
+{_VERSUS_POOLING[a.verdict]}{_why_noise(versus, a.versus_pooling_seeds)}. Added to the pooling
 model, augmentation changed its accuracy on the shifted copies by {on.describe()}, per seed
-{_seed_range(a.on_pooling_seeds)}: {_ON_POOLING[a.on_pooling_verdict]}. Each counts only when
-the interval excludes 0 and every seed agrees.{quick}
+{_seed_range(a.on_pooling_seeds)}: {_ON_POOLING[a.on_pooling_verdict]}{_why_noise(on, a.on_pooling_seeds)}.
+Each counts only when the interval excludes 0 and every seed agrees.{quick}
 """
+
+
+def _why_noise(d: Difference, per_seed: Sequence[float]) -> str:
+    """Why a difference is within noise: its interval holds 0, or the seeds disagree."""
+    if _agreed(d, per_seed):
+        return ""
+    if d.within_noise:
+        return " (the interval includes 0)"
+    above = sum(v > 0 for v in per_seed)
+    return f" (the interval excludes 0, but the seeds disagree: {above} of {len(per_seed)} above 0)"
 
 
 def _seed_range(values: Sequence[float]) -> str:
