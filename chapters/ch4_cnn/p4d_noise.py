@@ -180,18 +180,26 @@ def pooling_and_noise(
     perturbed = perturbations(x_test, seed=seed)
     hits = {kind: [] for kind in MODELS[: 2 if max_shift is None else 4]}
     changes = []
+
+    def score(model) -> np.ndarray:  # (perturbation, image): 1.0 where the model was right
+        return np.stack(correct_predictions(model, *[(xp, y_test) for xp in perturbed.values()]))
+
     for model_seed in seeds:
-        for shift in [0] if max_shift is None else [0, max_shift]:
-            set_seed(model_seed)  # the initial weights (alike with and without shifts), order
-            models = dict(zip(("pooling", "strided"), noise_models()))
-            for kind, model in models.items():
-                _fit(model, x, y, epochs=epochs, max_shift=shift, seed=model_seed)
-                scored = correct_predictions(model, *[(xp, y_test) for xp in perturbed.values()])
-                # per seed: (perturbation, image), 1.0 where the model was right
-                hits[f"{kind} + shifts" if shift else kind].append(np.stack(scored).astype(float))
-            if not shift:
-                conv = models["pooling"].layers[0]
-                changes.append(feature_changes(conv, perturbed, probe_images))
+        set_seed(model_seed)  # the initial weights and the order of the training images
+        models = dict(zip(("pooling", "strided"), noise_models()))
+        starts = {kind: _compile(model) for kind, model in models.items()}
+        for kind, model in models.items():
+            _fit(model, x, y, epochs=epochs, max_shift=0, seed=model_seed)
+            hits[kind].append(score(model).astype(float))
+        changes.append(feature_changes(models["pooling"].layers[0], perturbed, probe_images))
+        if max_shift is None:
+            continue
+        set_seed(model_seed)  # the shifts and their order, whatever trained before
+        for kind, model in models.items():
+            # Back to the same initial weights with a fresh optimizer: one trace serves both.
+            _restart(model, *starts[kind])
+            _fit(model, x, y, epochs=epochs, max_shift=max_shift, seed=model_seed)
+            hits[f"{kind} + shifts"].append(score(model).astype(float))
     stacked = {kind: np.stack(h) for kind, h in hits.items()}
     pooled, strided = stacked["pooling"], stacked["strided"]
     table, per_seed = noise_tables(list(perturbed), pooled, strided, changes, seeds)
@@ -211,14 +219,27 @@ def pooling_and_noise(
     )
 
 
-def _fit(model, x, y, *, epochs: int, max_shift: int, seed: int) -> None:
-    """Train one 4D model in shuffled batches of 32, shifted at random when `max_shift` > 0."""
+def _compile(model) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Compile one 4D model; return its initial weights and optimizer state, for `_restart`."""
     model.compile(
         optimizer="adam",
         loss="categorical_crossentropy",
         metrics=["accuracy"],
         steps_per_execution=16,  # 16 batches per compiled call: fewer round trips
     )
+    model.optimizer.build(model.trainable_variables)
+    return model.get_weights(), [np.array(v) for v in model.optimizer.variables]
+
+
+def _restart(model, weights: list[np.ndarray], optimizer: list[np.ndarray]) -> None:
+    """Set a compiled model back to the state `_compile` returned (its trace is kept)."""
+    model.set_weights(weights)
+    for variable, value in zip(model.optimizer.variables, optimizer, strict=True):
+        variable.assign(value)
+
+
+def _fit(model, x, y, *, epochs: int, max_shift: int, seed: int) -> None:
+    """Train one compiled 4D model in shuffled batches of 32, shifted when `max_shift` > 0."""
     if max_shift:  # the pipeline shuffles and shifts afresh each epoch itself
         batches = shifted_batches(x, y, batch_size=32, max_shift=max_shift, seed=seed)
         data = {"x": batches, "shuffle": False}
