@@ -103,3 +103,32 @@ def spread(values: Sequence[float]) -> Spread:
     return Spread(
         float(finite.min()), float(np.median(finite)), float(finite.max()), int(finite.size)
     )
+
+
+def seed_verdict(a: Spread, b: Spread) -> str:
+    """'higher' when a's worst seed beats b's best, 'lower' the other way, else 'within noise'.
+
+    The rule the chapters use to name a winner over seeds (4E's strategies, 4F's
+    regularisers): a ranking holds only where the seed ranges do not overlap.
+    """
+    if a.min > b.max:
+        return "higher"
+    if a.max < b.min:
+        return "lower"
+    return "within noise"
+
+
+def proportion_difference(a: float, b: float, n: int, *, confidence: float = 0.95) -> Difference:
+    """Accuracy a − b of two models scored on the same n items, when only the rates are kept.
+
+    Treats the two rates as independent (a normal approximation): wider than the paired
+    interval the per-item hits would give, so a difference it calls real is real.
+    """
+    if n < 2:
+        raise ValueError(f"a confidence interval needs at least 2 items, got {n}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
+    half = z * float(np.sqrt((a * (1 - a) + b * (1 - b)) / n))
+    mean = float(a - b)
+    return Difference(mean, mean - half, mean + half, int(n), confidence)

@@ -1,12 +1,14 @@
-"""regularized_cnn and RegularizedModels: one CNN under each named regulariser."""
+"""regularized_cnn, RegularizedModels and RegularizerResult: one CNN under each regulariser."""
 
 import keras
+import pandas as pd
 import pytest
 from keras import layers
 
 from chapters.ch4_cnn.regularizers import (
     REGULARIZERS,
     RegularizedModels,
+    RegularizerResult,
     library_builder,
     regularized_cnn,
     regularizer_settings,
@@ -104,3 +106,51 @@ def test_library_builder_is_cnn_with_one_rate_everywhere():
     model = library_builder(SMALL)(0.2, batch_norm=True, l2=0.0)
     assert rates(model) == {0.2} and "BatchNormalization" in kinds(model)
     assert model.input_shape == (None, 8, 8, 1)
+
+
+def seeded(accuracies: dict[str, list[float]]) -> RegularizerResult:
+    """A comparison whose settings scored these validation accuracies, one per seed."""
+    rows = [
+        {
+            "name": name,
+            "seed": index,
+            "val_accuracy": acc,
+            "train_accuracy": acc + 0.02,
+            "gap": 0.02 + 0.001 * index,
+            "seconds": 1.0,
+        }
+        for name, per_seed in accuracies.items()
+        for index, acc in enumerate(per_seed)
+    ]
+    return RegularizerResult(pd.DataFrame(rows), 0.2, 1e-4, 1024, 4)
+
+
+def test_a_winner_only_when_its_worst_seed_beats_the_runner_ups_best():
+    apart = seeded({"none": [0.95, 0.96, 0.955], "batch norm": [0.975, 0.97, 0.98]})
+    assert apart.ranking() == ("batch norm", "none")
+    assert apart.verdict == "separated" and apart.winner == "batch norm"
+    assert apart.within_noise_of_best() == []
+    # One seed of none reaches 0.971, above batch norm's worst (0.97): no winner.
+    close = seeded({"none": [0.95, 0.971, 0.955], "batch norm": [0.975, 0.97, 0.98]})
+    assert close.ranking() == ("batch norm", "none")
+    assert close.verdict == "within noise" and close.winner is None
+    assert close.within_noise_of_best() == ["none"]
+
+
+def test_one_seed_leaves_the_ranking_untested():
+    r = seeded({"none": [0.90], "batch norm": [0.99]})
+    assert r.seeds == 1 and r.verdict == "untested" and r.winner is None
+    assert r.ranking() == ("batch norm", "none")  # still ranked, by the one seed
+
+
+def test_summary_and_versus_read_each_setting_over_seeds():
+    r = seeded(
+        {"none": [0.95, 0.96, 0.97], "dropout": [0.98, 0.99, 0.985], "L2": [0.9, 0.91, 0.92]}
+    )
+    table = r.summary().set_index("name")
+    assert table.loc["dropout", "median val accuracy"] == pytest.approx(0.985)
+    assert (table.loc["none", "worst seed"], table.loc["none", "best seed"]) == (0.95, 0.97)
+    assert table.loc["L2", "median gap"] == pytest.approx(0.021)
+    assert list(table["seeds"]) == [3, 3, 3]
+    assert r.versus("none") == {"dropout": "higher", "L2": "lower"}
+    assert r.versus("dropout") == {"none": "lower", "L2": "lower"}

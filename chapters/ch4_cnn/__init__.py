@@ -40,9 +40,11 @@ _MODULES = {
         "search_headline", "search_hypermodel", "search_summary", "text_4e",
     ],
     "p4f_cnn": [
-        "CnnResult", "RegularizerResult", "chapter_cnn", "cnn_results", "compare_regularizers",
-        "compile_cnn", "dropout_sweep", "final_cnn", "plot_regularizers", "plot_sweep",
-        "regularizer_text", "run_4f", "text_4f",
+        "CnnResult", "RegularizerResult", "SubsetProbe", "chapter_cnn", "cnn_4f", "cnn_headline",
+        "cnn_results", "compare_regularizers", "compile_cnn", "dropout_sweep", "final_cnn",
+        "final_over_seeds", "final_text", "parting_rate", "plot_regularizers", "plot_sweep",
+        "rate_text", "regularizer_text", "run_4f", "staff_comparison", "staff_sweep",
+        "subset_probe", "sweep_text", "text_4f",
     ],
 }  # fmt: skip
 __getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())

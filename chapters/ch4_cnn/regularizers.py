@@ -5,17 +5,22 @@ no other: by default `companion.models.cnn`, or any builder with the same switch
 chapter passes its own written-out model). `RegularizedModels` hands out fresh compiled
 models for a comparison, sharing one traced model between settings that differ only in
 their dropout rate (`companion.sweep.DropoutSweep`: about 2 s of tracing saved per setting).
+`RegularizerResult` reads a comparison run over seeds: each setting's median and range, and a
+winner only where the seed ranges separate it from the runner-up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import keras
+import pandas as pd
 
 from companion.models import cnn
 from companion.pset import REGULARIZERS
+from companion.stats import Spread, seed_verdict, spread
 from companion.sweep import DropoutSweep
 
 
@@ -115,3 +120,93 @@ class RegularizedModels:
                 self.compile_model,
             )
         return self._sweeps[norm].start(settings["dropout"])
+
+
+@dataclass
+class RegularizerResult:
+    """A comparison of regularisers over seeds: `table` has a row per (name, seed).
+
+    Its columns: name, seed, val_accuracy, train_accuracy, gap (accuracy on the training
+    images in inference mode minus validation accuracy) and seconds. A setting is named
+    best only when its worst seed beats the runner-up's best seed (`verdict`).
+    """
+
+    table: pd.DataFrame
+    rate: float
+    l2: float
+    train_images: int
+    epochs: int
+
+    @property
+    def names(self) -> list[str]:
+        """The settings, in the order they ran."""
+        return list(dict.fromkeys(self.table["name"]))
+
+    @property
+    def seeds(self) -> int:
+        """Seeds per setting (the fewest any setting has)."""
+        return int(self.table.groupby("name", sort=False).size().min())
+
+    def spreads(self) -> dict[str, Spread]:
+        """Each setting's validation accuracy over seeds: min, median, max."""
+        by_name = self.table.groupby("name", sort=False)["val_accuracy"]
+        return {name: spread(by_name.get_group(name)) for name in self.names}
+
+    def summary(self) -> pd.DataFrame:
+        """One row per setting: median, worst and best seed's validation accuracy, median gap."""
+        gaps = self.table.groupby("name", sort=False)["gap"].median()
+        rows = [
+            {
+                "name": name,
+                "median val accuracy": s.median,
+                "worst seed": s.min,
+                "best seed": s.max,
+                "median gap": float(gaps[name]),
+                "seeds": s.n,
+            }
+            for name, s in self.spreads().items()
+        ]
+        return pd.DataFrame(rows)
+
+    def ranking(self) -> tuple[str, str]:
+        """(best, runner-up) by median validation accuracy (ties: the earlier setting)."""
+        spreads = self.spreads()
+        if len(spreads) < 2:
+            raise ValueError("a ranking needs at least two regularisers")
+        ranked = sorted(spreads, key=lambda name: -spreads[name].median)
+        return ranked[0], ranked[1]
+
+    @property
+    def verdict(self) -> str:
+        """'separated' (the best's worst seed beats the runner-up's best), 'within noise',
+        or 'untested' (one seed or one setting: nothing to rank by)."""
+        if self.seeds < 2 or len(self.names) < 2:
+            return "untested"
+        best, second = self.ranking()
+        spreads = self.spreads()
+        separated = seed_verdict(spreads[best], spreads[second]) == "higher"
+        return "separated" if separated else "within noise"
+
+    @property
+    def winner(self) -> str | None:
+        """The best setting when the seeds separate it from the rest; otherwise None."""
+        return self.ranking()[0] if self.verdict == "separated" else None
+
+    def within_noise_of_best(self) -> list[str]:
+        """The settings whose seed range overlaps the best's (the best left out)."""
+        best, _ = self.ranking()
+        spreads = self.spreads()
+        return [
+            name
+            for name in self.names
+            if name != best and seed_verdict(spreads[name], spreads[best]) == "within noise"
+        ]
+
+    def versus(self, other: str) -> dict[str, str]:
+        """Each other setting against `other` over seeds: 'higher', 'lower' or 'within noise'."""
+        spreads = self.spreads()
+        return {
+            name: seed_verdict(spreads[name], spreads[other])
+            for name in self.names
+            if name != other
+        }
