@@ -6,10 +6,12 @@ import pytest
 
 from chapters.ch4_cnn.search_strategies import (
     best_by_value,
+    most_often_best,
     plot_best_so_far,
     plot_coverage,
     ranking,
     same_first_draws,
+    search_bests,
     strategy_summary,
 )
 
@@ -98,3 +100,18 @@ def test_plots_draw_one_line_per_strategy_and_one_map_each():
     )  # fmt: skip
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles == ["grid search: 2 of 12 cells tried", "random: 3 of 12 cells tried"]
+
+
+def test_each_search_best_and_the_settings_best_most_often():
+    bests = search_bests(TRIALS, ["learning_rate", "dropout"])
+    assert list(zip(bests["strategy"], bests["seed"], bests["trial"])) == [
+        ("grid", 0, 2), ("grid", 1, 2), ("random", 0, 1), ("random", 1, 1),
+    ]  # fmt: skip
+    assert list(bests["score"]) == [0.9, 0.92, 0.95, 0.96]
+    top = most_often_best(bests, ["learning_rate", "dropout"]).set_index("strategy")
+    # grid: both searches peak at learning rate 0.01, dropout 0
+    assert tuple(top.loc["grid", ["learning_rate", "dropout", "searches", "of"]]) == (
+        0.01, 0.0, 2, 2,
+    )  # fmt: skip
+    # random: one search each; the tie goes to the higher best score (0.96 at 1e-3, 0.1)
+    assert tuple(top.loc["random", ["learning_rate", "dropout", "searches"]]) == (1e-3, 0.1, 1)

@@ -30,8 +30,9 @@ _MODULES = {
         "PoolingResult", "corner_inputs", "pooling", "pooling_headline", "run_4c", "text_4c",
     ],
     "p4d_noise": [
-        "NoiseResult", "noise_headline", "noise_tables", "plot_pooling_noise",
-        "pooling_and_noise", "robustness_verdict", "run_4d", "text_4d",
+        "AugmentationResult", "NoiseResult", "augmentation_tables", "augmentation_verdict",
+        "noise_headline", "noise_tables", "plot_pooling_noise", "pooling_and_noise",
+        "pooling_answer", "robustness_verdict", "run_4d", "text_4d",
     ],
     "p4e_search": [
         "DROPOUT_RATES", "LEARNING_RATES", "SearchResult", "best_by_value",

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 from keras import layers
 
-from companion.augment import perturbations
+from companion import pset
+from companion.augment import perturbations, shifted_batches
 from companion.run.markdown import markdown_table
 from companion.run.runner import Context, Section
 from companion.seed import set_seed
@@ -54,6 +55,50 @@ class NoiseResult:
     test_images: int
     epochs: int
     seeds: list[int]
+    augmentation: AugmentationResult | None = None
+
+    @property
+    def answer(self) -> str:
+        """Where pooling helped beyond noise (`pooling_answer` of the table)."""
+        return pooling_answer(self.table)
+
+
+@dataclass
+class AugmentationResult:
+    """4D's second measure: random-shift augmentation against pooling, on shifted test images.
+
+    `table` has one row per model (the pooling and the strided model, each trained plain
+    and on randomly shifted images): accuracy on clean images, on each shifted copy and on
+    all shifted copies together, means over the seeds. `per_seed` has each seed's clean and
+    shifted accuracy per model. `versus_pooling` is augmentation alone (the strided model
+    trained on shifts) minus pooling alone (the pooling model trained plain), image by image
+    on the shifted copies; `on_pooling` is the pooling model with augmentation minus without.
+    Each `*_seeds` list holds that difference seed by seed.
+    """
+
+    table: pd.DataFrame
+    per_seed: pd.DataFrame
+    versus_pooling: Difference
+    versus_pooling_seeds: list[float]
+    on_pooling: Difference
+    on_pooling_seeds: list[float]
+    max_shift: int
+    shifts: list[str]
+
+    @property
+    def verdict(self) -> str:
+        """'augmentation stronger', 'augmentation weaker' or 'within noise' (against pooling)."""
+        return augmentation_verdict(self.versus_pooling, self.versus_pooling_seeds)
+
+    @property
+    def on_pooling_verdict(self) -> str:
+        """The same words for augmentation added to the pooling model (against it plain)."""
+        return augmentation_verdict(self.on_pooling, self.on_pooling_seeds)
+
+
+# The four models of the augmentation comparison: 4D's two, then each trained on shifts
+MODELS = ["pooling", "strided", "pooling + shifts", "strided + shifts"]
+SHIFTED, LOST = "all shifted copies", "lost to shifts"
 
 
 # 4D's table: what each perturbation did to the features and to each model's accuracy
@@ -66,13 +111,25 @@ MEASURES = [
 ]
 
 
+def _agreed(difference: Difference, per_seed: Sequence[float]) -> int:
+    """+1 or -1 when the interval excludes 0 and every seed has the same sign; else 0."""
+    if difference.low > 0 and min(per_seed) > 0:
+        return 1
+    if difference.high < 0 and max(per_seed) < 0:
+        return -1
+    return 0
+
+
 def robustness_verdict(difference: Difference, per_seed: Sequence[float]) -> str:
     """'pooling helps', 'pooling hurts' or 'within noise': the interval and every seed agree."""
-    if difference.low > 0 and min(per_seed) > 0:
-        return "pooling helps"
-    if difference.high < 0 and max(per_seed) < 0:
-        return "pooling hurts"
-    return "within noise"
+    words = {1: "pooling helps", -1: "pooling hurts", 0: "within noise"}
+    return words[_agreed(difference, per_seed)]
+
+
+def augmentation_verdict(difference: Difference, per_seed: Sequence[float]) -> str:
+    """'augmentation stronger', 'augmentation weaker' or 'within noise', by the same rule."""
+    words = {1: "augmentation stronger", -1: "augmentation weaker", 0: "within noise"}
+    return words[_agreed(difference, per_seed)]
 
 
 def feature_changes(
@@ -104,35 +161,51 @@ def pooling_and_noise(
     probe_images: int = 2_000,
     seeds: Sequence[int] = (0, 1, 2),
     seed: int = 0,
+    max_shift: int | None = pset.CNN_MAX_SHIFT,
 ) -> NoiseResult:
     """4D: how much perturbations change conv features and accuracy, with and without pooling.
 
     Both models are trained once per entry of `seeds` (same data, different initial
     weights and order); `seed` draws the missing pixels. Every perturbed test image is
     scored by every model, so the two models are compared image by image
-    (`companion.stats.paired_difference`).
+    (`companion.stats.paired_difference`). With `max_shift` (4F's, by default) each seed
+    also trains both models, from the same initial weights, on images shifted at random
+    by up to that many pixels (`companion.augment.shifted_batches`): the augmentation
+    comparison; None leaves it out.
     """
+    if max_shift is not None and max_shift < 1:
+        raise ValueError(f"max_shift must be 1 or more (None: no augmentation), got {max_shift}")
     x, y = data.x_train[:train_images], one_hot(data.y_train[:train_images])
     x_test, y_test = data.x_test[:test_images], data.y_test[:test_images]
     perturbed = perturbations(x_test, seed=seed)
-    hits = {"pooling": [], "strided": []}  # per seed: (perturbations, images), 1 if right
+    hits = {kind: [] for kind in MODELS[: 2 if max_shift is None else 4]}
     changes = []
+
+    def score(model) -> np.ndarray:  # (perturbation, image): 1.0 where the model was right
+        return np.stack(correct_predictions(model, *[(xp, y_test) for xp in perturbed.values()]))
+
     for model_seed in seeds:
         set_seed(model_seed)  # the initial weights and the order of the training images
-        models = dict(zip(hits, noise_models()))
+        models = dict(zip(("pooling", "strided"), noise_models()))
+        starts = {kind: _compile(model) for kind, model in models.items()}
         for kind, model in models.items():
-            model.compile(
-                optimizer="adam",
-                loss="categorical_crossentropy",
-                metrics=["accuracy"],
-                steps_per_execution=16,  # 16 batches per compiled call: fewer round trips
-            )
-            model.fit(x, y, batch_size=32, epochs=epochs, callbacks=fit_callbacks(), verbose=0)
-            scored = correct_predictions(model, *[(xp, y_test) for xp in perturbed.values()])
-            hits[kind].append(np.stack(scored).astype(float))
+            _fit(model, x, y, epochs=epochs, max_shift=0, seed=model_seed)
+            hits[kind].append(score(model).astype(float))
         changes.append(feature_changes(models["pooling"].layers[0], perturbed, probe_images))
-    pooled, strided = np.stack(hits["pooling"]), np.stack(hits["strided"])
+        if max_shift is None:
+            continue
+        set_seed(model_seed)  # the shifts and their order, whatever trained before
+        for kind, model in models.items():
+            # Back to the same initial weights with a fresh optimizer: one trace serves both.
+            _restart(model, *starts[kind])
+            _fit(model, x, y, epochs=epochs, max_shift=max_shift, seed=model_seed)
+            hits[f"{kind} + shifts"].append(score(model).astype(float))
+    stacked = {kind: np.stack(h) for kind, h in hits.items()}
+    pooled, strided = stacked["pooling"], stacked["strided"]
     table, per_seed = noise_tables(list(perturbed), pooled, strided, changes, seeds)
+    augmentation = None
+    if max_shift is not None:
+        augmentation = augmentation_tables(list(perturbed), stacked, seeds, max_shift)
     return NoiseResult(
         table=table,
         per_seed=per_seed,
@@ -142,6 +215,82 @@ def pooling_and_noise(
         test_images=len(x_test),
         epochs=epochs,
         seeds=list(seeds),
+        augmentation=augmentation,
+    )
+
+
+def _compile(model) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Compile one 4D model; return its initial weights and optimizer state, for `_restart`."""
+    model.compile(
+        optimizer="adam",
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=16,  # 16 batches per compiled call: fewer round trips
+    )
+    model.optimizer.build(model.trainable_variables)
+    return model.get_weights(), [np.array(v) for v in model.optimizer.variables]
+
+
+def _restart(model, weights: list[np.ndarray], optimizer: list[np.ndarray]) -> None:
+    """Set a compiled model back to the state `_compile` returned (its trace is kept)."""
+    model.set_weights(weights)
+    for variable, value in zip(model.optimizer.variables, optimizer, strict=True):
+        variable.assign(value)
+
+
+def _fit(model, x, y, *, epochs: int, max_shift: int, seed: int) -> None:
+    """Train one compiled 4D model in shuffled batches of 32, shifted when `max_shift` > 0."""
+    if max_shift:  # the pipeline shuffles and shifts afresh each epoch itself
+        batches = shifted_batches(x, y, batch_size=32, max_shift=max_shift, seed=seed)
+        data = {"x": batches, "shuffle": False}
+    else:  # 4D's own models, trained as before
+        data = {"x": x, "y": y, "batch_size": 32}
+    model.fit(**data, epochs=epochs, callbacks=fit_callbacks(), verbose=0)
+
+
+def augmentation_tables(
+    names: list[str], hits: Mapping[str, np.ndarray], seeds: Sequence[int], max_shift: int
+) -> AugmentationResult:
+    """The augmentation comparison from the four models' hits on the perturbed test images.
+
+    `hits[model]` holds 1.0 where the model got an image right, shaped (seed, perturbation,
+    image) in the order of `names` ("clean" first); the shifted copies are the names
+    starting with "shift". Differences pair the images, each averaged over the seeds and
+    the shifted copies (`paired_difference`); the seed lists hold each seed's difference.
+    """
+    shifts = [i for i, name in enumerate(names) if name.startswith("shift")]
+    if not shifts:
+        raise ValueError("the augmentation comparison needs shifted test images ('shift …')")
+    on_shifts = {k: h[:, shifts].mean(axis=1) for k, h in hits.items()}  # (seed, image)
+    rows, per_seed = [], []
+    for kind, h in hits.items():
+        accuracy = h.mean(axis=2)  # (seed, perturbation)
+        row = {"model": kind, "clean": float(accuracy[:, 0].mean())}
+        row |= {names[i]: float(accuracy[:, i].mean()) for i in shifts}
+        shifted = float(on_shifts[kind].mean())
+        rows.append(row | {SHIFTED: shifted, LOST: row["clean"] - shifted})
+        per_seed += [
+            {
+                "seed": seed,
+                "model": kind,
+                "clean": float(accuracy[j, 0]),
+                SHIFTED: float(on_shifts[kind][j].mean()),
+            }
+            for j, seed in enumerate(seeds)
+        ]
+
+    def versus(a: str, b: str) -> tuple[Difference, list[float]]:
+        by_seed = on_shifts[a].mean(axis=1) - on_shifts[b].mean(axis=1)
+        d = paired_difference(on_shifts[a].mean(axis=0), on_shifts[b].mean(axis=0))
+        return d, [float(v) for v in by_seed]
+
+    return AugmentationResult(
+        pd.DataFrame(rows),
+        pd.DataFrame(per_seed),
+        *versus("strided + shifts", "pooling"),
+        *versus("pooling + shifts", "pooling"),
+        max_shift=max_shift,
+        shifts=[names[i] for i in shifts],
     )
 
 
@@ -240,10 +389,16 @@ def noise_headline(r: NoiseResult) -> str:
     clean, dropped = t.loc["clean"], t.loc["drop 10% of pixels"]
     pooled = dropped["accuracy, pooling model"] - clean["accuracy, pooling model"]
     strided = dropped["accuracy, strided model"] - clean["accuracy, strided model"]
-    return (
+    line = (
         f"10% missing pixels: accuracy {pooled:+.1%} with pooling, {strided:+.1%} strided "
         f"({dropped['verdict']}, {count(len(r.seeds), 'seed')})"
     )
+    if r.augmentation is not None:
+        a = r.augmentation
+        line += (
+            f"; shifted images, augmentation − pooling: {a.versus_pooling.mean:+.1%} ({a.verdict})"
+        )
+    return line
 
 
 def text_4d(r: NoiseResult, figures: Mapping[str, str] | None = None) -> str:
@@ -293,9 +448,7 @@ Accuracies are means over the seeds, on {r.test_images:,} test images.
 **Features.** Dropping 5% of the pixels changes the conv output by
 {f5["feature change, no pooling"]:.1%} before pooling and {f5["feature change, after max pooling"]:.1%}
 after it; a one-pixel shift changes it by {f1["feature change, no pooling"]:.1%} and
-{f1["feature change, after max pooling"]:.1%}. {features} Why it can: max pooling keeps only the
-largest response in each window, so a missing pixel that was not the maximum, or a feature that
-moved within its window, leaves the pooled output as it was.
+{f1["feature change, after max pooling"]:.1%}. {features}{_why(bool(smaller))}
 
 **Accuracy.** On clean images the pooling model scores {clean["accuracy, pooling model"]:.4f} and
 the strided one {clean["accuracy, strided model"]:.4f} (pooling − strided:
@@ -308,8 +461,18 @@ pooling lost less), with its 95% confidence interval over the test images and it
 {count(n_seeds, "seed")}; it counts only when the interval excludes 0 and every seed agrees:
 
 {markdown_table(advantage)}
-{_noise_conclusion(perturbed)}
-"""
+{_noise_conclusion(r.table)}
+{augmentation_text(r)}"""
+
+
+def _why(pooled_smaller: bool) -> str:
+    if not pooled_smaller:
+        return ""
+    return (
+        " Why it can: max pooling keeps only the largest response in each window, so a missing "
+        "pixel that was not the maximum, or a feature that moved within its window, leaves the "
+        "pooled output as it was."
+    )
 
 
 def _pooled_smaller(row) -> bool:
@@ -322,7 +485,20 @@ def _clean_words(d: Difference) -> str:
     return "the pooling model is better" if d.mean > 0 else "the strided model is better"
 
 
-def _noise_conclusion(perturbed: pd.DataFrame) -> str:
+def pooling_answer(table: pd.DataFrame) -> str:
+    """Where pooling helped beyond noise: 'shifts and missing pixels', 'shifts only',
+    'missing pixels only' or 'not shown' (read off the table's per-perturbation verdicts)."""
+    helps = table.loc[table["verdict"] == "pooling helps", "perturbation"]
+    shifts, drops = helps.str.startswith("shift").any(), helps.str.startswith("drop").any()
+    if shifts and drops:
+        return "shifts and missing pixels"
+    if shifts or drops:
+        return "shifts only" if shifts else "missing pixels only"
+    return "not shown"
+
+
+def _noise_conclusion(table: pd.DataFrame) -> str:
+    perturbed = table.set_index("perturbation").drop(index="clean")
     by_verdict = {
         v: list(perturbed.index[perturbed["verdict"] == v])
         for v in ("pooling helps", "within noise", "pooling hurts")
@@ -343,30 +519,99 @@ def _noise_conclusion(perturbed: pd.DataFrame) -> str:
             f"For {join(by_verdict['pooling hurts'])} the pooling model lost MORE than the "
             "strided one."
         )
-    helps = by_verdict["pooling helps"]
-    shifts = [n for n in helps if n.startswith("shift")]
-    drops = [n for n in helps if n.startswith("drop")]
-    if shifts and drops:
-        answer = (
+    answer = {
+        "shifts and missing pixels": (
             "So pooling does help with the set's case (animals at various positions, a few "
             "missing pixels), measurably here"
-        )
-    elif helps:
-        kind = "small shifts" if shifts else "missing pixels"
-        answer = (
-            f"So in this run pooling helps with {kind} only; for the rest of the set's case "
-            "the measured difference does not support a claim"
-        )
-    else:
-        answer = (
+        ),
+        "shifts only": (
+            "So in this run pooling helps with small shifts only; for the rest of the set's "
+            "case the measured difference does not support a claim"
+        ),
+        "missing pixels only": (
+            "So in this run pooling helps with missing pixels only; for the rest of the set's "
+            "case the measured difference does not support a claim"
+        ),
+        "not shown": (
             "So this run does NOT show that pooling helps with the set's case (animals at "
             "various positions, a few missing pixels)"
-        )
-    theory = (
-        ". In theory its invariance is small and local: a 2×2 window absorbs a move within "
-        "itself, not a larger one, which is why data augmentation (4F) is the stronger tool."
+        ),
+    }[pooling_answer(table)]
+    return " ".join(lines) + "\n\n" + answer + ".\n"
+
+
+# What each verdict of the augmentation comparison says, against pooling alone and added to it
+_VERSUS_POOLING = {
+    "augmentation stronger": "augmentation was the stronger tool against shifts here",
+    "augmentation weaker": "pooling was the stronger tool against shifts here",
+    "within noise": "the two are within noise of each other here",
+}
+_ON_POOLING = {
+    "augmentation stronger": "augmentation raised the pooling model's accuracy on shifted images",
+    "augmentation weaker": "augmentation lowered the pooling model's accuracy on shifted images",
+    "within noise": "augmentation added nothing measurable to the pooling model",
+}
+
+
+def augmentation_text(r: NoiseResult) -> str:
+    """4D's augmentation comparison: the four models on shifted images, and the verdicts."""
+    a = r.augmentation
+    if a is None:
+        return ""
+    n = len(r.seeds)
+    table = a.table.rename(columns={"model": "model (training)"})
+    versus, on = a.versus_pooling, a.on_pooling
+    quick = (
+        " With one seed the seed check is that one seed's word: a quick run, not a verdict "
+        "over seeds."
+        if n == 1
+        else ""
     )
-    return " ".join(lines) + "\n\n" + answer + theory + "\n"
+    return f"""
+**Augmentation against pooling.** Does training on shifted images beat pooling against
+shifts? Each seed also trains both models, from the same initial weights, on images moved at
+random by up to {a.max_shift} pixel(s) each way, drawn afresh every epoch (4F's augmentation,
+`companion.augment.shifted_batches`), with the same data and epochs. Accuracy (means over
+{count(n, "seed")}) on clean images and on the shifted copies above ({join(a.shifts)}):
+
+{markdown_table(table)}
+("{LOST}": clean minus {SHIFTED}.) Augmentation alone (the strided model trained on shifts)
+minus pooling alone (the pooling model trained plain), on the shifted copies:
+{versus.describe()}, per seed {_seed_range(a.versus_pooling_seeds)}:
+{_VERSUS_POOLING[a.verdict]}{_why_noise(versus, a.versus_pooling_seeds)}. Added to the pooling
+model, augmentation changed its accuracy on the shifted copies by {on.describe()}, per seed
+{_seed_range(a.on_pooling_seeds)}: {_ON_POOLING[a.on_pooling_verdict]}{_why_noise(on, a.on_pooling_seeds)}.
+Each counts only when the interval excludes 0 and every seed agrees.{quick}
+"""
+
+
+def _why_noise(d: Difference, per_seed: Sequence[float]) -> str:
+    """Why a difference is within noise: its interval holds 0, or the seeds disagree."""
+    if _agreed(d, per_seed):
+        return ""
+    if d.within_noise:
+        return " (the interval includes 0)"
+    above = sum(v > 0 for v in per_seed)
+    return f" (the interval excludes 0, but the seeds disagree: {above} of {len(per_seed)} above 0)"
+
+
+def _seed_range(values: Sequence[float]) -> str:
+    low, high = min(values), max(values)
+    return f"{low:+.2%}" if low == high else f"{low:+.2%} to {high:+.2%}"
+
+
+def augmentation_results(a: AugmentationResult) -> dict:
+    """4D's summary.json entry for the augmentation comparison."""
+    return {
+        "max_shift": a.max_shift,
+        "shifts": a.shifts,
+        "table": a.table.to_dict(orient="records"),
+        "per_seed": a.per_seed.to_dict(orient="records"),
+        "versus_pooling": asdict(a.versus_pooling) | {"per_seed": a.versus_pooling_seeds},
+        "on_pooling": asdict(a.on_pooling) | {"per_seed": a.on_pooling_seeds},
+        "verdict": a.verdict,
+        "on_pooling_verdict": a.on_pooling_verdict,
+    }
 
 
 def run_4d(ctx: Context) -> Section:
@@ -385,6 +630,8 @@ def run_4d(ctx: Context) -> Section:
     )
     ctx.folder.save_table(r.table, "4D_pooling_noise")
     ctx.folder.save_table(r.per_seed, "4D_pooling_noise_seeds")
+    ctx.folder.save_table(r.augmentation.table, "4D_augmentation")
+    ctx.folder.save_table(r.augmentation.per_seed, "4D_augmentation_seeds")
     figure = ctx.folder.figure_md(
         plot_pooling_noise(r), "4D_pooling_noise", "Pooling against missing pixels and shifts"
     )
@@ -396,5 +643,7 @@ def run_4d(ctx: Context) -> Section:
         "train_images": r.train_images,
         "epochs": r.epochs,
         "seeds": r.seeds,
+        "augmentation": augmentation_results(r.augmentation),
+        "answer": r.answer,
     }
     return Section(text_4d(r, {"pooling_noise": figure}), results, noise_headline(r))

@@ -295,7 +295,7 @@ def _grid_finding(r: SearchResult, s: pd.DataFrame) -> str:
         f"Limitation: its cost multiplies with every hyperparameter ({size} here; one more "
         f"with 4 values would make {4 * size}), and cut short it spends its budget in a fixed "
         "order (dropout outer, learning rate fastest). In this run, with "
-        f"{r.budget} trials, every seed tried the same combinations: learning rates "
+        f"{r.budget} trials, {_grid_seeds(r)} tried learning rates "
         f"{value_set(grid['learning_rate'])} and dropout rates {value_set(grid['dropout'])}"
     )
     line += f"; it never reached dropout {value_set(untried)}." if untried else "."
@@ -306,6 +306,19 @@ def _grid_finding(r: SearchResult, s: pd.DataFrame) -> str:
             "training noise alone."
         )
     return line + f" {_poor(r, s, 'grid').capitalize()}."
+
+
+def _grid_seeds(r: SearchResult) -> str:
+    """'every seed' when each grid search tried the same combinations in the same order."""
+    grid = r.trials[r.trials["strategy"] == "grid"]
+    orders = {tuple(map(tuple, g[NAMES].values)) for _, g in grid.groupby("seed")}
+    if len(r.seeds) == 1:
+        return "its search"
+    return (
+        "every seed (the same combinations in the same order)"
+        if len(orders) == 1
+        else (f"its seeds did not all try the same combinations; seed 1 ({r.seeds[0]})")
+    )
 
 
 def _random_finding(r: SearchResult, s: pd.DataFrame) -> str:
@@ -330,9 +343,10 @@ def _bayesian_finding(r: SearchResult, s: pd.DataFrame) -> str:
         f"tried, spending a trial on a repeat. In this run {_coverage(r, s, 'bayesian')}"
     )
     if len(guided):
-        better = "higher" if guided.mean() > drawn.mean() else "lower"
+        better = _compare(guided.mean(), drawn.mean())
+        better = {"more": "higher than", "fewer": "lower than", "as many": "as high as"}[better]
         line += (
-            f"; its guided trials scored {guided.mean():.3f} on average, {better} than its "
+            f"; its guided trials scored {guided.mean():.3f} on average, {better} its "
             f"random draws ({drawn.mean():.3f})"
         )
     repeats = s.loc["bayesian", "repeats"]
@@ -346,6 +360,41 @@ def _bayesian_finding(r: SearchResult, s: pd.DataFrame) -> str:
             "search's first ones, so the two differ only after them."
         )
     return line
+
+
+def search_bests(r: SearchResult) -> pd.DataFrame:
+    """One row per search: strategy, seed, the best trial's number, settings and score."""
+    return tables.search_bests(r.trials, NAMES)
+
+
+def most_often_best(r: SearchResult) -> pd.DataFrame:
+    """Per strategy: the settings best in most of its searches, and in how many."""
+    return tables.most_often_best(search_bests(r), NAMES)
+
+
+def _settings_line(r: SearchResult, strategy: str) -> str:
+    top = most_often_best(r).set_index("strategy").loc[strategy]
+    settings = f"learning rate {top['learning_rate']:g} and dropout {top['dropout']:g}"
+    searches, of = int(top["searches"]), int(top["of"])
+    if of == 1:
+        return f"Its one search peaked at {settings}."
+    if searches == of:
+        return f"All {of} of its searches peaked at {settings}."
+    if searches == 1:
+        return f"Each of its {of} searches peaked at different settings."
+    return f"{searches} of its {of} searches peaked at {settings}."
+
+
+def _median_of(n: int) -> str:
+    if n == 1:
+        return "its one search's best score"
+    return f"the median over its {n} searches of each search's best score"
+
+
+def _bests_table(r: SearchResult, number: Mapping[int, int]) -> pd.DataFrame:
+    bests = search_bests(r)
+    bests["seed"] = bests["seed"].map(number)
+    return bests[["strategy", "seed", "trial", "learning_rate", "dropout", "score"]]
 
 
 def _name(strategy: str) -> str:
@@ -390,7 +439,8 @@ def text_4e(r: SearchResult, figures: Mapping[str, str] | None = None) -> str:
     trials = r.trials.assign(seed=r.trials["seed"].map(number))
     trials = trials[["strategy", "seed", "trial", "learning_rate", "dropout", "score", "seconds"]]
     paragraphs = "\n\n".join(strategy_findings(r, summary))
-    poor_lrs = value_set(r.trials.loc[r.trials["score"] < POOR_SCORE, "learning_rate"])
+    poor = r.trials.loc[r.trials["score"] < POOR_SCORE, "learning_rate"]
+    poor_lrs = f"those were at learning rates {value_set(poor)}" if len(poor) else "there were none"
     return f"""
 The space is the set's example: learning rate in {value_set(LEARNING_RATES)} × dropout in
 {value_set(DROPOUT_RATES)}: {size} combinations. Each strategy gets the same budget, {r.budget}
@@ -404,10 +454,12 @@ trials first.
 **Best validation accuracy** of each search:
 
 {markdown_table(best_table)}
-**{_name(winner).capitalize()}** had the highest median best score ({w["median best"]:.4f}, at
-learning rate {w["best learning rate"]:g} and dropout {w["best dropout"]:g} in its best trial);
-{_name(runner_up)} came next ({u["median best"]:.4f}). {noise}
+**{_name(winner).capitalize()}** had the highest median best score, {w["median best"]:.4f}
+({_median_of(n_seeds)});
+{_name(runner_up)} came next ({u["median best"]:.4f}). {noise} {_settings_line(r, winner)}
+Each search's best trial, and the settings that scored it:
 
+{markdown_table(_bests_table(r, number))}
 **What each strategy tried.** The best score each reached at each value (– : never tried, over
 all seeds):
 
@@ -415,7 +467,7 @@ all seeds):
 {markdown_table(best_by_value(r, "dropout"))}
 {figures.get("coverage", "")}
 **How the budget was spent.** A poor trial scored below {POOR_SCORE} (chance is 0.1); here
-those were at learning rates {poor_lrs}. A repeat trains a combination the same search
+{poor_lrs}. A repeat trains a combination the same search
 already tried:
 
 {markdown_table(spend)}
@@ -443,6 +495,8 @@ def search_results(r: SearchResult, summary: pd.DataFrame) -> dict:
         "winner": winner,
         "runner_up": runner_up,
         "separated": separated,
+        "search_bests": search_bests(r).to_dict(orient="records"),
+        "most_often_best": most_often_best(r).set_index("strategy").to_dict(orient="index"),
         "budget": r.budget,
         "train_images": r.train_images,
         "val_images": r.val_images,

@@ -2,8 +2,8 @@
 
 The table (from `chapters.ch4_cnn.search_compare`) has one row per trial: strategy, seed, trial
 (1, 2, …), the hyperparameters, score, seconds, elapsed and best_score (best so far in its
-search). `strategy_summary`, `best_by_value`, `ranking` and `same_first_draws` read it
-into tables and verdicts; `plot_best_so_far` and `plot_coverage` draw it.
+search). `strategy_summary`, `best_by_value`, `search_bests`, `most_often_best`, `ranking`
+and `same_first_draws` read it into tables and verdicts; `plot_best_so_far` and `plot_coverage` draw it.
 """
 
 from __future__ import annotations
@@ -65,6 +65,27 @@ def best_by_value(trials: pd.DataFrame, name: str, values: Sequence[float]) -> p
     table = trials.pivot_table(index=name, columns="strategy", values="score", aggfunc="max")
     table = table.reindex(index=list(values), columns=strategies)
     return table.rename_axis(columns=None).reset_index()
+
+
+def search_bests(trials: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """One row per search (strategy, seed): its best trial's settings and score (first on ties)."""
+    top = trials.loc[trials.groupby(["strategy", "seed"], sort=False)["score"].idxmax()]
+    return top[["strategy", "seed", "trial", *names, "score"]].reset_index(drop=True)
+
+
+def most_often_best(bests: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """Per strategy: the settings best in most of its searches, in how many, out of how many.
+
+    `bests` is `search_bests`' table. On a tie in count, the settings whose searches'
+    best scores have the higher median come first.
+    """
+    rows = []
+    for strategy, group in bests.groupby("strategy", sort=False):
+        tally = group.groupby(list(names))["score"].agg(["size", "median"]).reset_index()
+        top = tally.sort_values(["size", "median"], ascending=False).iloc[0]
+        row = {"strategy": strategy, **{name: float(top[name]) for name in names}}
+        rows.append(row | {"searches": int(top["size"]), "of": len(group)})
+    return pd.DataFrame(rows)
 
 
 def ranking(summary: pd.DataFrame) -> tuple[str, str, bool]:
