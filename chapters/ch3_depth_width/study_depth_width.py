@@ -19,8 +19,12 @@ import pandas as pd
 from keras import layers
 
 from chapters.ch3_depth_width.p3b_p3d_budgets import train_recipe
+from chapters.ch3_depth_width.proxy_check import ProxyCheck, check_proxy, proxy_check_text
 from chapters.ch3_depth_width.recipe import Recipe, TrainedNet
 from chapters.ch3_depth_width.settings import (
+    CHECK_PROBLEMS,
+    CHOSEN,
+    QUICK_EPOCHS,
     QUICK_SIZES,
     QUICK_STUDY_TRAIN,
     STUDY_BATCH,
@@ -81,6 +85,7 @@ class StudyResult:
     batch_size: int = STUDY_BATCH
     dropout: float = 0.1
     quick: bool = False
+    check: ProxyCheck | None = None  # the verdicts retrained at the graded recipes
 
     @property
     def seeds(self) -> int:
@@ -283,12 +288,14 @@ def plot_study(table: pd.DataFrame, trials: pd.DataFrame | None = None, *, axes=
 
 
 def run_study(ctx: Context) -> Section:
-    """The depth-vs-width study: every shape over seeds, a budget-bound search, the reading."""
+    """The depth-vs-width study: every shape over seeds, a budget-bound search, the reading,
+    and the study's verdicts checked at the graded recipes of 3B and 3C."""
     quick = ctx.quick  # the method end to end in seconds: 1 budget, 2 shapes, 2 seeds, 2 trials
     budgets = STUDY_BUDGETS[:1] if quick else STUDY_BUDGETS
     seeds = tuple(ctx.seed_for(f"seed-{i}") for i in range(2 if quick else STUDY_SEEDS))
+    data = ctx.mnist(flatten=True, quick_sizes=QUICK_SIZES)
     result = depth_width_study(
-        ctx.mnist(flatten=True, quick_sizes=QUICK_SIZES),
+        data,
         budgets=budgets,
         seeds=seeds,
         epochs=ctx.epochs(1 if quick else STUDY_EPOCHS),
@@ -302,6 +309,15 @@ def run_study(ctx: Context) -> Section:
         mnist=ctx.args.mnist,
     )
     result.quick = quick
+    result.check = check_proxy(  # quick: one seed, one epoch (labelled in the text)
+        data,
+        result.table,
+        study_verdicts(result.table),
+        {b: (p, CHOSEN[p]) for b, p in CHECK_PROBLEMS.items()},
+        seeds=seeds[:1] if quick else seeds,
+        epochs=ctx.epochs(QUICK_EPOCHS if quick else None),
+    )
+    result.check.quick = quick
     for name, frame in result.histories.items():
         ctx.folder.save_table(frame, name)
     ctx.folder.save_table(result.table, "study_table")
@@ -312,8 +328,10 @@ def run_study(ctx: Context) -> Section:
         "study": result.table.to_dict("records"),
         "tuner": result.trials.to_dict("records"),
         "seeds": list(seeds),
+        "verdicts": {str(b): v for b, v in study_verdicts(result.table).items()},
+        "proxy_check": result.check.summary(),
     }
-    return Section(text_study(result, {"study": figure}), results, study_headline(result.table))
+    return Section(text_study(result, {"study": figure}), results, study_headline(result))
 
 
 STUDY_FIGURE = (
@@ -323,13 +341,26 @@ STUDY_FIGURE = (
 )
 
 
-def study_headline(table: pd.DataFrame) -> str:
-    """The study's one line: the best shape per budget."""
+def study_headline(result: StudyResult) -> str:
+    """The study's one line: the best shape per budget, and how the checked verdicts fared."""
+    table = result.table
     best = table.loc[table.groupby("budget")["val_median"].idxmax()]
-    return "; ".join(
+    line = "; ".join(
         f"{row['budget']}: best {row['widths']} ({row['val_median']:.4f})"
         for row in best.to_dict("records")
     )
+    if result.check is not None and result.check.checks:
+        line += "; at the graded recipe the verdict " + ", ".join(
+            f"{c.outcome} at {c.budget}" for c in result.check.checks
+        )
+    return line
+
+
+def study_verdicts(table: pd.DataFrame) -> dict[int, str]:
+    """The study's verdict per budget: "deeper", "wider" or "tie" (`budget_finding`)."""
+    return {
+        int(budget): budget_finding(part)[0] for budget, part in table.groupby("budget", sort=False)
+    }
 
 
 def text_study(result: StudyResult, figures: Mapping[str, str] | None = None) -> str:
@@ -368,6 +399,8 @@ def text_study(result: StudyResult, figures: Mapping[str, str] | None = None) ->
         )
     if figures and "study" in figures:
         paragraphs.append(figures["study"].strip())
+    if result.check is not None and result.check.checks:
+        paragraphs.append(proxy_check_text(result.check))
     return "\n\n".join(paragraphs) + "\n"
 
 
