@@ -58,7 +58,10 @@ _MODULES = {
         "train_recipe",
     ],
     "budget_report": [
+        "MEASURED_MARK",
+        "QUOTED_MARK",
         "BudgetResult",
+        "agreement",
         "budget_text",
         "headline",
         "plot_budget_runs",
@@ -72,9 +75,11 @@ _MODULES = {
         "TrainedNet",
         "candidates_table",
         "choice_text",
+        "choice_verdict",
         "mark_chosen",
         "save_exploration",
         "shape_text",
+        "shape_verdict",
         "stored_exploration",
     ],
     "proxy_check": [
@@ -111,6 +116,7 @@ _MODULES = {
         "study_shapes",
         "study_verdicts",
         "text_study",
+        "tuner_gaps",
         "tuner_vs_study",
     ],
 }

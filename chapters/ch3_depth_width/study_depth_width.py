@@ -521,8 +521,13 @@ def tuner_text(trials: pd.DataFrame, table: pd.DataFrame | None = None) -> list[
     return out
 
 
-def tuner_vs_study(trials: pd.DataFrame, table: pd.DataFrame) -> list[str]:
-    """Per budget, whether the tuner's best draw beat the study's best shape."""
+def tuner_gaps(trials: pd.DataFrame, table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per budget, the tuner's best draw against the study's best shape.
+
+    Each record: the two shapes and scores, the gap (tuner minus study median), the
+    typical seed spread, and the verdict: "above", "below" or "within noise" (the gap
+    no larger than the spread).
+    """
     out = []
     for budget, tried in trials.groupby("budget", sort=False):
         part = table[table["budget"] == budget]
@@ -532,13 +537,33 @@ def tuner_vs_study(trials: pd.DataFrame, table: pd.DataFrame) -> list[str]:
         study = part.loc[part["val_median"].idxmax()]
         noise = float((part["val_max"] - part["val_min"]).median())
         gap = float(best["score"] - study["val_median"])
-        if abs(gap) <= noise:
-            how = f"within the typical seed spread ({noise:.4f}) of"
-        else:
-            how = f"{abs(gap):.4f} {'above' if gap > 0 else 'below'}"
+        verdict = "within noise" if abs(gap) <= noise else ("above" if gap > 0 else "below")
         out.append(
-            f"At {budget} units the tuner's best draw, {best['widths']} ({best['score']:.4f}, "
-            f"one seed), is {how} the study's best shape, {study['widths']} (median "
-            f"{study['val_median']:.4f})."
+            {
+                "budget": budget,
+                "tuner": best["widths"],
+                "tuner_score": float(best["score"]),
+                "study": study["widths"],
+                "study_median": float(study["val_median"]),
+                "gap": gap,
+                "noise": noise,
+                "verdict": verdict,
+            }
+        )
+    return out
+
+
+def tuner_vs_study(trials: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    """Per budget, whether the tuner's best draw beat the study's best shape."""
+    out = []
+    for g in tuner_gaps(trials, table):
+        if g["verdict"] == "within noise":
+            how = f"within the typical seed spread ({g['noise']:.4f}) of"
+        else:
+            how = f"{abs(g['gap']):.4f} {g['verdict']}"
+        out.append(
+            f"At {g['budget']} units the tuner's best draw, {g['tuner']} "
+            f"({g['tuner_score']:.4f}, one seed), is {how} the study's best shape, "
+            f"{g['study']} (median {g['study_median']:.4f})."
         )
     return out
