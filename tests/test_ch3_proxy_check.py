@@ -13,6 +13,7 @@ from chapters.ch3_depth_width.proxy_check import (
     check_proxy,
     compared_shapes,
     proxy_check_text,
+    rule_note,
     seed_verdict,
 )
 from companion.data.mnist import load_mnist
@@ -123,3 +124,11 @@ def test_check_proxy_trains_both_shapes_at_the_graded_recipe_per_seed():
     assert len(c.wide_runs) == len(c.split_runs) == 2
     assert all(0.2 < a < 1.0 for a in c.wide_runs + c.split_runs)  # they learned something
     assert c.wide_runs != c.split_runs and c.wide_runs[0] != c.wide_runs[1]  # shapes and seeds
+
+
+def test_a_shape_the_problems_rules_forbid_is_named():
+    one_layer = made_up("tie", [0.984, 0.985], [0.984, 0.986], budget=200)
+    forbidden = ProxyCheck([replace(one_layer, problem="3C", wide="200")], (1, 2), 50_000)
+    allowed = ProxyCheck([made_up("wider", [0.98, 0.981], [0.97, 0.971])], (1, 2), 50_000)
+    assert rule_note(forbidden) and "3C" in rule_note(forbidden)  # one layer, 3C wants 2
+    assert rule_note(allowed) == ""  # one layer is within 3B's rules

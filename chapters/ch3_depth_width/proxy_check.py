@@ -20,7 +20,7 @@ import pandas as pd
 
 from chapters.ch3_depth_width.p3b_p3d_budgets import train_recipe
 from chapters.ch3_depth_width.recipe import Recipe
-from chapters.ch3_depth_width.settings import CHECK_MIN_SEEDS
+from chapters.ch3_depth_width.settings import BUDGETS, CHECK_MIN_SEEDS
 from companion.run.markdown import markdown_table
 from companion.stats import spread
 from companion.words import count, join
@@ -29,7 +29,7 @@ from companion.words import count, join
 VERDICT_WORDS = {
     "deeper": "the split wins",
     "wider": "one layer wins",
-    "tie": "within seed noise",
+    "tie": "neither wins (within seed noise)",
 }
 
 
@@ -202,7 +202,7 @@ def proxy_check_text(check: ProxyCheck) -> str:
         "compares were retrained at the graded recipe of that budget's problem (e.g. "
         f"{first.problem}'s: {first.recipe.describe()}, on {check.train_images:,} training "
         f"images), {count(len(check.seeds), 'seed')} each, scored on the validation split. A "
-        "side wins only when its worst seed beats the other's best.",
+        f"side wins only when its worst seed beats the other's best.{rule_note(check)}",
         markdown_table(check_table(check)).strip(),
         "\n".join(f"- {budget_check_sentence(c)}" for c in check.checks),
         carry_sentence(check),
@@ -214,6 +214,18 @@ def proxy_check_text(check: ProxyCheck) -> str:
             "seed shows no noise, so no verdict here is beyond it.*"
         )
     return "\n\n".join(paragraphs)
+
+
+def rule_note(check: ProxyCheck) -> str:
+    """A sentence for compared shapes the problem's own rules forbid (e.g. one layer in 3C)."""
+    outside = [
+        f"{c.wide} breaks {c.problem}'s rule of at least {BUDGETS[c.problem].min_layers} layers"
+        for c in check.checks
+        if len(c.wide.split("-")) < BUDGETS[c.problem].min_layers
+    ]
+    if not outside:
+        return ""
+    return f" ({join(outside)}: it trains here as the study's comparison, not as an answer.)"
 
 
 def check_table(check: ProxyCheck) -> pd.DataFrame:
@@ -294,6 +306,7 @@ def carry_sentence(check: ProxyCheck) -> str:
     if check.unchecked:
         text += (
             f" At {join([str(b) for b in check.unchecked])} units the verdict was not checked "
-            "at the graded recipe (time), so it rests on the short recipe alone."
+            "at the graded recipe (left out to keep the chapter within its time), so it rests "
+            "on the short recipe alone."
         )
     return text
