@@ -268,8 +268,8 @@ def budget_check_sentence(c: BudgetCheck) -> str:
         "flips": f"{study} **flips**: {graded}, so {VERDICT_WORDS[c.graded]} instead.",
         "within noise": f"{study} is **within noise** at the graded recipe: {graded}; "
         f"{unseparated}.",
-        "separates": f"{study} **separates** at the graded recipe: {graded}, so "
-        f"{VERDICT_WORDS[c.graded]}.",
+        "separates": f"{study} **separates** at the graded recipe, where seeds do tell "
+        f"the two apart: {graded}, so {VERDICT_WORDS[c.graded]}.",
     }
     return f"**{c.budget} units**: {readings[c.outcome]}"
 
