@@ -61,6 +61,11 @@ def test_made_up_results_flip_the_outcome_and_the_text_follows():
     assert (holds.graded, holds.outcome) == ("wider", "holds")
     assert (flips.graded, flips.outcome) == ("deeper", "flips")
     assert (noise.graded, noise.outcome) == ("tie", "within noise")
+    # the study saw noise at 200 units; the graded seeds tell the shapes apart
+    sharper = made_up("tie", [0.9858, 0.9859, 0.9860], [0.9845, 0.9852, 0.9854], budget=200)
+    assert (sharper.graded, sharper.outcome) == ("wider", "separates")
+    sharp_text = proxy_check_text(ProxyCheck([sharper], (1, 2, 3), 50_000))
+    assert all(n in sharp_text for n in ("0.9858", "0.9860", "0.9845", "0.9854"))
     check = ProxyCheck([holds, replace(flips, budget=200, problem="3C")], (1, 2, 3), 50_000)
     summary = check.summary()
     assert summary["outcomes"] == {"100": "holds", "200": "flips"}
