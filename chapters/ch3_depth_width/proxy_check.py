@@ -29,7 +29,7 @@ from companion.words import count, join
 VERDICT_WORDS = {
     "deeper": "the split wins",
     "wider": "one layer wins",
-    "tie": "neither wins (within seed noise)",
+    "tie": "neither wins, within seed noise",
 }
 
 
