@@ -42,7 +42,9 @@ def repository(root: Path = ROOT) -> str:
     with open(root / "pyproject.toml", "rb") as f:
         url = tomllib.load(f)["project"]["urls"]["Repository"]
     if not re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url):
-        raise ValueError(f"[project.urls] Repository must be https://github.com/<owner>/<name>: {url}")
+        raise ValueError(
+            f"[project.urls] Repository must be https://github.com/<owner>/<name>: {url}"
+        )
     return url
 
 

@@ -79,9 +79,9 @@ def test_shifted_batches_without_shift_only_shuffle():
 
 def test_shifted_batches_errors():
     x = blob_images().reshape(6, 784)
-    with pytest.raises(ValueError, match="max_shift must be 0 or more, got -1"):
+    with pytest.raises(ValueError, match=r"max_shift.*-1"):
         shifted_batches(x, np.arange(6), max_shift=-1)
-    with pytest.raises(ValueError, match="rows of 784 values; image_shape"):
+    with pytest.raises(ValueError, match="784.*image_shape"):
         shifted_batches(x, np.arange(6), image_shape=(32, 32))
     with pytest.raises(ValueError, match=r"x must be \(n, pixels\)"):
         shifted_batches(np.zeros((2, 3, 4, 5, 6)), np.arange(2))
@@ -107,7 +107,7 @@ def test_drop_pixels_zeroes_about_that_fraction():
     assert dropped.dtype == x.dtype
     assert np.mean(dropped == 0) == pytest.approx(0.1, abs=0.005)
     assert np.all((dropped == 0) | (dropped == 1))
-    with pytest.raises(ValueError, match=r"fraction must be in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"fraction.*1\.5"):
         drop_pixels(x, 1.5, np.random.default_rng(0))
 
 

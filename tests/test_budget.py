@@ -74,16 +74,12 @@ def test_a_model_within_every_rule_passes():
 
 def test_over_budget_names_the_widths_and_the_budget():
     model = mlp([120, 60, 40])
-    with pytest.raises(
-        RuleError, match=r"3 hidden layers with 120\+60\+40 = 220 units; the budget is 200"
-    ):
+    with pytest.raises(RuleError, match=r"220 units.*200"):
         check_budget(model, 200)
 
 
 def test_too_few_hidden_layers_is_named():
-    with pytest.raises(
-        RuleError, match="1 hidden layer with 100 units; the rule asks for at least 2"
-    ):
+    with pytest.raises(RuleError, match="1 hidden layer.*2"):
         check_budget(mlp([100]), 200, min_hidden_layers=2)
 
 
@@ -97,7 +93,7 @@ def test_too_few_hidden_layers_is_named():
 )
 def test_a_layer_outside_the_list_is_named(bad, named):
     model = sequential(layers.Dense(50), bad, layers.ReLU(), layers.Dense(10), layers.Softmax())
-    with pytest.raises(RuleError, match=f"is a {named}, which is not allowed; use only Dense"):
+    with pytest.raises(RuleError, match=f"{named}.*Dense"):
         check_budget(model, 100)
 
 
@@ -109,7 +105,7 @@ def test_a_layer_outside_the_list_is_named(bad, named):
     ],
 )
 def test_an_activation_other_than_relu_or_softmax_is_named(stack):
-    with pytest.raises(RuleError, match=r"uses activation '(tanh|sigmoid)'; allowed: linear, relu"):
+    with pytest.raises(RuleError, match=r"'(tanh|sigmoid)'.*linear, relu"):
         check_budget(sequential(*stack), 100)
 
 
@@ -118,7 +114,7 @@ def test_the_output_must_be_softmaxed_with_one_unit_per_class():
     with pytest.raises(RuleError, match="not followed by a softmax"):
         check_budget(no_softmax, 100)
     wrong_width = sequential(layers.Dense(50), layers.ReLU(), layers.Dense(5), layers.Softmax())
-    with pytest.raises(RuleError, match=r"has 5 units; it needs one per class \(10\)"):
+    with pytest.raises(RuleError, match=r"5 units.*10"):
         check_budget(wrong_width, 100)
     no_dense = sequential(layers.Flatten(), layers.Softmax())
     with pytest.raises(RuleError, match="has no Dense layer"):
@@ -128,12 +124,12 @@ def test_the_output_must_be_softmaxed_with_one_unit_per_class():
 def test_a_functional_model_is_refused():
     inputs = keras.Input(shape=(784,))
     outputs = layers.Dense(10, activation="softmax")(layers.Dense(20, activation="relu")(inputs))
-    with pytest.raises(RuleError, match="must be a keras.Sequential, got Functional"):
+    with pytest.raises(RuleError, match="Sequential.*Functional"):
         check_budget(keras.Model(inputs, outputs), 100)
 
 
 def test_bad_budget_arguments_are_refused():
-    with pytest.raises(ValueError, match="max_units must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="max_units.*0"):
         check_budget(mlp([10]), 0)
 
 
@@ -180,10 +176,10 @@ def test_mlp_flattens_images_and_skips_zero_dropout():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"widths": [10, 0]}, r"every width must be at least 1, got \[10, 0\]"),
-        ({"widths": [10], "dropout": 1.2}, r"dropout must be in \[0, 1\), got 1.2"),
-        ({"widths": [10, 10], "dropout": [0.1]}, "dropout has 1 rates for 2 hidden layers"),
-        ({"widths": [10], "input_dropout": -0.1}, r"input_dropout must be in \[0, 1\)"),
+        ({"widths": [10, 0]}, r"width.*\[10, 0\]"),
+        ({"widths": [10], "dropout": 1.2}, r"dropout.*1\.2"),
+        ({"widths": [10, 10], "dropout": [0.1]}, "dropout.*1.*2 hidden layers"),
+        ({"widths": [10], "input_dropout": -0.1}, "input_dropout"),
     ],
 )
 def test_mlp_refuses_bad_settings(kwargs, message):
@@ -200,7 +196,7 @@ def test_split_budget_examples():
     assert split_budget(1000, 3, ratio=0.5) == [571, 286, 143]
     assert split_budget(1000, 4, ratio=2) == [67, 133, 267, 533]
     assert split_budget(5, 5, ratio=0.1) == [1, 1, 1, 1, 1]
-    with pytest.raises(ValueError, match="cannot split 3 units over 4 layers"):
+    with pytest.raises(ValueError, match="3 units.*4 layers"):
         split_budget(3, 4)
 
 
@@ -222,7 +218,7 @@ def test_check_budget_is_check_model_with_the_budget_rules():
     rules = budget_rules(250, 2)
     assert rules.name == BUDGET_RULES.name and rules.allowed == BUDGET_RULES.allowed
     check_model(model, rules)
-    with pytest.raises(RuleError, match=r"150\+60 = 210 units; the budget is 100 \(remove 110"):
+    with pytest.raises(RuleError, match=r"210 units.*100.*110"):
         check_model(model, budget_rules(100, 2))
     with pytest.raises(ValueError, match="min_hidden_layers must be 0 or more"):
         budget_rules(100, -1)

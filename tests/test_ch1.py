@@ -1,14 +1,22 @@
 """Chapter 1 end to end in quick mode, checked through its summary.json."""
 
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 from model_match import assert_same_compile, assert_same_layers
 
 from chapters import ch1_principles
+from chapters.ch1_principles.demo_text import verdict, verdict_word
 from chapters.ch1_principles.p1a_init import comparison_1a
-from chapters.ch1_principles.p1b_activations import comparison_1b
+from chapters.ch1_principles.p1b_activations import (
+    comparison_1b,
+    zero_sigmoid_finding,
+    zero_sigmoid_verdict,
+)
+from chapters.ch1_principles.p1c_dying_relu import results_1c
+from chapters.ch1_principles.p1e_xor import results_1e
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +102,10 @@ def test_1c_per_seed_ordered_and_shuffled(quick_run):
         assert row["positive_after_half"] < 0.05 and row["positive_end"] > 0.95
         assert row["accuracy"] == pytest.approx(0.5, abs=0.05)
         assert row["dead_start"] <= row["dead_after_half"] <= row["dead_max"]
+    # The verdicts summary.json records are the ones the runs' table chooses.
+    findings = ch1_principles.dying_findings(pd.DataFrame(c["runs"]))
+    assert c["findings"] == findings.summary()
+    assert set(c["findings"]["dead_compared"]) == {f"{r['learning_rate']:g}" for r in c["runs"]}
 
 
 def test_1d_1e_truth_tables(quick_run):
@@ -112,7 +124,7 @@ def test_1d_1e_truth_tables(quick_run):
 
 def test_unknown_problem_is_a_one_line_error(tmp_path, capsys):
     assert ch1_principles.main(["--only", "9Z", "--out", str(tmp_path)]) == 2
-    assert "unknown problem id 9Z" in capsys.readouterr().err
+    assert "9Z" in capsys.readouterr().err  # the error names the bad id
 
 
 # ----------------------------------------------------------------------------- report text
@@ -121,8 +133,13 @@ def test_unknown_problem_is_a_one_line_error(tmp_path, capsys):
 
 
 def verdicts(comparison) -> dict[str, str]:
-    """A comparison table's verdicts ("agrees?"), by demo."""
+    """A comparison table's verdicts in words ("agrees?"), by demo."""
     return dict(zip(comparison["demo"], comparison["agrees?"]))
+
+
+def verdict_words(comparison) -> dict[str, str]:
+    """A comparison table's verdicts ("yes", "partly", "no", "cannot tell"), by demo."""
+    return dict(zip(comparison["demo"], comparison["verdict"]))
 
 
 def milestones(demo, seed, *, first, settle, final, exit_=None, epochs=4000, plateau=0.5):
@@ -181,18 +198,26 @@ def test_1b_text_when_sigmoid_beats_relu_and_the_zero_net_leaves_early():
         ]
     result = activation_result(rows)
     text = ch1_principles.text_1b(result)
-    agrees = verdicts(comparison_1b(result.table, result.epochs))
-    assert agrees["relu, random start"].startswith("no:")  # ReLU past epoch 300: slower than said
-    assert agrees["sigmoid, random start"].startswith("no:")  # sigmoid first in every seed
-    assert agrees["sigmoid, zero start"].startswith("no:")  # leaves at 600-602: early
+    comparison = comparison_1b(result.table, result.epochs)
+    agrees = verdicts(comparison)
+    assert verdict_words(comparison) == {
+        "relu, random start": "no",  # ReLU past epoch 300: slower than said
+        "sigmoid, random start": "no",  # sigmoid first in every seed
+        "sigmoid, zero start": "no",  # leaves at 600-602: early
+    }
+    assert ch1_principles.results_1b(result)["verdicts"] == verdict_words(comparison)
+    assert "| verdict" not in text  # the column for code is not shown; "agrees?" says it
     assert "1600" in agrees["sigmoid, zero start"]  # "early" is half the 3200 reported
     assert all(verdict in text for verdict in agrees.values())  # the text states each verdict
-    assert "0.2×" in text  # sigmoid settles at 300 against ReLU's 1500
-    assert "epoch 600 (seed 0)" in text  # the zero start's exit, seed by seed
+    speed = ch1_principles.speed_ratios(result.table)
+    assert list(speed["settle_epoch"]) == [0.2, 0.2, 0.2]  # sigmoid settles at 300, ReLU 1500
+    assert "0.2×" in text  # the ratio, as the text gives it
+    assert ch1_principles.results_1b(result)["sigmoid_speed_ratios"]["settle_epoch"] == [0.2] * 3
+    assert all(f"{600 + k}" in text for k in range(3))  # the zero start's exits, seed by seed
     ratios = pd.DataFrame(ch1_principles.results_1b(result)["gradient_ratios"])
     start = ratios.groupby("demo")["first / output at start"].median()
     assert start["sigmoid/random"] > start["relu/random"]  # sigmoid's first layer is not slower
-    assert f"{start['sigmoid/random']:g} of the output layer's" in text
+    assert f"{start['sigmoid/random']:.3g}" in text and f"{start['relu/random']:.3g}" in text
 
 
 def test_1b_quick_text_labels_its_length_and_unsettled_runs():
@@ -211,12 +236,37 @@ def test_1b_quick_text_labels_its_length_and_unsettled_runs():
     assert "4000 epochs" not in text  # not the set's
     spread = ch1_principles.results_1b(result)["spread"]["sigmoid/random"]["settle_epoch"]
     assert spread["reached"] == 0 and spread["median"] is None  # sigmoid settled in no seed
+    speed = ch1_principles.speed_ratios(result.table)
+    assert speed["settle_epoch"].empty and speed["first_below_0_05"].empty  # nothing to divide
     assert "×" not in text  # so no speed ratio is taken from an unsettled run
-    agrees = verdicts(comparison_1b(result.table, result.epochs))
-    assert agrees["sigmoid, zero start"].startswith("cannot tell")  # no exit in 600 < 3200 epochs
+    comparison = comparison_1b(result.table, result.epochs)
+    agrees = verdicts(comparison)
+    assert verdict_words(comparison)["sigmoid, zero start"] == "cannot tell"  # no exit, 600 < 3200
     assert agrees["sigmoid, zero start"] in text
     assert ch1_principles.results_1b(result)["zero_init_symmetry_max"] == pytest.approx(1e-7)
     assert "1e-07" in text  # the symmetry measure is reported, not rounded to 0
+
+
+@pytest.mark.parametrize(
+    ("exits", "epochs", "word"),
+    [
+        ([2000.0, 2500.0, 3000.0], 4000, "yes"),  # late, every seed
+        ([2000.0, None, None], 4000, "yes"),  # late in one, never in the others
+        ([None, None, None], 4000, "yes"),  # never
+        ([1599.0, None, None], 4000, "no"),  # one seed before half the reported 3200
+        ([None, None, None], 3199, "cannot tell"),  # no exit, but shorter than the set's run
+    ],
+)
+def test_1b_zero_sigmoid_verdict_follows_the_exits(exits, epochs, word):
+    zeros = pd.DataFrame({"seed": range(len(exits)), "plateau_exit": exits})
+    assert zero_sigmoid_finding(zeros, epochs)[0] == word
+    assert zero_sigmoid_verdict(zeros, epochs).startswith(f"{word}: ")  # the words say it first
+
+
+@pytest.mark.parametrize(("count", "word"), [(3, "yes"), (2, "partly"), (1, "partly"), (0, "no")])
+def test_verdict_word_counts_the_seeds(count, word):
+    assert verdict_word(count, 3) == word
+    assert verdict(count, 3, "none did").startswith(word)
 
 
 def init_result(*, random_first, zero_exit, moved):
@@ -248,9 +298,13 @@ def init_result(*, random_first, zero_exit, moved):
 def test_1a_text_when_the_zero_net_learns_and_the_random_one_does_not():
     result = init_result(random_first=None, zero_exit=40, moved=1e-3)
     text = ch1_principles.text_1a(result)
-    agrees = verdicts(comparison_1a(result.table, result.epochs))
-    assert agrees["relu, random start"].startswith("no:")  # never below 0.05
-    assert agrees["relu, zero start"].startswith("no:")  # it left the plateau in every seed
+    comparison = comparison_1a(result.table, result.epochs)
+    agrees = verdicts(comparison)
+    assert verdict_words(comparison) == {
+        "relu, random start": "no",  # never below 0.05
+        "relu, zero start": "no",  # it left the plateau in every seed
+    }
+    assert ch1_principles.results_1a(result)["verdicts"] == verdict_words(comparison)
     assert all(verdict in text for verdict in agrees.values())
     assert ch1_principles.results_1a(result)["zero_init_weights_moved"] == pytest.approx(1e-3)
     assert "0.001" in text  # the weights moved: the text gives by how much
@@ -259,11 +313,9 @@ def test_1a_text_when_the_zero_net_learns_and_the_random_one_does_not():
 def test_1a_text_in_the_usual_case_and_with_figures():
     result = init_result(random_first=120, zero_exit=None, moved=0.0)
     text = ch1_principles.text_1a(result, {"loss": "![loss](figures/1A_loss.png)"})
-    agrees = verdicts(comparison_1a(result.table, result.epochs))
-    assert agrees == {
-        "relu, random start": "yes (every seed)",
-        "relu, zero start": "yes (every seed)",
-    }
+    comparison = comparison_1a(result.table, result.epochs)
+    agrees = verdicts(comparison)
+    assert verdict_words(comparison) == {"relu, random start": "yes", "relu, zero start": "yes"}
     assert all(verdict in text for verdict in agrees.values())
     assert "epoch 120" in text  # the random start's first epoch below 0.05
     assert ch1_principles.results_1a(result)["zero_init_weights_moved"] == 0.0
@@ -274,21 +326,30 @@ def test_1a_text_in_the_usual_case_and_with_figures():
 def test_1d_answer_is_read_off_the_network():
     net = ch1_principles.or_network()
     assert net.hidden_units == 0 and net.correct
-    assert "0 hidden units" in ch1_principles.text_1d(net)
+    assert f"**{net.correct}**" in ch1_principles.text_1d(net)  # the verdict the table chose
     wrong = ch1_principles.or_network(weights=(0.5, 0.5), bias=0.0)  # (0, 1) gives only 0.5
-    assert not wrong.correct
-    assert "does not compute OR" in ch1_principles.text_1d(wrong)
+    assert not wrong.correct and list(wrong.table["ok"]) == [True, False, False, True]
+    text = ch1_principles.text_1d(wrong)
+    assert f"**{wrong.correct}**" in text and "| 0.5 " in text  # the row that fails, as computed
 
 
-def test_sigmoid_speed_is_placed_against_the_nearer_report():
-
-    def place(exits, epochs=4000):
-        return ch1_principles.sigmoid_reported_text(pd.DataFrame({"plateau_exit": exits}), epochs)
-
-    assert "nearer the 2023 student's 2000" in place([1800.0, 2100.0, 2500.0])
-    assert "nearer the 2017 and 2019 students' 500" in place([300.0, 420.0, 700.0])
-    assert "later than 500 and 2000" in place([None, None, 900.0])
-    assert "cannot place" in place([None, None, 300.0], epochs=600)
+@pytest.mark.parametrize(
+    ("exits", "epochs", "where", "median"),
+    [
+        ([1800.0, 2100.0, 2500.0], 4000, 2000, "2100"),
+        ([300.0, 420.0, 700.0], 4000, 500, "420"),
+        ([999.0], 4000, 500, "999"),  # 1000 is the two reports' midpoint on a log scale
+        ([1001.0], 4000, 2000, "1001"),
+        ([None, 300.0, 420.0], 4000, 500, "420"),  # a miss counts as the latest
+        ([None, None, 900.0], 4000, "later", "4000"),  # the median seed never dropped
+        ([None, None, 300.0], 600, "cannot place", "600"),  # ... in a run shorter than 2000
+    ],
+)
+def test_sigmoid_speed_is_placed_against_the_nearer_report(exits, epochs, where, median):
+    sig = pd.DataFrame({"plateau_exit": exits})
+    assert ch1_principles.sigmoid_reported_place(sig, epochs) == where
+    text = ch1_principles.sigmoid_reported_text(sig, epochs)
+    assert median in text and (str(where) in text or where == "cannot place")
 
 
 def test_notebook_path_compute_text_and_inline_animation():
@@ -297,7 +358,10 @@ def test_notebook_path_compute_text_and_inline_animation():
 
     result = ch1_principles.init_demos(seeds=(0,), epochs=8)  # a notebook's first cell
     assert list(result.table["demo"]) == ["relu/random", "relu/zeros"]
-    assert "1 seed" in ch1_principles.text_1a(result) and set(result.table["seed"]) == {0}
+    assert set(result.table["seed"]) == {0}
+    assert ch1_principles.results_1a(result)["seeds"] == [0]
+    final = result.table.set_index("demo").loc["relu/random", "final_test_loss"]
+    assert f"**{final:.4f}**" in ch1_principles.text_1a(result)  # one seed: its loss, no spread
     html = animation_html(ch1_principles.boundary_animation(result.fits, title="1A"))
     assert "<script" in html.data
 
@@ -338,63 +402,127 @@ def test_each_problem_draws_its_own_seed():
 # ----------------------------------------------------------------------------- 1C and 1E text
 
 
-def dying_result(*, ordered_accuracy, dead_max_ordered):
-
+def dying_result(dead_max, *, positive_after_half=0.0, positive_end=1.0):
+    """A made-up 1C result: per rate, the (ordered, shuffled) largest dead share, 2 seeds."""
     rows = []
-    for seed in range(2):
-        for order, accuracy, dead in (
-            ("negatives_first", ordered_accuracy, dead_max_ordered),
-            ("shuffled", 0.99, 0.0),
-        ):
-            rows.append(
-                {
-                    "output": "tanh",
-                    "learning_rate": 0.03,
-                    "order": order,
-                    "seed": seed,
-                    "dead_start": 0.0,
-                    "dead_after_half": dead,
-                    "dead_max": dead,
-                    "dead_end": dead,
-                    "positive_after_half": 0.0 if order == "negatives_first" else 0.5,
-                    "positive_end": 1.0 if order == "negatives_first" else 0.5,
-                    "accuracy": accuracy,
-                }
-            )
+    for rate, by_order in dead_max.items():
+        for seed in range(2):
+            for order, dead in zip(("negatives_first", "shuffled"), by_order):
+                ordered = order == "negatives_first"
+                rows.append(
+                    {
+                        "output": "tanh",
+                        "learning_rate": rate,
+                        "order": order,
+                        "seed": seed,
+                        "dead_start": 0.0,
+                        "dead_after_half": dead,
+                        "dead_max": dead,
+                        "dead_end": dead,
+                        "positive_after_half": positive_after_half if ordered else 0.5,
+                        "positive_end": positive_end if ordered else 0.5,
+                        "accuracy": 0.5 if ordered else 0.99,
+                    }
+                )
     settings = {"dataset": "circle", "n": 1000, "hidden": [8, 8], "batch_size": 1}
     return ch1_principles.DyingRelu(pd.DataFrame(rows), pd.DataFrame(), settings)
 
 
-def test_1c_text_follows_the_dead_share():
-    few = ch1_principles.text_1c(dying_result(ordered_accuracy=0.5, dead_max_ordered=0.0))
-    assert "about as many dead with the ordered data" in few
-    assert "fit only the class seen last, not mainly because units died" in few
-    assert "strict dying-ReLU effect is small" in few
-    many = ch1_principles.text_1c(dying_result(ordered_accuracy=0.5, dead_max_ordered=0.6))
-    assert "more dead with the ordered data" in many
-    assert "strict dying-ReLU effect is small" not in many
-    assert "(2 seeds)" in many
+@pytest.mark.parametrize(
+    ("ordered", "shuffled", "compared", "small"),
+    [
+        (0.0, 0.0, "about as many", True),
+        (0.6, 0.0, "more", False),
+        (0.05, 0.3, "fewer", True),
+        (0.12, 0.11, "about as many", False),  # within 0.02 of each other, above FEW_DEAD
+    ],
+)
+def test_1c_findings_follow_the_dead_share(ordered, shuffled, compared, small):
+    result = dying_result({0.03: (ordered, shuffled)})
+    findings = result.findings
+    assert findings.dead_compared == {0.03: compared}
+    assert findings.strict_effect_small is small
+    assert not findings.large_rate_kills_more and findings.large_rate_more_dead_with is None
+    text = ch1_principles.text_1c(result)
+    assert f"at most {ordered:.1%} against {shuffled:.1%}" in text  # the numbers chosen from
+    assert f"({compared} dead" in text  # the verdict, as the findings chose it
+
+
+@pytest.mark.parametrize(
+    ("after_half", "end", "fits"),
+    [(0.0, 1.0, True), (0.2, 1.0, False), (0.0, 0.9, False), (0.04, 0.96, True)],
+)
+def test_1c_fits_last_class_follows_the_positive_shares(after_half, end, fits):
+    result = dying_result({0.03: (0.0, 0.0)}, positive_after_half=after_half, positive_end=end)
+    assert result.findings.fits_last_class is fits
+    text = ch1_principles.text_1c(result)
+    assert f"{after_half:.1%} of all points positive" in text and f"{end:.1%} at the end" in text
+
+
+@pytest.mark.parametrize(
+    ("high", "kills_more", "more_with"),
+    [
+        ((0.5, 0.7), True, "shuffled"),
+        ((0.7, 0.5), True, "negatives_first"),
+        ((0.5, 0.505), True, "negatives_first"),  # shuffled ahead by less than 0.01
+        ((0.5, 0.03), False, None),  # one order stays near the low rate's share
+    ],
+)
+def test_1c_large_rate_finding_follows_both_orders(high, kills_more, more_with):
+    result = dying_result({0.03: (0.0, 0.0), 0.3: high})
+    findings = result.findings
+    assert findings.large_rate_kills_more is kills_more
+    assert findings.large_rate_more_dead_with == more_with
+    assert findings.strict_effect_small  # the low rate's ordered share is 0
+    summary = results_1c(result)["findings"]  # summary.json's form: rates as text keys
+    assert summary["dead_compared"] == findings.summary()["dead_compared"]
+    assert list(summary["dead_compared"]) == ["0.03", "0.3"]
+    assert summary["large_rate_more_dead_with"] == more_with
+    assert "(2 seeds)" in ch1_principles.text_1c(result)  # the seed count the means are over
+
+
+def xor_starts(hidden, output, right):
+    return [
+        {"hidden": hidden, "output": output, "start": k, "right": r, "all_four_right": r == 4}
+        for k, r in enumerate(right)
+    ]
+
+
+def xor_result(single_right, handbuilt=None):
+    two = pd.DataFrame(
+        xor_starts("2", "relu", [4, 3, 2, 4]) + xor_starts("8", "relu", [4, 4, 4, 3])
+    )
+    single = pd.DataFrame(xor_starts("none", "relu", single_right))
+    settings = {"starts": 4, "epochs": 600, "optimizer": "Adam(0.05)"}
+    handbuilt = handbuilt or ch1_principles.xor_handbuilt()
+    return ch1_principles.XorNetworks(handbuilt, single, two, settings)
 
 
 def test_1e_text_reads_the_shares():
-
-    def starts(hidden, output, right):
-        return [
-            {"hidden": hidden, "output": output, "start": k, "right": r, "all_four_right": r == 4}
-            for k, r in enumerate(right)
-        ]
-
-    two = pd.DataFrame(starts("2", "relu", [4, 3, 2, 4]) + starts("8", "relu", [4, 4, 4, 3]))
-    single = pd.DataFrame(starts("none", "relu", [3, 2, 3, 3]))
-    settings = {"starts": 4, "epochs": 600, "optimizer": "Adam(0.05)"}
-    result = ch1_principles.XorNetworks(ch1_principles.xor_handbuilt(), single, two, settings)
+    result = xor_result([3, 2, 3, 3])
     text = ch1_principles.text_1e(result)
-    shares = two.groupby("hidden")["all_four_right"].mean()
-    assert (shares["2"], shares["8"]) == (0.5, 0.75)
-    assert f"{shares['2']:.0%} with 2 hidden units, {shares['8']:.0%} with 8" in text
-    assert single["right"].max() == 3 and not single["all_four_right"].any()
-    assert "**3 of 4**" in text and "**0%**" in text  # the single layer's best and share
-    assert "**Fewest layers: 2**" in text  # the answer the shares chose
+    summary = results_1e(result)
+    assert summary["two_layer_success_share"] == {
+        "2 hidden, relu output": 0.5,
+        "8 hidden, relu output": 0.75,
+    }
+    assert "50%" in text and "75%" in text  # each share, as the text gives it
+    assert summary["single_layer_most_right"] == 3 and summary["single_layer_success_share"] == 0
+    assert "3 of 4" in text and "0%" in text  # the single layer's best and share
+    assert result.fewest_layers == summary["fewest_layers"] == 2  # no single layer did it
+    assert "Fewest layers: 2" in text
+
+
+def test_1e_fewest_layers_follow_the_nets():
+    assert xor_result([3, 4, 3, 3]).fewest_layers == 1  # a single layer got all four right
+    handbuilt = ch1_principles.xor_handbuilt()
+    wrong = replace(handbuilt, table=handbuilt.table.assign(ok=False))
+    assert not wrong.correct
+    assert xor_result([3, 2, 3, 3], wrong).fewest_layers is None  # nothing shown to work
+    assert xor_result([3, 2, 3, 3], handbuilt).fewest_layers == len(handbuilt.model.layers) == 2
+    for single, fewest in (([3, 4, 3, 3], "1"), ([3, 2, 3, 3], "not shown")):
+        result = xor_result(single, None if fewest == "1" else wrong)
+        assert f"Fewest layers: {fewest}" in ch1_principles.text_1e(result)
 
 
 # ----------------------------------------------------------------------------- written-out models
@@ -423,7 +551,7 @@ def test_1a_1b_playground_net_is_the_builders(activation, init, seed):
 
 
 def test_1a_playground_net_refuses_an_unknown_start():
-    with pytest.raises(ValueError, match="init must be 'playground' or 'zeros', got 'ones'"):
+    with pytest.raises(ValueError, match="init.*'ones'"):
         ch1_principles.playground_net("relu", "ones")
 
 
@@ -440,7 +568,7 @@ def test_1c_dying_net_is_the_builders(output):
 
 
 def test_1c_dying_net_refuses_an_unknown_output():
-    with pytest.raises(ValueError, match="output must be one of tanh, linear, softmax"):
+    with pytest.raises(ValueError, match="output.*tanh, linear, softmax.*'sigmoid'"):
         ch1_principles.dying_net("sigmoid")
 
 

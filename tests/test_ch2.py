@@ -12,6 +12,7 @@ from model_match import assert_same_layers
 
 from chapters import ch2_inside
 from chapters.ch2_inside import p2c_linear_net
+from chapters.ch2_inside.p2b_cases import data_line, tag
 from companion.data.covid import synthetic_covid
 from companion.seed import set_seed
 from companion.tabular.linear import linear_net
@@ -19,6 +20,7 @@ from companion.tabular.prepare import INPUT_CATEGORICALS, prepare_covid
 from companion.training import train
 
 FIXTURE = Path(__file__).resolve().parents[1] / "companion" / "data" / "covid_fixture.csv"
+LABEL = tag({"synthetic": True}).strip()  # the label synthetic figures carry
 SCORE_KEYS = {"test_accuracy", "balanced_accuracy", "roc_auc", "final_loss", "baseline_accuracy"}
 
 
@@ -62,12 +64,14 @@ def test_quick_run_numbers(quick_run):
 def test_synthetic_data_is_labelled_everywhere(quick_run):
     _, out, summary = quick_run
     report = (out / "report.md").read_text()
-    assert "SYNTHETIC COVID-19 cases" in report  # the data line at the top
+    rows = summary["problems"]["2B"]["rows_after_step"]["loaded"]
+    assert f"{rows:,} rows" in report and "SYNTHETIC" in report  # the data line at the top
     for problem in ("2B", "2C", "2D"):
         section = (out / "sections" / f"{problem}.md").read_text()
-        assert "**Data: SYNTHETIC cases**" in section
+        body = section.split("\n\n", 1)[1]  # after the heading: the data line, loud if synthetic
+        assert body.startswith(data_line({"synthetic": True})[:20])
         assert summary["problems"][problem]["synthetic"] is True
-    assert report.count("[SYNTHETIC data]") >= 10  # five figures, caption and alt text each
+    assert report.count(LABEL) >= 10  # five figures, caption and alt text each
 
 
 def test_csv_fixture_preprocessing(tmp_path, capsys):
@@ -85,10 +89,11 @@ def test_a_synthetic_csv_is_reported_as_synthetic(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["problems"]["2B"]["synthetic"] is True
     report = (out / "report.md").read_text()
-    assert "SYNTHETIC COVID-19 cases" in report and "CDC COVID-19 case surveillance" not in report
+    assert "SYNTHETIC" in report  # the data line calls the marked file synthetic
     section = (out / "sections" / "2B.md").read_text()
-    assert "**Data: SYNTHETIC cases**" in section  # the label, because the file's marker says so
-    assert "[SYNTHETIC data]" in section  # the figure's caption
+    marker = FIXTURE.read_text().splitlines()[0]
+    assert marker.lstrip("# ") in section  # the data line quotes the file's own marker
+    assert LABEL in section  # the figure's caption
     # The same rows without the marker line are taken as the CDC file.
     plain = tmp_path / "plain.csv"
     plain.write_text(FIXTURE.read_text().split("\n", 1)[1])
@@ -104,7 +109,8 @@ def test_bad_csv_is_one_clear_error(tmp_path, capsys):
     code = ch2_inside.main(["--csv", str(bad), "--only", "2B", "--out", str(tmp_path / "o")])
     assert code == 2
     error = capsys.readouterr().err.strip()
-    assert "lacks the column(s) cdc_case_earliest_dt, pos_spec_dt" in error
+    assert "cdc_case_earliest_dt, pos_spec_dt" in error  # the columns missing, by name
+    assert str(bad) in error  # and the file
     assert len(error.splitlines()) == 1
 
 
@@ -226,37 +232,76 @@ def fake_net(val_loss, *, loss=None, accuracy=0.95, baseline=0.97, deaths=50):
     return p2c_linear_net.NetResult(None, None, scores, loss, val_loss, settings, data)
 
 
-def demo_text(one, two, relu):
-    return ch2_inside.text_2d(ch2_inside.Collapse(one, two, relu, 2e-7, 0.9, "refused"))
+def collapse(one, two, relu):
+    return ch2_inside.Collapse(one, two, relu, 2e-7, 0.9, "refused")
 
 
 @pytest.mark.parametrize(
     ("relu_val_loss", "finding"),
     [
-        (0.100, "0.0200 below the better linear net's, more than twice"),
-        (0.140, "0.0200 above the better linear net's: the extra freedom did not pay"),
-        (0.121, "within the 0.0020 by which the two linear nets differ"),
+        (0.100, "better"),  # 0.0200 below the better linear net, more than twice their 0.0020
+        (0.1159, "better"),  # just past twice the noise
+        (0.1161, "within noise"),  # just short of it
+        (0.121, "within noise"),
+        (0.1241, "worse"),
+        (0.140, "worse"),
     ],
 )
 def test_the_relu_finding_follows_the_losses(relu_val_loss, finding):
-    text = demo_text(fake_net(0.120), fake_net(0.122), fake_net(relu_val_loss))
-    assert finding in text
-    others = ("more than twice", "did not pay", "within the 0.0020")
-    assert sum(other in text for other in others) == 1  # one finding, not two
+    demo = collapse(fake_net(0.120), fake_net(0.122), fake_net(relu_val_loss))
+    assert demo.linear_noise == pytest.approx(0.002)
+    assert demo.relu_change == pytest.approx(0.120 - relu_val_loss)
+    assert demo.relu_finding == finding
+    text = ch2_inside.text_2d(demo)
+    assert f"{abs(demo.relu_change):.4f}" in text or finding == "within noise"
+    assert f"{demo.linear_noise:.4f}" in text or finding == "worse"
+    assert f"{relu_val_loss:.4f}" in text  # the ReLU net's validation loss it was chosen by
 
 
-def test_the_match_finding_follows_the_losses():
-    close = demo_text(fake_net(0.12, loss=0.200), fake_net(0.12, loss=0.205), fake_net(0.12))
-    assert "**Why the losses match.**" in close and "2.4% apart" in close
-    apart = demo_text(fake_net(0.12, loss=0.200), fake_net(0.12, loss=0.300), fake_net(0.12))
-    assert "**The losses should match, and here they do not yet.**" in apart
-    assert "33.3% apart" in apart and "Why the losses match" not in apart
+def test_the_noise_has_a_floor():
+    # Linear nets 0.0001 apart: the floor (0.002), not their gap, sets what counts as a change.
+    demo = collapse(fake_net(0.1200), fake_net(0.1201), fake_net(0.1170))
+    assert demo.linear_noise == pytest.approx(0.002) and demo.relu_finding == "within noise"
+    wide = collapse(fake_net(0.120), fake_net(0.130), fake_net(0.100))  # noise 0.01
+    assert wide.linear_noise == pytest.approx(0.01) and wide.relu_finding == "within noise"
 
 
-def test_the_accuracy_verdict_follows_the_baseline():
-    below = p2c_linear_net._verdict(fake_net(0.1, accuracy=0.95, baseline=0.97))
-    assert "2.00 points below the 97.00% of always answering No" in below
-    above = p2c_linear_net._verdict(fake_net(0.1, accuracy=0.98, baseline=0.97))
-    assert "beats always answering No (97.00%) by 1.00 points" in above
-    assert "mostly noise" not in above
-    assert "With only 12 deaths" in p2c_linear_net._verdict(fake_net(0.1, deaths=12))
+@pytest.mark.parametrize(
+    ("second_loss", "gap", "match"),
+    [(0.205, 0.0244, True), (0.2105, 0.0499, True), (0.2106, 0.0503, False), (0.300, 1 / 3, False)],
+)
+def test_the_match_finding_follows_the_losses(second_loss, gap, match):
+    demo = collapse(fake_net(0.12, loss=0.200), fake_net(0.12, loss=second_loss), fake_net(0.12))
+    assert demo.training_loss_gap == pytest.approx(gap, abs=1e-4)
+    assert demo.losses_match is match
+    text = ch2_inside.text_2d(demo)
+    assert f"{demo.training_loss_gap:.1%} apart" in text and f"{second_loss:.4f}" in text
+
+
+def test_the_collapse_verdicts_are_in_the_summary():
+    demo = collapse(fake_net(0.120), fake_net(0.122), fake_net(0.100))
+    demo.two_layer.model = linear_net(2, hidden=(5, 5))  # summary() multiplies it out
+    demo.two_layer.data.feature_names = ["a", "b"]
+    summary = demo.summary()
+    assert summary["relu_finding"] == "better" and summary["losses_match"] is True
+    assert summary["relu_val_loss_change"] == pytest.approx(0.02)
+    assert summary["linear_val_loss_noise"] == pytest.approx(0.002)
+
+
+@pytest.mark.parametrize(
+    ("accuracy", "beats"), [(0.95, False), (0.9699, False), (0.97, True), (0.98, True)]
+)
+def test_the_accuracy_verdict_follows_the_baseline(accuracy, beats):
+    net = fake_net(0.1, accuracy=accuracy, baseline=0.97)
+    assert net.accuracy_gap == pytest.approx(accuracy - 0.97)
+    assert net.beats_baseline is beats and net.summary()["beats_baseline"] is beats
+    verdict = p2c_linear_net._verdict(net)
+    assert f"{abs(net.accuracy_gap) * 100:.2f} points" in verdict
+    assert f"{accuracy:.2%}" in verdict and "97.00%" in verdict
+
+
+@pytest.mark.parametrize(("deaths", "few"), [(12, True), (29, True), (30, False), (50, False)])
+def test_few_deaths_are_flagged(deaths, few):
+    net = fake_net(0.1, deaths=deaths)
+    assert net.few_deaths is few and net.summary()["few_deaths"] is few
+    assert (f"{deaths} deaths" in p2c_linear_net._verdict(net)) is few  # named only when few

@@ -81,7 +81,7 @@ def test_missing_columns_are_named(tmp_path, fixture_frame):
     frame = fixture_frame.drop(columns=["hosp_yn", "icu_yn"])
     path = tmp_path / "short.csv"
     frame.to_csv(path)
-    with pytest.raises(DataError, match=r"lacks the column\(s\) hosp_yn, icu_yn"):
+    with pytest.raises(DataError, match="hosp_yn, icu_yn"):
         load_covid_csv(path)
 
 
@@ -118,7 +118,7 @@ def body_with(fixture_frame, tmp_path, **changes):
 
 def test_no_yes_no_rows(tmp_path, fixture_frame):
     path = body_with(fixture_frame, tmp_path, death_yn="Unknown")
-    with pytest.raises(DataError, match="no row has death_yn Yes or No"):
+    with pytest.raises(DataError, match="death_yn"):
         load_covid_csv(path)
 
 
@@ -137,7 +137,7 @@ def test_unreadable_dates_are_named(tmp_path):
     path = tmp_path / "dates.csv"
     with open(path, "w", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    with pytest.raises(DataError, match=r"39 of \d+ dates in pos_spec_dt cannot be read"):
+    with pytest.raises(DataError, match=r"39 of \d+.*pos_spec_dt"):
         load_covid_csv(path)
 
 

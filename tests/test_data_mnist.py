@@ -171,8 +171,8 @@ def test_sample_flag_skips_keras_and_does_not_warn(isolated):
         data = load_mnist(sample=True)
     assert data.is_sample and isolated == []
     assert (len(data.x_train), len(data.x_val), len(data.x_test)) == (6667, 1333, 2000)
-    assert data.description.startswith("the small MNIST sample shipped with companion")
-    assert "6,667 train, 1,333 validation, 2,000 test" in data.description
+    assert "sample" in data.description  # says it is the sample, not MNIST
+    assert all(f"{n:,}" in data.description for n in (6667, 1333, 2000))  # and its split sizes
 
 
 def test_explicit_path_wins_over_sample_flag(tmp_path):
@@ -234,7 +234,7 @@ def test_truncated_idx_data_says_how_much_is_missing(tmp_path):
         read_mnist(folder)
     message = str(error.value)
     assert str(target) in message
-    assert f"holds {expected - 10} data bytes" in message and f"promises {expected}" in message
+    assert f"{expected - 10} data bytes" in message and f"{expected}" in message  # has, wants
 
 
 def test_truncated_idx_header_is_an_error(tmp_path):
@@ -261,7 +261,7 @@ def test_idx_labels_out_of_range(tmp_path):
     arrays["y_test"] = arrays["y_test"].copy()
     arrays["y_test"][0] = 12
     folder = write_idx_folder(tmp_path / "idx", arrays=arrays)
-    with pytest.raises(DataError, match="y_test holds labels from 1 to 12; expected 0-9"):
+    with pytest.raises(DataError, match="y_test.*1 to 12.*0-9"):
         read_mnist(folder)
 
 
@@ -282,7 +282,7 @@ def test_wrong_keys_names_missing_and_found(tmp_path):
         read_mnist(target)
     message = str(error.value)
     assert str(target) in message
-    assert "missing array(s) y_test" in message and "found: x_train, y_train, x_test" in message
+    assert "y_test" in message and "x_train, y_train, x_test" in message  # missing, found
 
 
 @pytest.mark.parametrize(
@@ -293,8 +293,8 @@ def test_wrong_keys_names_missing_and_found(tmp_path):
         ({"y_train": np.zeros(11, np.uint8)}, r"y_train has shape \(11,\); expected \(12,\)"),
         ({"x_train": np.zeros((12, 28, 28), np.float32)}, "x_train has dtype float32"),
         ({"y_test": np.zeros(6, np.float64)}, "y_test has dtype float64"),
-        ({"y_train": np.full(12, -1, np.int64)}, "labels from -1 to -1; expected 0-9"),
-        ({"y_train": np.arange(12)}, "y_train holds labels from 0 to 11; expected 0-9"),
+        ({"y_train": np.full(12, -1, np.int64)}, "-1 to -1.*0-9"),
+        ({"y_train": np.arange(12)}, "y_train.*0 to 11.*0-9"),
     ],
 )
 def test_bad_arrays_name_the_file_and_the_problem(tmp_path, overrides, expected):
@@ -364,7 +364,7 @@ def test_val_size(tmp_path, val_size):
 
 @pytest.mark.parametrize("val_size", [0, N_TRAIN, -2])
 def test_val_size_out_of_range(tmp_path, val_size):
-    with pytest.raises(ValueError, match=f"between 1 and {N_TRAIN - 1}, got {val_size}"):
+    with pytest.raises(ValueError, match=f"{N_TRAIN - 1}.*{val_size}"):
         load_mnist(write_npz(tmp_path / "m.npz"), val_size=val_size)
 
 
@@ -419,7 +419,7 @@ def test_subset_keeps_the_first_images_of_the_splits_it_names(mnist_sample):
     np.testing.assert_array_equal(small.y_test, mnist_sample.y_test[:3])
     assert small.source == mnist_sample.source and small.is_sample
     assert "10 train" in small.description
-    with pytest.raises(ValueError, match="subset sizes must be at least 1, got val=0"):
+    with pytest.raises(ValueError, match="val=0"):
         mnist_sample.subset(val=0)
 
 

@@ -117,9 +117,9 @@ def test_cnn_keeps_rate_zero_dropout_layers():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"dropout": 1.0}, r"dropout must be in \[0, 1\), got 1.0"),
-        ({"dropout": -0.1}, r"dropout must be in \[0, 1\), got -0.1"),
-        ({"conv_dropout": 1.5}, r"conv_dropout must be in \[0, 1\), got 1.5"),
+        ({"dropout": 1.0}, r"dropout.*1\.0"),
+        ({"dropout": -0.1}, r"dropout.*-0\.1"),
+        ({"conv_dropout": 1.5}, r"conv_dropout.*1\.5"),
     ],
 )
 def test_cnn_refuses_bad_rates(kwargs, message):
@@ -173,7 +173,7 @@ def test_functional_model_is_refused():
         check_model(model, CNN_RULES)
     message = str(error.value)
     assert message.startswith(RULE_NAME)
-    assert "must be a keras.Sequential, got Functional" in message
+    assert "Sequential" in message and "Functional" in message  # wanted, got
 
 
 @pytest.mark.parametrize(
@@ -191,8 +191,7 @@ def test_banned_layer_is_named(swap, banned):
         check_model(keras.Sequential(model_layers), CNN_RULES)
     message = str(error.value)
     assert message.startswith(RULE_NAME)
-    assert f"is a {banned}, which is not allowed" in message
-    assert "use only Conv2D, MaxPooling2D" in message
+    assert banned in message and "Conv2D, MaxPooling2D" in message  # the layer, the allowed
 
 
 def test_conv1d_is_banned():
@@ -206,7 +205,7 @@ def test_conv1d_is_banned():
             layers.Dense(10),
         ]
     )
-    with pytest.raises(RuleError, match="layer 'conv1d.*' is a Conv1D, which is not allowed"):
+    with pytest.raises(RuleError, match="conv1d.*Conv1D"):
         check_model(model, CNN_RULES)
 
 
@@ -218,8 +217,8 @@ def test_bad_activation_inside_dense(index, layer):
         check_model(keras.Sequential(model_layers), CNN_RULES)
     message = str(error.value)
     assert message.startswith(RULE_NAME)
-    assert f"layer {layer.name!r} uses activation 'tanh'" in message
-    assert "allowed: linear, relu, softmax" in message
+    assert layer.name in message and "'tanh'" in message  # the layer and its activation
+    assert "linear, relu, softmax" in message  # and the allowed ones
 
 
 def test_bad_activation_inside_conv():
@@ -271,7 +270,7 @@ def test_parameter_limit_is_inclusive_and_exact():
     at_limit = keras.Sequential([keras.Input((999_998,)), layers.Dense(1)])
     over = keras.Sequential([keras.Input((999_999,)), layers.Dense(1)])
     check_model(at_limit, rules)
-    with pytest.raises(RuleError, match="has 1,000,000 parameters; the limit is 999,999"):
+    with pytest.raises(RuleError, match="1,000,000.*999,999"):
         check_model(over, rules)
 
 
@@ -303,7 +302,7 @@ def test_further_checks_run_last_in_order_and_name_the_rules():
     assert str(error.value) == "mine: a layer is wider than 4"
     assert seen == ["wide", "last", "wide"]  # the first broken rule stops the checking
     banned = keras.Sequential([keras.Input((3,)), layers.Dense(5), layers.ReLU()])
-    with pytest.raises(RuleError, match="is a ReLU, which is not allowed"):
+    with pytest.raises(RuleError, match="ReLU"):
         check_model(banned, rules)  # the built-in rules come first
 
 
@@ -326,7 +325,7 @@ def test_rate_zero_dropout_does_not_satisfy_the_dropout_rule():
         f"{RULE_NAME}: every Dropout layer has rate 0, which drops nothing; "
         "give at least one Dropout layer a rate above 0"
     )
-    with pytest.raises(RuleError, match="every Dropout layer has rate 0"):
+    with pytest.raises(RuleError, match="Dropout.*0"):
         check_model(cnn(dropout=0.0, conv_dropout=0.0), CNN_RULES)
 
 

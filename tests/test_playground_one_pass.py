@@ -58,5 +58,5 @@ def test_probed_pass_matches_fit_with_the_monitor(negatives_first):
 def test_probe_every_must_be_positive(negatives_first):
     x, y = negatives_first
     model = playground_model((4,), activation="relu")
-    with pytest.raises(ValueError, match="probe_every must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="probe_every.*0"):
         probed_pass(model, x, y, probe_every=0)

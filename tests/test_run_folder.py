@@ -82,7 +82,8 @@ def test_a_rerun_moves_the_problems_tuner_project_aside(tmp_path):
     again = folder(tmp_path)
     notes = again.begin("4E", replace=True)
     [aside] = [p for p in (tmp_path / "tuning").iterdir() if p.name.startswith("4E_grid.old-")]
-    assert notes == [f"4E: moved its earlier tuning/4E_grid aside to {aside}"]
+    [note] = notes
+    assert note.startswith("4E: ") and "tuning/4E_grid" in note and note.endswith(str(aside))
     assert json.loads((aside / "oracle.json").read_text()) == {"v": 1}  # moved, not deleted
     assert not (tmp_path / "tuning" / "4E_grid").exists()  # keras-tuner starts afresh
     assert (tmp_path / "tuning" / "4D_other" / "oracle.json").exists()  # not 4E's: untouched
@@ -105,7 +106,8 @@ def test_resume_leaves_the_tuner_project_to_continue(tmp_path):
     # ... so a rerun without --resume moves it aside rather than letting keras-tuner delete it.
     rerun = folder(tmp_path, lock=True)
     [note] = rerun.begin("4E", replace=True)
-    assert "moved its earlier tuning/4E_grid aside" in note
+    [aside] = (tmp_path / "tuning").glob("4E_grid.old-*")
+    assert "tuning/4E_grid" in note and str(aside) in note  # what moved, and where
     assert not (tmp_path / "tuning" / "4E_grid").exists()
 
 
@@ -125,7 +127,7 @@ def test_fresh_moves_the_folder_aside_with_its_tuner_projects(tmp_path):
 
 def test_fresh_refuses_a_folder_that_is_not_a_run_folder(tmp_path):
     (tmp_path / "thesis.tex").write_text("years of work")
-    with pytest.raises(CompanionError, match=r"is not a run folder .*'thesis.tex'.*choose another"):
+    with pytest.raises(CompanionError, match=r"'thesis.tex'"):
         folder(tmp_path, fresh=True)
     assert (tmp_path / "thesis.tex").read_text() == "years of work"
     assert not list(tmp_path.parent.glob(f"{tmp_path.name}.old-*"))
@@ -134,13 +136,13 @@ def test_fresh_refuses_a_folder_that_is_not_a_run_folder(tmp_path):
 def test_fresh_refuses_to_move_the_current_folder(tmp_path, monkeypatch):
     folder(tmp_path).write_config({"seed": 0})
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(CompanionError, match="--fresh cannot move . aside: it holds the current"):
+    with pytest.raises(CompanionError, match="--fresh"):
         folder(".", fresh=True)
     assert (tmp_path / "summary.json").exists()
 
 
 def test_resume_and_fresh_contradict(tmp_path):
-    with pytest.raises(CompanionError, match="--resume and --fresh contradict each other"):
+    with pytest.raises(CompanionError, match="--resume.*--fresh"):
         folder(tmp_path, resume=True, fresh=True)
 
 
@@ -180,12 +182,13 @@ def test_a_folder_from_before_layouts_is_read_and_upgraded(tmp_path):
     assert summary(tmp_path)["layout"] == LAYOUT
     # Its tuner projects have no recorded owner: a rerun moves them aside all the same.
     [note] = run.begin("4E", replace=True)
-    assert "tuning/4E_grid aside" in note
+    [aside] = (tmp_path / "tuning").glob("4E_grid.old-*")
+    assert "tuning/4E_grid" in note and str(aside) in note
 
 
 def test_out_naming_a_file_is_refused(tmp_path):
     (tmp_path / "results.txt").write_text("mine")
-    with pytest.raises(CompanionError, match="results.txt is a file, not a folder"):
+    with pytest.raises(CompanionError, match="results.txt"):
         folder(tmp_path / "results.txt")
     assert (tmp_path / "results.txt").read_text() == "mine"
 
@@ -269,7 +272,7 @@ def test_a_rerun_replaces_its_own_files_by_owner_and_keeps_the_others(tmp_path):
 
     again = folder(tmp_path)
     [note] = again.begin("4E", replace=True)
-    assert note.startswith("4E: moved its earlier tuning aside to ")
+    assert note.startswith("4E: ") and "tuning.old-" in note  # the whole folder, moved aside
     again.folder_for("tuning")
     again.record("4E", "4E", "4E again", {"value": 2})
     files = summary(tmp_path)["files"]
@@ -291,8 +294,8 @@ def test_a_folder_holding_an_earlier_per_project_record_moves_aside_once(tmp_pat
     resumed.record("4E", "4E", "4E", {})
     assert summary(tmp_path)["files"]["4E"] == ["tuning", "tuning/4E_grid"]
     [note] = folder(tmp_path).begin("4E", replace=True)
-    assert "moved its earlier tuning aside" in note
     [aside] = tmp_path.glob("tuning.old-*")
+    assert note.startswith("4E: ") and str(aside) in note  # the whole folder moved, and where
     assert (aside / "4E_grid" / "oracle.json").exists()
 
 
@@ -304,8 +307,8 @@ def test_a_folder_holding_an_earlier_per_project_record_moves_aside_once(tmp_pat
         ("../elsewhere.png", "not a name a problem can write"),
         ("/tmp/x.png", "not a name a problem can write"),
         ("figures/.4E.png.1.tmp", "hidden names"),
-        ("tuning", "'tuning' overlaps 'tuning/4D_search', which 4D owns"),
-        ("tuning/4D_search/trial_0", "overlaps 'tuning/4D_search', which 4D owns"),
+        ("tuning", "'tuning'.*'tuning/4D_search'.*4D"),
+        ("tuning/4D_search/trial_0", "'tuning/4D_search'.*4D"),
     ],
 )
 def test_names_a_problem_cannot_be_handed(tmp_path, name, message):

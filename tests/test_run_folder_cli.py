@@ -69,19 +69,19 @@ def test_a_rerun_adds_to_the_folder_and_fresh_moves_it_aside(tmp_path):
     assert ch4("--only", "4B", "--out", out).returncode == 0
     second = ch4("--only", "4C", "--out", out)
     assert second.returncode == 0, second.stderr
-    assert "keeping 4B from the earlier run" in second.stdout
+    assert [line for line in second.stdout.splitlines() if "4B" in line and "--fresh" in line]
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["problems"]) == {"4B", "4C"}
     assert summary["problems"]["4B"]["params"] == 608
     report = (out / "report.md").read_text()
     assert "## 4B. " in report and "## 4C. " in report
-    assert "Not run in this folder yet: 4A, 4D, 4E, 4F." in report
+    assert "4A, 4D, 4E, 4F" in report.rstrip().splitlines()[-1]  # the problems not run, listed
     before = files_of(out)
 
     fresh = ch4("--only", "4C", "--fresh", "--out", out)
     assert fresh.returncode == 0, fresh.stderr
     [aside] = tmp_path.glob("R.old-*")
-    assert f"moved the earlier run folder aside to {aside}" in fresh.stdout
+    assert str(aside) in fresh.stdout  # the run says where the old folder went
     assert files_of(aside) == before  # moved, intact
     assert set(json.loads((out / "summary.json").read_text())["problems"]) == {"4C"}
     assert "## 4B. " not in (out / "report.md").read_text()
@@ -93,12 +93,9 @@ def test_a_rerun_adds_to_the_folder_and_fresh_moves_it_aside(tmp_path):
 def test_out_naming_a_file_is_one_line(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     line = error_line(ch4("--only", "4B", "--out", tmp_path / "notes.txt"))
-    assert line == (
-        f"--out {tmp_path / 'notes.txt'} is a file, not a folder; choose a folder name "
-        "(it is created if missing)"
-    )
+    assert line.startswith(f"--out {tmp_path / 'notes.txt'} ")  # the flag and the file it names
     line = error_line(ch4("--only", "4B", "--out", tmp_path / "notes.txt" / "run"))
-    assert line.startswith(f"cannot use {tmp_path / 'notes.txt' / 'run'} as the run folder (")
+    assert str(tmp_path / "notes.txt" / "run") in line  # the folder it could not make
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
@@ -123,9 +120,7 @@ def test_a_folder_that_cannot_be_written_is_one_line(inside):
         out = locked / "run" if inside else locked
         line = error_line(ch4("--only", "4B", "--out", out, prefix=prefix))
         target = out if inside else out / ".lock"
-        assert line == (
-            f"cannot write {target}: Permission denied; fix its permissions or choose another --out"
-        )
+        assert str(target) in line and "Permission denied" in line and "--out" in line
     finally:
         locked.chmod(0o755)
         shutil.rmtree(base)
@@ -140,20 +135,17 @@ def test_a_corrupt_summary_under_resume_is_one_line_and_nothing_is_deleted(tmp_p
     summary.write_text(summary.read_text()[:40])  # e.g. damaged by a full disk elsewhere
     before = files_of(tmp_path)
     line = error_line(ch4("--only", "4C", "--resume", "--out", tmp_path))
-    assert line.startswith(f"{summary} cannot be read: not valid JSON (")
-    assert line.endswith(
-        "; nothing was changed: rerun with --fresh to move this folder aside and start a new one"
-    )
+    assert line.startswith(f"{summary} ") and "JSON" in line  # the file and what is wrong
+    assert "--fresh" in line  # and the way out
     assert files_of(tmp_path) == before
 
 
 def test_a_run_into_a_folder_in_use_is_refused(tmp_path):
     with FolderLock(tmp_path):  # this test process plays the live run
         line = error_line(ch4("--only", "4B", "--out", tmp_path))
-    assert line == (
-        f"{tmp_path} is in use by a run that is still going (process {os.getpid()}, lock file "
-        f"{tmp_path / '.lock'}); wait for it to finish or choose another --out"
-    )
+    assert line.startswith(f"{tmp_path} ")
+    for name in (f"process {os.getpid()}", str(tmp_path / ".lock"), "--out"):
+        assert name in line  # who holds it, the lock, the fix
     assert not (tmp_path / "summary.json").exists()
 
 
@@ -363,7 +355,7 @@ def test_4e_killed_mid_grid_search_resumes_to_the_same_best_score(tmp_path):
 
     resumed = ch4("--only", "4E", "--out", broken, "--seed", "1", "--resume")
     assert resumed.returncode == 0, resumed.stderr
-    assert "took over the lock" in resumed.stdout
+    assert f"process {run.pid}" in resumed.stdout  # it names the killed run whose lock it took
     # The finished trial was kept, not trained again; nothing was moved aside or restarted.
     assert (grid / "trial_0" / "trial.json").read_bytes() == first_trial
     assert not list((broken / "tuning").glob("*.old-*"))

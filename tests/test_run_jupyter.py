@@ -38,7 +38,7 @@ def test_report_parts_split_text_and_existing_figures(tmp_path):
 
 
 def test_report_parts_name_a_missing_report(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no report at .*report.md; run the chapter"):
+    with pytest.raises(FileNotFoundError, match="report.md"):
         report_parts(tmp_path)
 
 
@@ -68,14 +68,14 @@ def test_flags_from_keywords():
 
 
 def test_run_names_an_unknown_chapter():
-    with pytest.raises(CompanionError, match="unknown chapter 'ch9'; choose among ch1_principles"):
+    with pytest.raises(CompanionError, match="'ch9'.*ch1_principles"):
         run("ch9")
 
 
 def test_run_turns_a_bad_flag_into_an_error(tmp_path, capsys):
     with pytest.raises(CompanionError, match=r"ch4_cnn stopped \(exit code 2\)"):
         run("ch4_cnn", only="9Z", out=tmp_path)
-    assert "unknown problem id 9Z" in capsys.readouterr().err
+    assert "9Z" in capsys.readouterr().err  # the bad id
     with pytest.raises(CompanionError, match=r"exit code 2"):
         run("ch4_cnn", out=tmp_path, no_such_flag=1)  # argparse's own exit
 

@@ -62,8 +62,6 @@ def test_a_lock_left_by_a_killed_process_is_taken_over(tmp_path):
     assert (tmp_path / ".lock").read_text() == f"{holder.pid}\n"  # the stale file stays
     lock = FolderLock(tmp_path)
     note = lock.acquire()
-    assert note == (
-        f"took over the lock of {tmp_path} left by process {holder.pid}, which is no longer running"
-    )
+    assert str(tmp_path) in note and f"process {holder.pid}" in note  # whose lock it took
     assert (tmp_path / ".lock").read_text() == f"{os.getpid()}\n"
     lock.release()

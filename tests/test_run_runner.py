@@ -52,31 +52,30 @@ def one_line(text: str) -> str:
 def test_unknown_only_id_is_a_one_line_error(tmp_path, capsys):
     assert main(["--out", str(tmp_path), "--only", "1A,9Z"]) == 2
     line = one_line(capsys.readouterr().err)
-    assert line == (
-        "python -m chapters.ch_fake: error: unknown problem id 9Z in --only; choose among 1A, 1B"
-    )
+    assert line.startswith("python -m chapters.ch_fake: error: ")
+    assert all(name in line for name in ("9Z", "--only", "1A, 1B"))  # the bad id, the choices
     assert not (tmp_path / "summary.json").exists()  # nothing ran
 
 
 @pytest.mark.parametrize(
-    ("argv", "message"),
+    ("argv", "names"),
     [
-        (["--epochs", "0"], "argument --epochs: must be at least 1, got 0"),
-        (["--epochs", "-3"], "argument --epochs: must be at least 1, got -3"),
-        (["--epochs", "two"], "argument --epochs: expected a whole number, got 'two'"),
-        (["--seed", "-1"], "argument --seed: must be 0 or more, got -1"),
-        (["--seed", "1.5"], "argument --seed: expected a whole number, got '1.5'"),
-        (["--bogus"], "unrecognized arguments: --bogus"),
-        (["--resume", "--fresh"], "argument --fresh: not allowed with argument --resume"),
+        (["--epochs", "0"], ("--epochs", "got 0")),
+        (["--epochs", "-3"], ("--epochs", "got -3")),
+        (["--epochs", "two"], ("--epochs", "'two'")),
+        (["--seed", "-1"], ("--seed", "got -1")),
+        (["--seed", "1.5"], ("--seed", "'1.5'")),
+        (["--bogus"], ("--bogus",)),
+        (["--resume", "--fresh"], ("--fresh", "--resume")),
     ],
 )
-def test_bad_flags_exit_2_with_one_line(argv, message, capsys):
+def test_bad_flags_exit_2_with_one_line(argv, names, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2
     line = one_line(capsys.readouterr().err)
     assert line.startswith("python -m chapters.ch_fake: error: ")
-    assert message in line and line.endswith("(see --help)")
+    assert all(name in line for name in names) and line.endswith("(see --help)")
 
 
 def test_only_is_case_insensitive_and_keeps_chapter_order():
@@ -87,7 +86,7 @@ def test_only_is_case_insensitive_and_keeps_chapter_order():
 def test_mnist_flag_only_where_the_chapter_uses_it(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--out", str(tmp_path), "--mnist", "x.npz"])
-    assert "unrecognized arguments: --mnist" in capsys.readouterr().err
+    assert "--mnist" in capsys.readouterr().err
     assert main(["--out", str(tmp_path), "--mnist", "x.npz", "--only", "1A"], uses_mnist=True) == 0
     assert read_json(tmp_path / "config.json")["settings"]["mnist"] == "x.npz"
 
@@ -174,13 +173,14 @@ def test_interrupt_exits_130_keeps_finished_work_and_resume_continues(tmp_path, 
     problems = [PROBLEMS[0], Problem("1B", "second", interrupted)]
     assert main(["--out", str(tmp_path)], problems=problems) == 130
     err = capsys.readouterr().err
-    assert f"finished problems are in {tmp_path}; rerun with --resume to continue" in err
+    assert str(tmp_path) in err and "--resume" in err  # where the work is, how to go on
     first = read_json(tmp_path / "summary.json")["problems"]
     assert set(first) == {"1A"}
 
     assert main(["--out", str(tmp_path), "--resume"], problems=problems) == 0
     out = capsys.readouterr().out
-    assert "1A     already done (kept from the earlier run)" in out
+    [status] = [line for line in out.splitlines() if line.strip().startswith("1A ")]
+    assert not status.endswith(" s)")  # 1A reports no training time: it did not run again
     summary = read_json(tmp_path / "summary.json")["problems"]
     assert summary["1A"] == first["1A"]  # not rerun
     assert summary["1B"]["ok"] is True
@@ -197,17 +197,17 @@ def test_a_rerun_replaces_what_it_runs_and_says_what_it_keeps(tmp_path, capsys):
     capsys.readouterr()
     assert main(["--out", str(tmp_path), "--only", "1B", "--seed", "4"]) == 0
     out = capsys.readouterr().out
-    assert "  keeping 1A from the earlier run (--fresh starts an empty folder)" in out
+    assert [line for line in out.splitlines() if "1A" in line and "--fresh" in line]
     summary = read_json(tmp_path / "summary.json")
     assert summary["problems"]["1A"] == first and "1B" in summary["problems"]
     report = (tmp_path / "report.md").read_text()
     assert "## 1A. first" in report and "## 1B. second" in report
-    assert "Kept from earlier runs with other settings: 1A (seed `0`)" in report
+    assert "1A (seed `0`)" in report.split("## ")[0]  # the header names 1A's other seed
 
     assert main(["--out", str(tmp_path), "--fresh", "--only", "1B"]) == 0
     out = capsys.readouterr().out
     [aside] = tmp_path.parent.glob(f"{tmp_path.name}.old-*")
-    assert f"  moved the earlier run folder aside to {aside}" in out
+    assert str(aside) in out  # the run says where the old folder went
     assert set(read_json(tmp_path / "summary.json")["problems"]) == {"1B"}
     assert set(read_json(aside / "summary.json")["problems"]) == {"1A", "1B"}
 
@@ -222,11 +222,9 @@ def test_a_second_run_into_a_busy_folder_is_refused(tmp_path, capsys):
     assert main(["--out", str(tmp_path)], problems=[Problem("1A", "a", starts_another_run)]) == 0
     assert inner == [2]
     line = one_line(capsys.readouterr().err)
-    assert line == (
-        f"python -m chapters.ch_fake: error: {tmp_path} is in use by a run that is still going "
-        f"(process {os.getpid()}, lock file {tmp_path / '.lock'}); wait for it to finish or "
-        "choose another --out"
-    )
+    assert line.startswith(f"python -m chapters.ch_fake: error: {tmp_path} ")
+    for name in (f"process {os.getpid()}", str(tmp_path / ".lock"), "--out"):
+        assert name in line  # who holds it, the lock, the fix
     assert not (tmp_path / ".lock").exists()  # the outer run let go when it finished
 
 
@@ -237,11 +235,9 @@ def test_a_full_disk_inside_a_problem_is_one_line_and_keeps_earlier_results(tmp_
     problems = [PROBLEMS[0], Problem("1B", "big", fills_the_disk)]
     assert main(["--out", str(tmp_path)], problems=problems) == 2
     line = one_line(capsys.readouterr().err)
-    assert line == (
-        f"python -m chapters.ch_fake: error: cannot write {tmp_path / 'model.keras'}: No space "
-        f"left on device; the problems finished before it are kept in {tmp_path}: free some "
-        "space, then rerun with --resume"
-    )
+    assert line.startswith("python -m chapters.ch_fake: error: ")
+    for name in (str(tmp_path / "model.keras"), "No space left on device", "--resume"):
+        assert name in line  # the file, the system's reason, the fix
     assert set(read_json(tmp_path / "summary.json")["problems"]) == {"1A"}
 
 
@@ -256,7 +252,7 @@ def test_a_full_disk_while_recording_leaves_the_earlier_summary(tmp_path, capsys
     monkeypatch.setattr(companion.run.atomic.os, "fsync", full)
     assert main(["--out", str(tmp_path), "--only", "1B"]) == 2
     line = one_line(capsys.readouterr().err)
-    assert "No space left on device; the problems finished before it are kept in" in line
+    assert "No space left on device" in line and str(tmp_path) in line
     assert json.loads((tmp_path / "summary.json").read_text()) == json.loads(before)
     assert not list(tmp_path.rglob(".*.tmp*"))
 

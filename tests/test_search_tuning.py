@@ -5,13 +5,14 @@ import random
 from pathlib import Path
 
 import keras
+import keras_tuner as kt
 import numpy as np
 import pytest
 from keras_tuner.src import utils as kt_utils
 
 from companion.errors import CompanionError
 from companion.search.trials import best_so_far, plot_grid_heatmap, trials_dataframe
-from companion.search.tuning import grid_size, make_tuner
+from companion.search.tuning import grid_size, hp_values, make_tuner
 
 
 def build(hp):
@@ -49,6 +50,28 @@ def data():
 def search(tuner, data, **kwargs):
     x, y, xv, yv = data
     tuner.search(x, y, validation_data=(xv, yv), epochs=1, batch_size=16, verbose=0, **kwargs)
+
+
+def test_hp_values_lists_each_finite_hyperparameter_in_grid_order():
+    hp = kt.HyperParameters()
+    hp.Boolean("flag")
+    hp.Fixed("fixed", 3)
+    hp.Choice("choice", [8, 2])
+    hp.Int("int", 1, 3)
+    hp.Int("stepped", 1, 9, step=4)
+    hp.Float("float", 0.0, 1.0, step=0.5)
+    hp.Float("continuous", 0.0, 1.0)
+    hp.Int("log", 1, 8, sampling="log")
+    assert {h.name: hp_values(h) for h in hp.space} == {
+        "flag": [False, True],
+        "fixed": [3],
+        "choice": [8, 2],
+        "int": [1, 2, 3],
+        "stepped": [1, 5, 9],
+        "float": [0.0, 0.5, 1.0],
+        "continuous": None,
+        "log": None,
+    }
 
 
 def test_grid_size_counts_choices_and_marks_continuous_spaces():

@@ -53,9 +53,9 @@ def test_describe_formats_mean_and_interval():
 @pytest.mark.parametrize(
     ("a", "b", "kwargs", "message"),
     [
-        ([1, 0, 1], [1, 0], {}, "pair up item by item, got 3 and 2 items"),
-        ([1], [0], {}, "at least 2 paired items, got 1"),
-        ([1, 0], [0, 1], {"confidence": 1.0}, r"confidence must be in \(0, 1\), got 1.0"),
+        ([1, 0, 1], [1, 0], {}, "3 and 2"),
+        ([1], [0], {}, "2 paired.*1"),
+        ([1, 0], [0, 1], {"confidence": 1.0}, r"confidence.*1\.0"),
     ],
 )
 def test_paired_difference_refuses_bad_input(a, b, kwargs, message):

@@ -169,7 +169,7 @@ def test_train_takes_a_dataset_that_batches_itself():
 def test_train_with_arrays_needs_targets():
     x, _, _, _ = blobs()
     model = tiny_model()
-    with pytest.raises(ValueError, match="train needs targets `y` with array inputs"):
+    with pytest.raises(ValueError, match="`y`"):
         train(model, x, epochs=1)
     assert not model.compiled
 
@@ -182,7 +182,7 @@ def test_steps_per_run_counts_the_short_last_batch(examples, batch_size, epochs,
 
 
 def test_steps_per_run_refuses_empty_runs():
-    with pytest.raises(ValueError, match="must be at least 1, got 0, 32 and 3"):
+    with pytest.raises(ValueError, match="0, 32 and 3"):
         steps_per_run(0, 32, 3)
 
 
@@ -196,7 +196,7 @@ def test_cosine_adam_falls_from_the_peak_to_alpha_times_the_peak():
     assert float(optimizer.learning_rate) == pytest.approx(0.001, rel=1e-4)
     optimizer.iterations.assign(500)  # past the end: it stays at the floor
     assert float(optimizer.learning_rate) == pytest.approx(0.001, rel=1e-4)
-    with pytest.raises(ValueError, match="peak learning rate must be above 0, got 0"):
+    with pytest.raises(ValueError, match="learning rate.*0"):
         cosine_adam(0, 100)
 
 
@@ -236,7 +236,7 @@ def test_train_without_out_writes_nothing_and_keeps_the_compilation(trained, tmp
 @pytest.mark.parametrize("epochs", [0, -1, 0.5])
 def test_train_refuses_fewer_than_one_epoch(epochs):
     model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
-    with pytest.raises(ValueError, match=f"epochs must be at least 1, got {epochs}"):
+    with pytest.raises(ValueError, match=f"epochs.*{epochs}"):
         train(model, np.zeros((4, 2)), np.zeros((4, 1)), epochs=epochs)
     assert not model.compiled  # refused before doing anything
 
@@ -304,7 +304,7 @@ def test_accuracies_are_the_share_right_per_split_from_one_predict(monkeypatch):
 
 def test_correct_predictions_refuses_mismatched_or_missing_splits():
     model = keras.Sequential([keras.Input((3,)), layers.Dense(3)])
-    with pytest.raises(ValueError, match="a split has 2 inputs but 3 labels"):
+    with pytest.raises(ValueError, match="2 inputs.*3 labels"):
         correct_predictions(model, (np.zeros((2, 3)), [0, 1, 2]))
     with pytest.raises(ValueError, match="at least one"):
         correct_predictions(model)

@@ -154,10 +154,23 @@ def seeds_text(count: int, total: int) -> str:
     return f"{count} of {total} seeds"
 
 
+def verdict_word(count: int, total: int) -> str:
+    """ "yes" when every seed agrees, "partly" when some do, "no" when none does."""
+    return "yes" if count == total else ("partly" if count else "no")
+
+
 def verdict(count: int, total: int, none: str) -> str:
     """ "yes (every seed)", "partly (2 of 3 seeds)" or "no: <none>"."""
-    if count == total:
-        return f"yes ({seeds_text(count, total)})"
-    if count:
-        return f"partly ({seeds_text(count, total)})"
-    return f"no: {none}"
+    word = verdict_word(count, total)
+    return f"no: {none}" if word == "no" else f"{word} ({seeds_text(count, total)})"
+
+
+def comparison_shown(comparison: pd.DataFrame) -> pd.DataFrame:
+    """A comparison table as the report shows it: its "verdict" column is for code (the
+    "agrees?" column says the same in words)."""
+    return comparison.drop(columns="verdict")
+
+
+def comparison_verdicts(comparison: pd.DataFrame) -> dict[str, str]:
+    """summary.json's verdicts by demo: "yes", "partly", "no" or "cannot tell"."""
+    return dict(zip(comparison["demo"], comparison["verdict"]))

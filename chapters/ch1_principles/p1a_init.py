@@ -25,6 +25,8 @@ from chapters.ch1_principles.demo_figures import (
 )
 from chapters.ch1_principles.demo_text import (
     by_seed_text,
+    comparison_shown,
+    comparison_verdicts,
     demo_rows,
     epoch_text,
     figure_block,
@@ -35,6 +37,7 @@ from chapters.ch1_principles.demo_text import (
     spread_table,
     spread_text,
     verdict,
+    verdict_word,
 )
 from chapters.ch1_principles.demos import (
     EPOCHS_1A,
@@ -378,7 +381,7 @@ Playground and in TensorFlow; every hidden unit of the zero net is "dead" in the
 `reference/problem-set.md` §1A, students' write-ups; our rule for "a couple of hundred"
 is at most {RELU_EXPECTED_BY} epochs):
 
-{markdown_table(comparison_1a(table, result.epochs))}
+{markdown_table(comparison_shown(comparison_1a(table, result.epochs)))}
 {figure_block(figures, ("loss", "boundaries", "final_boundaries", "animation", "neurons"))}
 """
 
@@ -400,6 +403,7 @@ def comparison_1a(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
                 "agrees?": verdict(
                     fast, seeds, f"no seed is below 0.05 within {RELU_EXPECTED_BY} epochs"
                 ),
+                "verdict": verdict_word(fast, seeds),
             },
             {
                 "demo": "relu, zero start",
@@ -407,6 +411,7 @@ def comparison_1a(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
                 "this run": f"final {spread_text(zeros['final_test_loss'], fmt='{:.4f}')}; "
                 f"left the plateau in {seeds_text(seeds - stuck, seeds)}",
                 "agrees?": verdict(stuck, seeds, "it left the plateau in every seed"),
+                "verdict": verdict_word(stuck, seeds),
             },
         ]
     )
@@ -426,6 +431,7 @@ def results_1a(result: InitDemos) -> dict[str, Any]:
         },
         "zero_init_weights_moved": float(g["weights_moved"].max()),
         "visible_loss": VISIBLE_LOSS,
+        "verdicts": comparison_verdicts(comparison_1a(result.table, result.epochs)),
     }
 
 

@@ -22,6 +22,8 @@ from chapters.ch1_principles.demo_figures import (
 )
 from chapters.ch1_principles.demo_text import (
     by_seed_text,
+    comparison_shown,
+    comparison_verdicts,
     demo_rows,
     epoch_text,
     figure_block,
@@ -32,6 +34,7 @@ from chapters.ch1_principles.demo_text import (
     spread_table,
     spread_text,
     verdict,
+    verdict_word,
 )
 from chapters.ch1_principles.demos import (
     PLATEAU_DROP,
@@ -148,11 +151,20 @@ def _paired(table: pd.DataFrame, column: str, slow: str, fast: str) -> pd.DataFr
     return pd.DataFrame({"slow": a, "fast": b}).dropna(how="all")
 
 
+def speed_ratios(table: pd.DataFrame) -> dict[str, pd.Series]:
+    """Sigmoid's epoch over ReLU's, per seed where both got there: first below 0.05, settle."""
+    ratios = {}
+    for column in ("first_below_0_05", "settle_epoch"):
+        both = _paired(table, column, "sigmoid/random", "relu/random").dropna()
+        ratios[column] = both["slow"] / both["fast"].clip(lower=1)
+    return ratios
+
+
 def speed_text(table: pd.DataFrame, epochs: int) -> str:
     """Sigmoid against ReLU from the random start, seed by seed, in words chosen by the numbers."""
     pairs = _paired(table, "first_below_0_05", "sigmoid/random", "relu/random")
     seeds = len(pairs)
-    both = pairs.dropna()
+    ratios = speed_ratios(table)
     later = int((pairs["slow"].fillna(np.inf) > pairs["fast"].fillna(np.inf)).sum())
     earlier = int((pairs["slow"].fillna(np.inf) < pairs["fast"].fillna(np.inf)).sum())
     sentences = [
@@ -161,8 +173,8 @@ def speed_text(table: pd.DataFrame, epochs: int) -> str:
         + (f" and earlier in {seeds_text(earlier, seeds)}" if earlier else "")
         + "."
     ]
-    if len(both):
-        ratio = both["slow"] / both["fast"].clip(lower=1)
+    if len(ratios["first_below_0_05"]):
+        ratio = ratios["first_below_0_05"]
         sentences.append(
             f"Where both get there, sigmoid takes {spread_text(ratio, fmt='{:.1f}')}× "
             "(min / median / max) as many epochs."
@@ -175,11 +187,10 @@ def speed_text(table: pd.DataFrame, epochs: int) -> str:
             f"not within {epochs} epochs."
         )
     settle = _paired(table, "settle_epoch", "sigmoid/random", "relu/random")
-    settled = settle.dropna()
-    if len(settled):
-        ratio = settled["slow"] / settled["fast"].clip(lower=1)
+    ratio = ratios["settle_epoch"]
+    if len(ratio):
         sentences.append(
-            f"Where both settled ({seeds_text(len(settled), seeds)}), sigmoid settles at "
+            f"Where both settled ({seeds_text(len(ratio), seeds)}), sigmoid settles at "
             f"{spread_text(ratio, fmt='{:.1f}')}× ReLU's epoch."
         )
     unsettled = settle[settle.isna().any(axis=1)]
@@ -285,6 +296,7 @@ def comparison_1b(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
                 "agrees?": verdict(
                     fast, seeds, f"no seed below 0.05 within {RELU_EXPECTED_BY} epochs"
                 ),
+                "verdict": verdict_word(fast, seeds),
             },
             {
                 "demo": "sigmoid, random start",
@@ -297,6 +309,7 @@ def comparison_1b(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
                 "agrees?": (
                     verdict(slower, seeds, "sigmoid is not slower in any seed") + "; " + nearest
                 ),
+                "verdict": verdict_word(slower, seeds),
             },
             {
                 "demo": "sigmoid, zero start",
@@ -306,40 +319,61 @@ def comparison_1b(table: pd.DataFrame, epochs: int) -> pd.DataFrame:
                 f"{by_seed_text(zeros, 'plateau_exit', epochs)}; final "
                 f"{spread_text(zeros['final_test_loss'], fmt='{:.3f}')}",
                 "agrees?": zero_sigmoid_verdict(zeros, epochs),
+                "verdict": zero_sigmoid_finding(zeros, epochs)[0],
             },
         ]
     )
 
 
-def zero_sigmoid_verdict(zeros: pd.DataFrame, epochs: int) -> str:
-    """Whether the zero-started sigmoid fits leave their plateau "late or never", as reported."""
+def zero_sigmoid_finding(zeros: pd.DataFrame, epochs: int) -> tuple[str, str]:
+    """Whether the zero-started sigmoid fits leave their plateau "late or never", as reported:
+    the verdict ("yes", "no" or "cannot tell") and what it rests on."""
     exits, seeds = zeros["plateau_exit"].dropna(), len(zeros)
     late = ZERO_SIGMOID_REPORTED // 2
     early = int((exits < late).sum())
     if early:
-        return f"no: it leaves early (before epoch {late}) in {seeds_text(early, seeds)}"
+        return "no", f"it leaves early (before epoch {late}) in {seeds_text(early, seeds)}"
     if len(exits) == seeds:
-        return "yes: late, in every seed"
+        return "yes", "late, in every seed"
     if len(exits):
-        return f"yes: late in {seeds_text(len(exits), seeds)}; never within {epochs} in the others"
-    if epochs < ZERO_SIGMOID_REPORTED:
-        return (
-            f"cannot tell: no exit within {epochs} epochs, shorter than the set's "
-            f"{ZERO_SIGMOID_REPORTED}"
+        return "yes", (
+            f"late in {seeds_text(len(exits), seeds)}; never within {epochs} in the others"
         )
-    return "yes: never, in every seed"
+    if epochs < ZERO_SIGMOID_REPORTED:
+        return "cannot tell", (
+            f"no exit within {epochs} epochs, shorter than the set's {ZERO_SIGMOID_REPORTED}"
+        )
+    return "yes", "never, in every seed"
+
+
+def zero_sigmoid_verdict(zeros: pd.DataFrame, epochs: int) -> str:
+    """The zero-started sigmoid's verdict in words ("yes: late, in every seed")."""
+    word, detail = zero_sigmoid_finding(zeros, epochs)
+    return f"{word}: {detail}"
+
+
+def sigmoid_reported_place(sig: pd.DataFrame, epochs: int) -> int | str:
+    """Where the median "drops noticeably" epoch falls against the reported 500 and 2000.
+
+    The nearer reported epoch (on a log scale); "later" when the median seed does not drop
+    in a run longer than both; "cannot place" when it does not drop in a shorter run.
+    """
+    median = sig["plateau_exit"].fillna(np.inf).median()
+    if np.isinf(median):
+        return "later" if epochs > max(SIGMOID_REPORTED) else "cannot place"
+    return min(SIGMOID_REPORTED, key=lambda r: abs(np.log(max(median, 1) / r)))
 
 
 def sigmoid_reported_text(sig: pd.DataFrame, epochs: int) -> str:
     """Which reported epoch (500 or 2000) the median "drops noticeably" epoch is nearer."""
-    median = sig["plateau_exit"].fillna(np.inf).median()
-    if np.isinf(median):
-        where = f"{' and '.join(map(str, SIGMOID_REPORTED))}"
-        if epochs > max(SIGMOID_REPORTED):
-            return f"later than {where}: the median seed does not drop within {epochs} epochs"
+    place = sigmoid_reported_place(sig, epochs)
+    where = f"{' and '.join(map(str, SIGMOID_REPORTED))}"
+    if place == "later":
+        return f"later than {where}: the median seed does not drop within {epochs} epochs"
+    if place == "cannot place":
         return f"cannot place against {where}: the median seed does not drop within {epochs}"
-    nearest = min(SIGMOID_REPORTED, key=lambda r: abs(np.log(max(median, 1) / r)))
-    return f"drops at median epoch {median:g}: nearer {SIGMOID_REPORTED[nearest]} {nearest}"
+    median = sig["plateau_exit"].fillna(np.inf).median()  # a miss counts as latest
+    return f"drops at median epoch {median:g}: nearer {SIGMOID_REPORTED[place]} {place}"
 
 
 def text_1b(result: ActivationDemos, figures: Mapping[str, str] | None = None) -> str:
@@ -389,7 +423,7 @@ are products of weights that start at 0. {zero_sigmoid_text(table, result.symmet
 `reference/problem-set.md` §1A–1B, students' write-ups; "a couple of hundred" read as at most
 {RELU_EXPECTED_BY} epochs, "late" as after half the reported {ZERO_SIGMOID_REPORTED}):
 
-{markdown_table(comparison_1b(table, epochs))}
+{markdown_table(comparison_shown(comparison_1b(table, epochs)))}
 {figure_block(figures, ("loss", "boundaries", "animation", "gradients"))}
 """
 
@@ -412,6 +446,14 @@ def results_1b(result: ActivationDemos) -> dict[str, Any]:
             f"in the last {SETTLE_HOLD:.0%} of the run (not settled)"
         ),
         "visible_loss": VISIBLE_LOSS,
+        "sigmoid_speed_ratios": {
+            column: [float(r) for r in ratio]
+            for column, ratio in speed_ratios(result.table).items()
+        },
+        "verdicts": comparison_verdicts(comparison_1b(result.table, result.epochs)),
+        "sigmoid_reported_place": sigmoid_reported_place(
+            demo_rows(result.table, "sigmoid/random"), result.epochs
+        ),
     }
 
 

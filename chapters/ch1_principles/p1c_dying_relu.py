@@ -7,7 +7,7 @@ in `dying_relu`, one example a step, by `companion.playground.one_pass.probed_pa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import keras
@@ -24,6 +24,12 @@ from companion.run.runner import Context, Section
 from companion.seed import derive_seed, set_seed
 
 MEANS = ["dead_after_half", "dead_max", "dead_end", "positive_end", "accuracy"]
+# The thresholds 1C's verdicts use (shares are means over outputs and seeds).
+DEAD_MARGIN = 0.02  # ordered vs shuffled largest dead share closer than this: "about as many"
+LAST_CLASS_MARGIN = 0.05  # fits the last class: < 5 % positive after the negatives, > 95 % at end
+FEW_DEAD = 0.1  # the strict effect is small: ordered nets' largest dead share below this
+MORE_DEAD = 0.05  # a large rate kills more: both orders above the low rate's ordered share by this
+ORDER_MARGIN = 0.01  # at the large rate, shuffled counts as deadlier only by more than this
 
 
 @dataclass
@@ -33,6 +39,35 @@ class DyingRelu:
     table: pd.DataFrame
     curves: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> DyingFindings:
+        """The verdicts the report states, chosen by this result's table."""
+        return dying_findings(self.table)
+
+
+@dataclass(frozen=True)
+class DyingFindings:
+    """1C's verdicts, each chosen by the runs' means (the report's sentences read these)."""
+
+    # Per rate: the ordered nets' largest dead share against the shuffled: "more", "fewer"
+    # or "about as many".
+    dead_compared: dict[float, str]
+    # The ordered nets call almost nothing positive after the negatives, almost all at the end.
+    fits_last_class: bool
+    # At the lowest rate the ordered nets' largest dead share stays below FEW_DEAD.
+    strict_effect_small: bool
+    # The largest rate's dead share beats the lowest rate's ordered one, in both orders.
+    large_rate_kills_more: bool
+    # Where it does: the order with more dead units, "shuffled" or "negatives_first".
+    large_rate_more_dead_with: str | None
+
+    def summary(self) -> dict[str, Any]:
+        """summary.json's form: rates as text keys."""
+        return {
+            **asdict(self),
+            "dead_compared": {f"{r:g}": v for r, v in self.dead_compared.items()},
+        }
 
 
 def uniform() -> dict[str, keras.initializers.Initializer]:
@@ -163,18 +198,45 @@ def dying_figure(result: DyingRelu):
     return fig
 
 
+def dying_findings(table: pd.DataFrame) -> DyingFindings:
+    """1C's verdicts, each chosen by the runs' means over outputs and seeds."""
+    dead_compared = {}
+    for rate, part in table.groupby("learning_rate", sort=True):
+        by = part.groupby("order")["dead_max"].mean()
+        gap = by["negatives_first"] - by["shuffled"]
+        dead_compared[float(rate)] = (
+            "more" if gap > DEAD_MARGIN else ("fewer" if gap < -DEAD_MARGIN else "about as many")
+        )
+    ordered = table[table["order"] == "negatives_first"]
+    half, end = ordered["positive_after_half"].mean(), ordered["positive_end"].mean()
+    rates = sorted(table["learning_rate"].unique())
+    low = table[(table["learning_rate"] == rates[0]) & (table["order"] == "negatives_first")]
+    high = table[table["learning_rate"] == rates[-1]].groupby("order")["dead_max"].mean()
+    kills_more = bool(len(rates) > 1 and high.min() > low["dead_max"].mean() + MORE_DEAD)
+    return DyingFindings(
+        dead_compared=dead_compared,
+        fits_last_class=bool(half < LAST_CLASS_MARGIN and end > 1 - LAST_CLASS_MARGIN),
+        strict_effect_small=bool(low["dead_max"].mean() < FEW_DEAD),
+        large_rate_kills_more=kills_more,
+        large_rate_more_dead_with=(
+            None
+            if not kills_more
+            else "shuffled"
+            if high["shuffled"] > high["negatives_first"] + ORDER_MARGIN
+            else "negatives_first"
+        ),
+    )
+
+
 def dying_summary(table: pd.DataFrame) -> str:
-    """The 1C findings in words, computed from the table (nothing assumed)."""
+    """The 1C findings in words, chosen by `dying_findings` (nothing assumed)."""
+    findings = dying_findings(table)
     sentences = []
     for rate, part in table.groupby("learning_rate", sort=True):
         columns = ["dead_after_half", "dead_max", "dead_end", "accuracy"]
         by = part.groupby("order")[columns].mean()
         o, s = by.loc["negatives_first"], by.loc["shuffled"]
-        more = (
-            "more"
-            if o["dead_max"] > s["dead_max"] + 0.02
-            else ("fewer" if o["dead_max"] < s["dead_max"] - 0.02 else "about as many")
-        )
+        more = findings.dead_compared[float(rate)]
         sentences.append(
             f"At learning rate {rate:g}, all outputs and seeds together: after the 500 "
             f"negatives {o['dead_after_half']:.1%} of the units are dead on every input when "
@@ -191,13 +253,11 @@ def dying_summary(table: pd.DataFrame) -> str:
         + (
             ': they learn "everything is −1", then "everything is +1", and fail because they '
             "fit only the class seen last, not mainly because units died."
-            if half < 0.05 and end > 0.95
+            if findings.fits_last_class
             else "."
         )
     )
-    rates = sorted(table["learning_rate"].unique())
-    low = table[(table["learning_rate"] == rates[0]) & (table["order"] == "negatives_first")]
-    if low["dead_max"].mean() < 0.1:
+    if findings.strict_effect_small:
         sentences.append(
             "So on these centred 2-D data the strict dying-ReLU effect is small at the "
             "Playground's rate. Our reading: the pressure to say −1 is soon absorbed by the "
@@ -205,16 +265,15 @@ def dying_summary(table: pd.DataFrame) -> str:
             "and a push that switches a unit off on the outer ring rarely switches it off on "
             "the inner disc too, so units die on some inputs but not on all."
         )
-    high = table[table["learning_rate"] == rates[-1]].groupby("order")["dead_max"].mean()
-    if len(rates) > 1 and high.min() > low["dead_max"].mean() + 0.05:
+    if findings.large_rate_kills_more:
         which = (
             "more so with shuffled data, whose alternating labels keep the gradients large"
-            if high["shuffled"] > high["negatives_first"] + 0.01
+            if findings.large_rate_more_dead_with == "shuffled"
             else "more so with the ordered data"
         )
         sentences.append(
-            f"A large rate ({rates[-1]:g}) kills more units, whatever the order (big steps "
-            f"throw a unit's s below 0 on every point); here {which}."
+            f"A large rate ({max(findings.dead_compared):g}) kills more units, whatever the "
+            f"order (big steps throw a unit's s below 0 on every point); here {which}."
         )
     return " ".join(sentences)
 
@@ -260,6 +319,7 @@ def results_1c(result: DyingRelu) -> dict[str, Any]:
         "runs": result.table.to_dict(orient="records"),
         "mean": mean_table(result.table).to_dict(orient="records"),
         "settings": result.settings,
+        "findings": result.findings.summary(),
     }
 
 

@@ -46,6 +46,17 @@ class XorNetworks:
             .rename(columns={"all_four_right": SHARE})
         )
 
+    @property
+    def fewest_layers(self) -> int | None:
+        """The fewest Dense layers shown to compute XOR here (None: no net did).
+
+        1 if a single-layer start got all four right, else the hand-built net's depth if it
+        is correct.
+        """
+        if self.single_layer["all_four_right"].any():
+            return 1
+        return len(self.handbuilt.model.layers) if self.handbuilt.correct else None
+
 
 def xor_handbuilt() -> LogicNetwork:
     """The two-layer ReLU net for XOR: h1 = x1 AND NOT x2, h2 = x2 AND NOT x1, out = OR."""
@@ -129,9 +140,13 @@ def text_1e(result: XorNetworks) -> str:
     """Problem 1E's report section, its shares and counts read off the result."""
     starts, single = result.settings["starts"], result.single_layer
     shares = result.shares()
-    depth = len(result.handbuilt.model.layers)  # Dense layers of the hand-built net
+    fewest = result.fewest_layers
+    answer = {
+        None: "not shown by this run** (no net here computes XOR)",
+        1: "1** (a single-layer start got all four right here, against the argument below)",
+    }.get(fewest, f"{fewest}** (one hidden layer and the output)")
     return f"""
-**Fewest layers: {depth}** (one hidden layer and the output). A single layer of ReLU units computes
+**Fewest layers: {answer}. A single layer of ReLU units computes
 ReLU(w·x + b) per unit: it is 0 on one side of a line and grows on the other, so "output
 ≥ 1" and "output = 0" are separated by a straight line. XOR's two classes are not linearly
 separable: (0, 1) and (1, 0) must be on one side and (0, 0) and (1, 1) on the other, but the
@@ -181,6 +196,7 @@ def results_1e(result: XorNetworks) -> dict[str, Any]:
             for hidden, output, share in zip(shares["hidden"], shares["output"], shares[SHARE])
         },
         "starts": result.settings["starts"],
+        "fewest_layers": result.fewest_layers,
     }
 
 

@@ -37,6 +37,7 @@ from companion.tabular.scores import binary_scores, cross_entropy
 from companion.training import fit_callbacks
 
 EPOCHS = LINEAR_EPOCHS  # the staff's 20; --quick keeps it and uses fewer rows
+FEW_DEATHS = 30  # fewer deaths than this in the test split: its scores are mostly noise
 
 
 def one_linear_layer(
@@ -73,7 +74,24 @@ class NetResult:
             "final_loss": self.final_loss,
             "final_val_loss": self.final_val_loss,
             **self.settings,
+            "beats_baseline": self.beats_baseline,
+            "few_deaths": self.few_deaths,
         }
+
+    @property
+    def accuracy_gap(self) -> float:
+        """Test accuracy minus always answering No's, as a fraction (negative: below it)."""
+        return float(self.scores["test_accuracy"] - self.scores["baseline_accuracy"])
+
+    @property
+    def beats_baseline(self) -> bool:
+        """Whether the test accuracy reaches always answering No's."""
+        return self.accuracy_gap >= 0
+
+    @property
+    def few_deaths(self) -> bool:
+        """Whether the test split has too few deaths for its scores to mean much."""
+        return self.settings["test_deaths"] < FEW_DEATHS
 
     def first_layer_weights(self) -> np.ndarray:
         """The first hidden layer's weights, units x inputs."""
@@ -275,9 +293,8 @@ def scores_table(nets: dict[str, NetResult]) -> str:
 
 
 def _verdict(net: NetResult) -> str:
-    s = net.scores
-    gap = s["test_accuracy"] - s["baseline_accuracy"]
-    if gap < 0:
+    s, gap = net.scores, net.accuracy_gap
+    if not net.beats_baseline:
         accuracy = (
             f"Its test accuracy, {s['test_accuracy']:.2%}, is {-gap * 100:.2f} points below "
             f"the {s['baseline_accuracy']:.2%} of always answering No. That is the price of "
@@ -293,7 +310,7 @@ def _verdict(net: NetResult) -> str:
     few = net.settings["test_deaths"]
     caution = (
         f" With only {few} deaths in the test split these scores are mostly noise; use more rows."
-        if few < 30
+        if net.few_deaths
         else ""
     )
     return (

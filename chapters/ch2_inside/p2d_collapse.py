@@ -23,6 +23,11 @@ from companion.run.runner import Context, Section
 from companion.tabular.linear import collapse_linear, linear_net
 from companion.tabular.plots import plot_feature_bars, plot_loss_curves
 
+MATCH_GAP = 0.05  # linear nets' training losses this close (relative) count as matching
+# The two linear nets can express the same functions, so their validation gap is training
+# noise; the floor keeps two nets that happen to agree closely from making any change "real".
+NOISE_FLOOR = 0.002
+
 
 def two_linear_layers(
     input_dim: int, *, width: int = LINEAR_HIDDEN_WIDTH, name: str = "two_linear_layers"
@@ -70,6 +75,38 @@ class Collapse:
     refusal: str
 
     @property
+    def training_loss_gap(self) -> float:
+        """The two linear nets' final training losses apart, relative to the larger."""
+        a, b = self.one_layer.final_loss, self.two_layer.final_loss
+        return abs(a - b) / max(a, b)
+
+    @property
+    def losses_match(self) -> bool:
+        """Whether the two linear nets' training losses end within MATCH_GAP of each other."""
+        return self.training_loss_gap <= MATCH_GAP
+
+    @property
+    def linear_noise(self) -> float:
+        """The linear nets' validation-loss gap (floor NOISE_FLOOR): training noise, not capacity."""
+        gap = abs(self.one_layer.final_val_loss - self.two_layer.final_val_loss)
+        return max(gap, NOISE_FLOOR)
+
+    @property
+    def relu_change(self) -> float:
+        """How far the ReLU net's validation loss is below the better linear net's."""
+        best = min(self.one_layer.final_val_loss, self.two_layer.final_val_loss)
+        return best - self.relu.final_val_loss
+
+    @property
+    def relu_finding(self) -> str:
+        """ "better", "worse" or "within noise": the ReLU net against the linear ones."""
+        if self.relu_change > 2 * self.linear_noise:
+            return "better"
+        if self.relu_change < -2 * self.linear_noise:
+            return "worse"
+        return "within noise"
+
+    @property
     def nets(self) -> dict[str, NetResult]:
         """The three nets under the names the report and figures use."""
         return {
@@ -91,6 +128,11 @@ class Collapse:
             "relu_collapse_max_abs_diff": self.relu_collapse_max_abs_diff,
             "log_odds_weights": dict(zip(two.data.feature_names, log_odds)),
             "synthetic": bool(two.data.source.get("synthetic")),
+            "training_loss_gap": self.training_loss_gap,
+            "losses_match": self.losses_match,
+            "relu_val_loss_change": self.relu_change,
+            "linear_val_loss_noise": self.linear_noise,
+            "relu_finding": self.relu_finding,
         }
 
 
@@ -181,10 +223,10 @@ def _headline(demo: Collapse) -> str:
 
 
 def _collapse_text(demo: Collapse) -> str:
-    one, two = demo.one_layer, demo.two_layer
+    two = demo.two_layer
     return "\n\n".join(
         [
-            _match_text(one, two),
+            _match_text(demo),
             f"**By numbers.** Multiplying the two hidden layers out gives one "
             f"{two.data.input_dim} x 5 layer; loaded into a one-layer net with the "
             f"same output layer, its predictions on the {len(two.data.y_test):,} test rows "
@@ -198,15 +240,15 @@ def _collapse_text(demo: Collapse) -> str:
     )
 
 
-def _match_text(one: NetResult, two: NetResult) -> str:
-    a, b = one.final_loss, two.final_loss
-    gap = abs(a - b) / max(a, b)
+def _match_text(demo: Collapse) -> str:
+    one, two = demo.one_layer, demo.two_layer
+    a, b, gap = one.final_loss, two.final_loss, demo.training_loss_gap
     algebra = (
         "A layer without activation computes x W + b, and two of them compute "
         "(x W1 + b1) W2 + b2 = x (W1 W2) + (b1 W2 + b2): one matrix and one bias. So the "
         "second layer adds parameters but no functions the first could not express."
     )
-    if gap <= 0.05:
+    if demo.losses_match:
         verdict = (
             f"**Why the losses match.** The one- and two-layer linear nets end with training "
             f"losses {a:.4f} and {b:.4f}, {gap:.1%} apart (validation {one.final_val_loss:.4f} "
@@ -224,18 +266,16 @@ def _match_text(one: NetResult, two: NetResult) -> str:
 
 
 def _relu_text(demo: Collapse) -> str:
-    one, two, relu = demo.one_layer, demo.two_layer, demo.relu
+    relu = demo.relu
     refusal = f" `collapse_linear` refuses it: *{demo.refusal}*." if demo.refusal else ""
-    # The two linear nets can express the same functions, so their gap is training noise.
-    noise = max(abs(one.final_val_loss - two.final_val_loss), 0.002)
-    change = min(one.final_val_loss, two.final_val_loss) - relu.final_val_loss
-    if change > 2 * noise:
+    noise, change = demo.linear_noise, demo.relu_change
+    if demo.relu_finding == "better":
         outcome = (
             f"{change:.4f} below the better linear net's, more than twice the "
             f"{noise:.4f} by which the two linear nets differ: it uses combinations of "
             "inputs (such as the unordered factorized codes) that a linear net cannot."
         )
-    elif change < -2 * noise:
+    elif demo.relu_finding == "worse":
         outcome = (
             f"{-change:.4f} above the better linear net's: the extra freedom did not pay "
             "off in this many epochs."

@@ -1,8 +1,7 @@
 """A keras-tuner hypermodel whose every draw is an MLP within a budget of hidden units.
 
-Kept apart from `companion.budget` because it subclasses keras-tuner's HyperModel:
-counting or checking a model should not import keras-tuner. This module imports
-`companion.budget`, never the reverse (`companion.BudgetHyperModel` names this class).
+Apart from `companion.budget`, so counting or checking a model does not import keras-tuner;
+this module imports `companion.budget`, never the reverse.
 """
 
 from __future__ import annotations
@@ -18,23 +17,13 @@ from companion.models import check_rate
 
 
 class BudgetHyperModel(keras_tuner.HyperModel):
-    """A keras-tuner hypermodel whose every draw fits a budget of hidden units.
+    """A keras-tuner hypermodel whose every draw fits `max_units` hidden units.
 
-    The tuner draws the depth (`layers`), the taper (`ratio`, each layer's width over
-    the previous one's; only for 2+ layers), the share of the budget used (`fill`), the
-    dropout rate and the learning rate. Widths are then computed by `split_budget`, so
-    no draw can exceed the budget: over-budget models are never built, let alone
-    trained. `check_budget` runs on every built model as a guard.
-
-    Args:
-        max_units: the budget of hidden units.
-        min_layers, max_layers: the range of hidden-layer counts searched.
-        ratios: taper choices for nets of 2+ layers.
-        fills: choices of the budget's share to use, in (0, 1].
-        dropouts: dropout-rate choices (one rate for all hidden layers).
-        learning_rates: Adam learning-rate choices.
-        decay_steps: cosine-decay the learning rate to 0 over this many steps (None: constant).
-        input_shape, num_classes: as for `mlp`.
+    The tuner draws the depth (`layers`, from `min_layers` to `max_layers`), the taper
+    (`ratio`, each layer's width over the previous one's; only for 2+ layers), the share of
+    the budget used (`fill`, in (0, 1]), one dropout rate and Adam's learning rate (cosine
+    decayed to 0 over `decay_steps` if given). `split_budget` computes the widths, so no
+    draw can exceed the budget; `check_budget` guards every built model.
     """
 
     def __init__(
@@ -53,19 +42,16 @@ class BudgetHyperModel(keras_tuner.HyperModel):
         name: str | None = None,
     ) -> None:
         super().__init__(name=name or f"budget_{max_units}", tunable=True)
-        self.max_units, self.min_layers, self.max_layers = (
-            int(max_units),
-            int(min_layers),
-            int(max_layers),
-        )
-        self.ratios, self.fills = _nonempty(ratios, "ratios"), _nonempty(fills, "fills")
-        self.dropouts = [check_rate(d) for d in _nonempty(dropouts, "dropouts")]
-        self.learning_rates = _nonempty(learning_rates, "learning_rates")
+        self.max_units, self.min_layers = int(max_units), int(min_layers)
+        self.max_layers = int(max_layers)
+        choices = {"ratios": ratios, "fills": fills, "dropouts": dropouts}
+        for what, values in {**choices, "learning_rates": learning_rates}.items():
+            if not values:
+                raise ValueError(f"{what} must hold at least one value")
+        self.ratios, self.fills, self.learning_rates = map(list, (ratios, fills, learning_rates))
+        self.dropouts = [check_rate(d) for d in dropouts]
         self.decay_steps = decay_steps
         self.input_shape, self.num_classes = tuple(input_shape), int(num_classes)
-        self._validate()
-
-    def _validate(self) -> None:
         if not 1 <= self.min_layers <= self.max_layers:
             raise ValueError(
                 f"need 1 <= min_layers <= max_layers, got {self.min_layers} and {self.max_layers}"
@@ -74,8 +60,7 @@ class BudgetHyperModel(keras_tuner.HyperModel):
             raise ValueError(f"fills must be in (0, 1], got {self.fills}")
         if any(not r > 0 for r in self.ratios):
             raise ValueError(f"ratios must be positive, got {self.ratios}")
-        smallest = math.floor(self.max_units * min(self.fills))
-        if smallest < self.max_layers:
+        if (smallest := math.floor(self.max_units * min(self.fills))) < self.max_layers:
             raise ValueError(
                 f"a budget of {smallest} units cannot fill {self.max_layers} layers; "
                 f"lower max_layers or raise max_units"
@@ -94,8 +79,9 @@ class BudgetHyperModel(keras_tuner.HyperModel):
         """Register the search space on `hp`; return this draw's values."""
         values = {"layers": hp.Int("layers", self.min_layers, self.max_layers)}
         if self.max_layers > 1:
-            deep = list(range(max(2, self.min_layers), self.max_layers + 1))
-            with hp.conditional_scope("layers", deep):
+            with hp.conditional_scope(
+                "layers", list(range(max(2, self.min_layers), self.max_layers + 1))
+            ):
                 values["ratio"] = hp.Choice("ratio", self.ratios)
         values["fill"] = hp.Choice("fill", self.fills)
         values["dropout"] = hp.Choice("dropout", self.dropouts)
@@ -114,21 +100,12 @@ class BudgetHyperModel(keras_tuner.HyperModel):
             name="mlp_" + "_".join(map(str, widths)),
         )
         check_budget(model, self.max_units, self.min_layers, num_classes=self.num_classes)
+        rate = float(values["learning_rate"])
+        if self.decay_steps:
+            rate = keras.optimizers.schedules.CosineDecay(rate, int(self.decay_steps))
         model.compile(
-            optimizer=keras.optimizers.Adam(self._learning_rate(values["learning_rate"])),
+            optimizer=keras.optimizers.Adam(rate),
             loss="categorical_crossentropy",
             metrics=["accuracy"],
         )
         return model
-
-    def _learning_rate(self, rate: float):
-        if self.decay_steps:
-            return keras.optimizers.schedules.CosineDecay(float(rate), int(self.decay_steps))
-        return float(rate)
-
-
-def _nonempty(values: Sequence, name: str) -> list:
-    values = list(values)
-    if not values:
-        raise ValueError(f"{name} must hold at least one value")
-    return values

@@ -9,17 +9,25 @@ python -m companion.search --role worker --chief A:8470 --id 0 --out /shared/s  
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from companion.errors import CompanionError
 from companion.run.files import aside_path
-from companion.run.runner import non_negative_int, positive_float, positive_int
+
+# The chapters' own: a parser whose errors are one line, TensorFlow's and absl's logs quiet.
+from companion.run.runner import (
+    _Parser,
+    _quiet_backend,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from companion.search.progress import format_values
 from companion.search.settings import SPACES, SearchSettings, check_names, get_space, load_settings
 
@@ -29,11 +37,6 @@ QUICK = {"sample": True, "images": 1024, "val_images": 512, "epochs": 1, "max_tr
 # Flags that set a SearchSettings field of the same name (default None: not given).
 SETTING_FLAGS = ("hypermodel", "budget", "tuner", "max_trials", "max_grid", "epochs", "images")
 SETTING_FLAGS += ("val_images", "batch_size", "seed", "mnist")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not usage + message
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,8 +95,7 @@ def given_settings(args: argparse.Namespace) -> dict:
 
 
 def resolve_settings(args: argparse.Namespace, project_dir: Path) -> SearchSettings:
-    """The search's settings: stored ones when resuming, else the space's defaults; then
-    the flags given."""
+    """The stored settings when resuming, else the space's defaults; then the flags given."""
     given = given_settings(args)
     stored = load_settings(project_dir) if args.resume or args.role == "worker" else None
     if stored is not None:
@@ -102,8 +104,8 @@ def resolve_settings(args: argparse.Namespace, project_dir: Path) -> SearchSetti
     if settings.space:
         space = get_space(settings.space)
         defaults = {"tuner": space.tuner, "max_trials": space.max_trials, "flat": space.flat}
-        defaults["batch_size"] = space.batch_size
-        settings = SearchSettings(**{**settings.to_json(), **defaults, **given})
+        settings = replace(settings, **defaults, batch_size=space.batch_size)
+        settings = replace(settings, **given)  # `given` may set space=None (a hypermodel)
     check_names(settings)
     return settings
 
@@ -142,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _check_roles(args)
-        _quiet(args.verbose)
+        _quiet_backend(args.verbose)
         if args.parent:
             _watch_parent(args.parent)
         out = args.out or Path("runs") / "search" / (args.space or "cnn-4e")
@@ -151,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.fresh and args.role != "worker":
             _move_aside(out)
         settings = resolve_settings(args, out / args.project)
-        # After _quiet: TensorFlow reads TF_CPP_MIN_LOG_LEVEL once, when it loads.
+        # After _quiet_backend: TensorFlow reads TF_CPP_MIN_LOG_LEVEL once, when it loads.
         from companion.search import run
 
         if args.role == "worker":
@@ -203,10 +205,3 @@ def _search(args, settings: SearchSettings, out: Path, run) -> int:
         values = format_values(best["values"])
         print(f"best {settings.objective} {best['score']:.4f} ({values}); report in {out}")
     return 0
-
-
-def _quiet(verbose: bool) -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1" if verbose else "2")
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
-    for noisy in ("absl", "tensorflow"):
-        logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)

@@ -1,16 +1,11 @@
 """keras-tuner's distributed mode: the chief serves its oracle over gRPC, workers ask it.
 
-What differs from keras-tuner's own chief and workers is what was measured or reported
-to go wrong with them (keras-tuner 1.4.8, 8-trial grid, chief + 2 workers on loopback):
-- gRPC lets two servers bind one port (SO_REUSEPORT; both binds succeed), so a second
-  chief would silently share the workers: the port is bound alone, a busy one refused;
-- the chief checked every 20 s whether the search was over: here every 0.2 s;
-- its saved state listed the last finished trial as still running, so a resumed search
-  ran it again: saved again after each trial; `stop` lets running calls finish;
-- a worker killed mid-trial leaves its trial RUNNING and the chief waits forever: the
-  same id started again finishes it, so `WorkerPool` restarts a dead worker under its id;
-- workers waited an hour on every call to a chief that was gone: here `wait` seconds.
-Local workers run in their own session: a Ctrl-C reaches only the launcher, which stops them.
+It differs from keras-tuner's own chief and workers where they were seen to go wrong
+(keras-tuner 1.4.8, 8-trial grid, chief + 2 workers on loopback): gRPC let two chiefs bind
+one port (SO_REUSEPORT), the chief checked every 20 s whether the search was over and saved
+the last trial as still running (rerun on resume), a worker killed mid-trial left the chief
+waiting forever, and workers waited an hour for a chief that was gone. Local workers run in
+their own session: a Ctrl-C reaches only the launcher, which stops them.
 """
 
 from __future__ import annotations
@@ -31,8 +26,8 @@ import tensorflow as tf
 from keras_tuner.src import protos
 from keras_tuner.src.distribute import oracle_client
 from keras_tuner.src.distribute.oracle_chief import OracleServicer, exit_chief
-from keras_tuner.src.engine import trial as trial_module
 from keras_tuner.src.engine.oracle import Display
+from keras_tuner.src.engine.trial import Trial, TrialStatus
 
 import companion
 from companion.errors import CompanionError
@@ -52,13 +47,6 @@ GATHER_SECONDS = 120.0
 # ------------------------------------------------------------------------ the chief
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nothing listens on now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
 def _port_in_use(port: int, why: str = "") -> CompanionError:
     return CompanionError(
         f"port {port} is in use on this machine{why}: pick another --port, or stop the "
@@ -66,13 +54,14 @@ def _port_in_use(port: int, why: str = "") -> CompanionError:
     )
 
 
-def check_port_free(host: str, port: int) -> None:
-    """Raise a one-line error if `port` cannot be bound on `host`."""
+def free_port(host: str = "127.0.0.1", port: int = 0) -> int:
+    """`port` if it can be bound on `host` (0: one the OS picks), else a one-line error."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind((host, port))
         except OSError as error:
             raise _port_in_use(port, f" ({error.strerror})") from None
+        return int(probe.getsockname()[1])
 
 
 def _runner(oracle, trial) -> str:
@@ -126,10 +115,7 @@ class _Servicer(OracleServicer):
         self.first = self.first or time.monotonic()
         if len(self.asked) < self.gather and time.monotonic() - self.first < GATHER_SECONDS:
             time.sleep(0.2)  # the worker asks again at once: not a busy loop here
-            idle = trial_module.Trial(
-                hyperparameters=self.oracle.hyperparameters.copy(),
-                status=trial_module.TrialStatus.IDLE,  # "ask again"
-            )
+            idle = Trial(self.oracle.hyperparameters.copy(), status=TrialStatus.IDLE)
             return protos.get_service().CreateTrialResponse(trial=idle.to_proto())
         return super().CreateTrial(request, context)
 
@@ -150,9 +136,8 @@ class OracleServer:
     def start(self) -> None:
         """Bind the port (exclusively) and start answering workers."""
         # One thread, as keras-tuner serves: the oracle's calls are short and serialised.
-        server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=1), options=[("grpc.so_reuseport", 0)]
-        )
+        pool = futures.ThreadPoolExecutor(max_workers=1)
+        server = grpc.server(pool, options=[("grpc.so_reuseport", 0)])
         protos.get_service_grpc().add_OracleServicer_to_server(self._servicer, server)
         try:
             bound = server.add_insecure_port(f"{self.host}:{self.port}")
@@ -214,9 +199,9 @@ def run_worker(
     """Run trials for the chief at `chief` ("HOST:PORT") until it says stop; return 0.
 
     The settings stored in `project_dir` win when the folder is shared with the chief
-    (`given`, the flags the user set, must agree); `worker_id` K names it "tunerK" (a
-    restarted worker keeps it, so the chief hands it back its unfinished trial); `wait`
-    is how long it waits for the chief, at the start and on every call.
+    (`given`, the flags the user set, must agree); the worker is named "tuner<worker_id>"
+    (a restarted worker keeps it, so the chief hands it back its unfinished trial); it
+    waits `wait` seconds for the chief, at the start and on every call.
     """
     host, port = parse_address(chief)
     if threads:  # before TensorFlow runs anything
@@ -228,8 +213,8 @@ def run_worker(
     if stored is not None:
         settings = stored.updated(**(given or {}))  # this machine's --mnist, say
         check_same(stored, settings, project_dir)
-    env = {"KERASTUNER_TUNER_ID": f"tuner{worker_id}"}
-    env |= {"KERASTUNER_ORACLE_IP": host, "KERASTUNER_ORACLE_PORT": str(port)}
+    env = {"KERASTUNER_TUNER_ID": f"tuner{worker_id}", "KERASTUNER_ORACLE_IP": host}
+    env["KERASTUNER_ORACLE_PORT"] = str(port)
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)  # how keras-tuner tells a worker from a chief
     oracle_client.TIMEOUT = wait
@@ -270,10 +255,10 @@ class Worker:
     log: Path
     process: subprocess.Popen | None = None
     restarts: int = 0
-    exit_code: int | None = None
 
     @property
     def name(self) -> str:
+        """Its keras-tuner id, 'tunerK'."""
         return f"tuner{self.number}"
 
 
@@ -298,16 +283,15 @@ def describe_exit(code: int) -> str:
 def last_line(path: Path) -> str:
     """The last non-empty line of a log (where a worker's one-line error ends up)."""
     try:
-        lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines()]
+        lines = path.read_text(errors="replace").splitlines()
     except OSError:
         return ""
-    return next((ln for ln in reversed(lines) if ln), "")
+    return next((ln.strip() for ln in reversed(lines) if ln.strip()), "")
 
 
 class WorkerPool:
-    """`count` worker processes (`python -m companion.search --role worker`) on this machine,
-    asking the chief at `chief` for trials of the project in `project_dir`; each logs to
-    `log_dir/tunerK.log`."""
+    """`count` local workers (`python -m companion.search --role worker`) asking the chief at
+    `chief` for trials of the project in `project_dir`; each logs to `log_dir/tunerK.log`."""
 
     def __init__(
         self, count: int, *, project_dir: Path, chief: str, threads: int, wait: float, log_dir: Path
@@ -318,16 +302,9 @@ class WorkerPool:
 
     def command(self, worker: Worker) -> list[str]:
         """The command line that starts one worker."""
-        flags = {
-            "--role": "worker",
-            "--chief": self.chief,
-            "--id": worker.number,
-            "--out": self.project_dir.parent,
-            "--project": self.project_dir.name,
-            "--threads": self.threads,
-            "--wait": f"{self.wait:g}",
-            "--parent": os.getpid(),
-        }
+        flags = {"--role": "worker", "--chief": self.chief, "--id": worker.number}
+        flags |= {"--out": self.project_dir.parent, "--project": self.project_dir.name}
+        flags |= {"--threads": self.threads, "--wait": f"{self.wait:g}", "--parent": os.getpid()}
         return [
             sys.executable,
             "-m",
@@ -353,38 +330,33 @@ class WorkerPool:
                 self.command(worker), stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, env=env, start_new_session=True,
             )  # fmt: skip
-        worker.exit_code = None
 
     def poll(self) -> list[tuple[Worker, int]]:
         """Restart workers that died; return (worker, exit code) for each restarted one.
 
-        Raises:
-            WorkerError: a worker reported bad input, or died more than MAX_RESTARTS times.
+        Raises WorkerError when a worker reported bad input or died over MAX_RESTARTS times.
         """
         restarted = []
         for worker in self.workers:
-            code = None if worker.exit_code is not None else worker.process.poll()
-            if code is None:
+            code = worker.process.poll()
+            if code in (None, 0):
                 continue
-            if code == 0:
-                worker.exit_code = 0
-            elif code == EXIT_BAD_INPUT:
+            if code == EXIT_BAD_INPUT:
                 raise WorkerError(f"{worker.name}: {last_line(worker.log)}", bad_input=True)
-            elif worker.restarts >= MAX_RESTARTS:
+            if worker.restarts >= MAX_RESTARTS:
                 raise WorkerError(
                     f"{worker.name} died {worker.restarts + 1} times (last: "
                     f"{describe_exit(code)}; {last_line(worker.log)}); see {worker.log}"
                 )
-            else:
-                worker.restarts += 1
-                self._spawn(worker)
-                restarted.append((worker, code))
+            worker.restarts += 1
+            self._spawn(worker)
+            restarted.append((worker, code))
         return restarted
 
     @property
     def all_done(self) -> bool:
         """Whether every worker has exited normally (the chief told each one to stop)."""
-        return all(w.exit_code == 0 for w in self.workers)
+        return all(w.process.poll() == 0 for w in self.workers)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop every worker: SIGTERM, then SIGKILL for those still alive after `timeout`."""

@@ -1,8 +1,5 @@
-"""One view of a search's progress, whichever process ran each trial.
-
-On a terminal, each finished trial gets a line and a status line below shows what is
-running; elsewhere (a log, a pipe, a test) every event is one plain line.
-"""
+"""One view of a search's progress, whichever process ran each trial: on a terminal a line
+per finished trial and a status line below; elsewhere every event is one plain line."""
 
 from __future__ import annotations
 
@@ -41,9 +38,9 @@ def _score(value: float | None) -> str:
 class Progress:
     """Prints trial events as 'trial k of N … score … best so far'.
 
-    `total` is the trial budget (None when the tuner does not know it, e.g. hyperband);
-    `done` the trials already finished (a resumed search counts on from there); `live`
-    keeps a status line at the bottom (default: when `stream`, default stdout, is a terminal).
+    `total` is the trial budget (None if the tuner does not know it, e.g. hyperband); `done`
+    the trials already finished; `live` keeps a status line at the bottom (default: when
+    `stream`, default stdout, is a terminal).
     """
 
     def __init__(
@@ -57,39 +54,32 @@ class Progress:
     ) -> None:
         self.total, self.done, self.objective = total, done, objective
         self.stream = stream or sys.stdout
-        isatty = getattr(self.stream, "isatty", lambda: False)
-        self.live = isatty() if live is None else live
+        self.live = getattr(self.stream, "isatty", bool)() if live is None else live
         self.running: dict[str, str] = {}  # trial id -> worker
         self.best: float | None = None
         self._status_shown = False
 
     def __call__(self, event: TrialEvent) -> None:
         """Show one event."""
+        values = format_values(event.values)
         if event.kind == "begin":
             self.running[event.trial_id] = event.worker
             if not self.live:
-                self._line(
-                    f"trial {event.trial_id} started on {event.worker or 'this process'}"
-                    f": {format_values(event.values)}"
-                )
+                where = event.worker or "this process"
+                self._line(f"trial {event.trial_id} started on {where}: {values}")
         else:
             self.running.pop(event.trial_id, None)
             self.done += 1
-            if event.best_score is not None:
-                self.best = event.best_score
-            self._line(self._ended(event))
+            self.best = self.best if event.best_score is None else event.best_score
+            of = f" of {self.total}" if self.total else ""
+            seconds = f", {event.seconds:.1f} s" if event.seconds is not None else ""
+            where = f" on {event.worker}" if event.worker else ""
+            state = "" if event.status == "COMPLETED" else f" {event.status}"
+            self._line(
+                f"trial {self.done}{of} (id {event.trial_id}{where}{seconds}){state}: {values} "
+                f"-> {self.objective} {_score(event.score)}, best so far {_score(self.best)}"
+            )
         self._status()
-
-    def _ended(self, event: TrialEvent) -> str:
-        of = f" of {self.total}" if self.total else ""
-        seconds = f", {event.seconds:.1f} s" if event.seconds is not None else ""
-        where = f" on {event.worker}" if event.worker else ""
-        state = "" if event.status == "COMPLETED" else f" {event.status}"
-        return (
-            f"trial {self.done}{of} (id {event.trial_id}{where}{seconds}){state}: "
-            f"{format_values(event.values)} -> {self.objective} {_score(event.score)}, "
-            f"best so far {_score(self.best)}"
-        )
 
     def note(self, text: str) -> None:
         """A line that is not a trial event (a worker restarted, the search stopped)."""

@@ -1,12 +1,7 @@
 """Run a search, in this process or as the chief of workers (local, remote or both), and
-write its results: trials.csv, best_score.png, heatmap.png (a two-parameter grid), summary.json.
-
-`run_search` is what the command line and the chapters call. With `workers=0` the search
-runs here; otherwise this process holds keras-tuner's oracle and serves it over gRPC
-(keras-tuner's own distributed mode), and `workers` local processes ask it for trials.
-Figures are drawn on `matplotlib.figure.Figure`s, never through pyplot, so writing a
-report changes no notebook's plotting backend.
-"""
+write its report: trials.csv, best_score.png, heatmap.png (a two-parameter grid),
+summary.json. Figures are drawn on `Figure`s, never through pyplot, so a report changes no
+notebook's plotting backend."""
 
 from __future__ import annotations
 
@@ -28,14 +23,13 @@ from companion.search.distributed import (
     OracleServer,
     WorkerError,
     WorkerPool,
-    check_port_free,
     cpu_count,
     describe_exit,
     free_port,
     report_events,
     run_worker,
 )
-from companion.search.progress import Progress, TrialEvent
+from companion.search.progress import Progress
 from companion.search.settings import (
     SearchSettings,
     check_same,
@@ -48,8 +42,8 @@ from companion.search.trials import best_so_far, plot_grid_heatmap, trial_worker
 from companion.search.tuning import grid_size, hp_values
 
 # What the command line takes from here (it imports this module once TensorFlow may load).
-__all__ = ["SearchInterrupted", "SearchRun", "WorkerError"]
-__all__ += ["run_search", "run_worker", "write_report"]
+__all__ = ["SearchInterrupted", "SearchRun", "WorkerError", "run_search", "run_worker"]
+__all__ += ["write_report"]
 
 LOCALHOST = "127.0.0.1"
 
@@ -80,7 +74,7 @@ class SearchRun:
         return sorted({trial_worker(t) for t in self.tuner.oracle.trials.values()} - {""})
 
     @property
-    def trials(self):
+    def trials(self) -> pd.DataFrame:
         """One row per trial (`companion.search.trials.trials_dataframe`)."""
         return trials_dataframe(self.tuner)
 
@@ -99,21 +93,17 @@ def prepare_project(
             f"{project_dir} already holds a search: pass --resume to continue it or --fresh "
             "to start again (the old folder is moved aside)"
         )
-    elif exists:
-        stored = load_settings(project_dir)
-        if stored is not None:
-            check_same(stored, settings, project_dir)
+    elif exists and (stored := load_settings(project_dir)) is not None:
+        check_same(stored, settings, project_dir)
     save_settings(settings, project_dir)
 
 
 def budget(tuner, settings: SearchSettings) -> int | None:
     """How many trials the search will run, if the tuner knows."""
-    if settings.tuner == "hyperband":
-        return None
-    if settings.tuner == "grid":
-        size = grid_size(tuner.oracle.get_space())
-        return int(size if settings.max_trials is None else min(size, settings.max_trials))
-    return settings.max_trials
+    if settings.tuner != "grid":
+        return None if settings.tuner == "hyperband" else settings.max_trials
+    size = grid_size(tuner.oracle.get_space())
+    return int(min(size, settings.max_trials or size))
 
 
 def run_search(
@@ -130,39 +120,34 @@ def run_search(
     threads: int | None = None,
     verbose: bool = True,
 ) -> SearchRun:
-    """Run a search; return its tuner and what it ran on.
+    """Run a search in the keras-tuner project folder `project_dir`; return what ran.
 
-    Args:
-        settings: the space, tuner, data and training of the search.
-        project_dir: the keras-tuner project folder (created; its parent must be writable).
-        workers: local worker processes (0: run every trial in this process).
-        resume: continue the project in `project_dir` (interrupted trials are rerun).
-        overwrite: delete the project in `project_dir` and start again.
-        progress: shows each trial (default: a `Progress` on stdout).
-        data: (x, y, x_val, y_val, description) already loaded (workers load their own).
-        port: serve the oracle on this port and wait for remote workers too (None: a
-            free loopback port, only when `workers` > 0).
-        host: the address to serve on ("0.0.0.0": every network interface).
-        threads: TensorFlow threads per local worker (default: the cores shared out).
-        verbose: print a line per trial (when `progress` is not given).
+    `workers` local worker processes run the trials (0: this process does); with `port`
+    this process serves the oracle there on `host` ("0.0.0.0": every interface) and waits
+    for remote workers too. `resume` continues the project (interrupted trials are rerun),
+    `overwrite` starts it again. `data` is (x, y, x_val, y_val, description) if already
+    loaded; `threads` the TensorFlow threads per local worker (default: the cores shared
+    out); `progress` shows each trial (default: a line each on stdout unless not `verbose`).
     """
     project_dir = Path(project_dir)
     prepare_project(settings, project_dir, resume=resume, overwrite=overwrite)
-    serve = workers > 0 or port is not None
-    remote, port = port is not None, port or (free_port(host) if serve else None)
+    serve, remote = workers > 0 or port is not None, port is not None
     if serve:
-        check_port_free(host, port)
+        port = free_port(host, port or 0)
     data = data or search_data(settings)
     start = time.perf_counter()
     pool = None
     if workers:
+        chief = f"{LOCALHOST if host in ('0.0.0.0', '') else host}:{port}"
+        threads = threads or max(1, cpu_count() // workers)
+        log_dir = project_dir / "logs"
         pool = WorkerPool(
             workers,
             project_dir=project_dir,
-            chief=f"{LOCALHOST if host in ('0.0.0.0', '') else host}:{port}",
-            threads=threads or max(1, cpu_count() // workers),
+            chief=chief,
+            threads=threads,
             wait=600.0,
-            log_dir=project_dir / "logs",
+            log_dir=log_dir,
         )
         pool.start()  # they load TensorFlow while this process builds the chief
     tuner = None
@@ -198,21 +183,27 @@ def run_search(
 
 
 def _serve(tuner, host, port, pool: WorkerPool | None, progress: Progress, *, remote: bool):
-    events: queue.Queue[TrialEvent] = queue.Queue()
+    events: queue.Queue = queue.Queue()
     report_events(tuner.oracle, events.put)  # called from gRPC threads: shown from here
     tuner.save()  # as keras-tuner's chief does: a resumed chief reloads from here
-    server = OracleServer(tuner.oracle, host, port, gather=len(pool.workers) if pool else 0)
+    workers = pool.workers if pool else []
+    server = OracleServer(tuner.oracle, host, port, gather=len(workers))
     server.start()
     if remote:
         progress.note(f"chief serving on port {port}: start workers with --chief HOST:{port}")
-    for worker in pool.workers if pool else ():
+    for worker in workers:
         progress.note(f"worker {worker.name} started (pid {worker.process.pid})")
     idle_since = None
     try:
         while not server.finished:
             _show(events, progress)
             for worker, code in pool.poll() if pool else ():
-                _restarted(tuner, worker, code, progress)
+                trial = tuner.oracle.ongoing_trials.get(worker.name)
+                during = f" during trial {trial.trial_id}" if trial else ""
+                progress.note(
+                    f"worker {worker.name} stopped ({describe_exit(code)}){during}; started "
+                    f"again with the same id (pid {worker.process.pid}) to finish it"
+                )
             if pool and pool.all_done and not remote:
                 # Every local worker was told to stop: nothing else can finish a trial.
                 idle_since = idle_since or time.monotonic()
@@ -226,29 +217,12 @@ def _serve(tuner, host, port, pool: WorkerPool | None, progress: Progress, *, re
         server.stop()
 
 
-def _restarted(tuner, worker, code: int, progress: Progress) -> None:
-    trial = tuner.oracle.ongoing_trials.get(worker.name)
-    during = f" during trial {trial.trial_id}" if trial else ""
-    progress.note(
-        f"worker {worker.name} stopped ({describe_exit(code)}){during}; started again "
-        f"with the same id (pid {worker.process.pid}) to finish it"
-    )
-
-
 def _show(events: queue.Queue, progress: Progress) -> None:
-    while True:
-        try:
-            progress(events.get_nowait())
-        except queue.Empty:
-            return
+    while not events.empty():
+        progress(events.get_nowait())
 
 
 # ------------------------------------------------------------------------ the report
-
-TRIALS_FILE = "trials.csv"
-SUMMARY_FILE = "summary.json"
-BEST_FIGURE = "best_score.png"
-HEATMAP_FIGURE = "heatmap.png"
 
 
 def tuned_names(run: SearchRun) -> list[str]:
@@ -262,9 +236,9 @@ def summarise(run: SearchRun, frame: pd.DataFrame, *, complete: bool) -> dict[st
     done = frame[frame["status"] == "COMPLETED"] if len(frame) else frame
     best: dict[str, Any] = {}
     if len(done) and done["score"].notna().any():
-        direction = run.tuner.oracle.objective.direction
-        top = done.loc[done["score"].idxmax() if direction == "max" else done["score"].idxmin()]
-        names = list(run.tuner.oracle.get_space().values)  # every hyperparameter, tuned or not
+        maximise = run.tuner.oracle.objective.direction == "max"
+        top = done.loc[done["score"].idxmax() if maximise else done["score"].idxmin()]
+        names = run.tuner.oracle.get_space().values  # every hyperparameter, tuned or not
         best = {
             "trial_id": top["trial_id"],
             "score": float(top["score"]),
@@ -304,29 +278,24 @@ def plot_best(frame: pd.DataFrame, *, objective: str, direction: str = "max") ->
     return fig
 
 
-def _save(fig: Figure, path: Path) -> None:
-    replace_atomically(path, lambda temporary: fig.savefig(temporary, format="png"))
-
-
 def write_report(run: SearchRun, out: Path, *, complete: bool) -> dict[str, Any]:
     """Write trials.csv, the figures and summary.json into `out` (each whole or not at all);
     return the summary."""
     out.mkdir(parents=True, exist_ok=True)
     frame, objective = run.trials, run.settings.objective
-    write_text(out / TRIALS_FILE, frame.to_csv(index=False))
-    figures = []
+    write_text(out / "trials.csv", frame.to_csv(index=False))
+    figures: dict[str, Figure] = {}
     if len(frame) and frame["score"].notna().any():
         direction = run.tuner.oracle.objective.direction
-        _save(plot_best(frame, objective=objective, direction=direction), out / BEST_FIGURE)
-        figures.append(BEST_FIGURE)
+        figures["best_score.png"] = plot_best(frame, objective=objective, direction=direction)
         names = tuned_names(run)
         if run.settings.tuner == "grid" and len(names) == 2:
-            fig = Figure(figsize=(6.5, 4.5))
+            fig = figures["heatmap.png"] = Figure(figsize=(6.5, 4.5))
             title = f"{objective} of each grid point (blank: not tried)"
-            plot_grid_heatmap(frame, *names[::-1], ax=fig.subplots(), fmt="{:.3f}", title=title)
+            plot_grid_heatmap(frame, *names[::-1], ax=fig.subplots(), title=title)
             fig.tight_layout()
-            _save(fig, out / HEATMAP_FIGURE)
-            figures.append(HEATMAP_FIGURE)
-    summary = {**summarise(run, frame, complete=complete), "figures": figures}
-    write_json(out / SUMMARY_FILE, summary)
+    for name, fig in figures.items():
+        replace_atomically(out / name, lambda temporary, f=fig: f.savefig(temporary, format="png"))
+    summary = {**summarise(run, frame, complete=complete), "figures": list(figures)}
+    write_json(out / "summary.json", summary)
     return summary

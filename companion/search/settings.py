@@ -1,11 +1,5 @@
-"""What a search is, without Keras: its settings, the named spaces, a user's `build(hp)`
-by address, and its data, so the command line checks all of it before TensorFlow loads.
-
-The chief writes `search.json` into the keras-tuner project folder; a worker that shares
-the folder takes its settings from there, and a resumed search refuses settings that would
-change what its finished trials mean. Each space names its hypermodel by address
-("module:function"): `companion.search.spaces` (Keras), or chapter 4E's `build(hp)`.
-"""
+"""What a search is, without Keras: its settings (`search.json`), the named spaces, a
+user's `build(hp)` by address and its data, all checked before TensorFlow loads."""
 
 from __future__ import annotations
 
@@ -62,8 +56,7 @@ class SearchSettings:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SearchSettings:
         """Settings from `to_json`'s dict (keys it does not know are ignored)."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
     def updated(self, **changes: Any) -> SearchSettings:
         """A copy with the given settings changed (None values are ignored)."""
@@ -103,11 +96,8 @@ def check_same(stored: SearchSettings, new: SearchSettings, where: Path) -> None
 
 @dataclass(frozen=True)
 class Space:
-    """A named space: its hypermodel's address, its data layout and its usual tuner.
-
-    `hypermodel` is "module:function" of a `build(hp)`, or with `configured` of a function
-    (settings, train_images) -> the hypermodel.
-    """
+    """A named space: "module:function" of its `build(hp)` (with `configured`, of a function
+    (settings, train_images) -> the hypermodel), its data layout and its usual tuner."""
 
     description: str
     hypermodel: str
@@ -170,24 +160,26 @@ def _cannot_import(spec: str, why: str) -> CompanionError:
     )
 
 
-def _module_spec(module_name: str):
+def _module_spec(spec: str):
+    module_name = split_address(spec)[0]
     if module_name.endswith(".py"):
         path = Path(module_name)
-        return importlib.util.spec_from_file_location(path.stem, path) if path.is_file() else None
-    if "" not in sys.path and str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))  # as `python -m` would: the user's own folder
-    try:
-        return importlib.util.find_spec(module_name)
-    except (ImportError, ValueError):  # a parent package that is missing or broken
-        return None
+        found = importlib.util.spec_from_file_location(path.stem, path) if path.is_file() else None
+    else:
+        if "" not in sys.path and str(Path.cwd()) not in sys.path:
+            sys.path.insert(0, str(Path.cwd()))  # as `python -m` would: the user's own folder
+        try:
+            found = importlib.util.find_spec(module_name)
+        except (ImportError, ValueError):  # a parent package that is missing or broken
+            found = None
+    if found is None:
+        raise _cannot_import(spec, "no such module")
+    return found
 
 
 def load_function(spec: str) -> Callable:
     """Import `build` from "package.module:build" or "path/to/file.py:build"."""
-    module_name, attribute = split_address(spec)
-    found = _module_spec(module_name)
-    if found is None:
-        raise _cannot_import(spec, "no such module")
+    found, (module_name, attribute) = _module_spec(spec), split_address(spec)
     try:
         if module_name.endswith(".py"):
             module = importlib.util.module_from_spec(found)
@@ -209,15 +201,13 @@ def check_names(settings: SearchSettings) -> None:
         get_space(str(settings.space))
     elif settings.space:
         raise CompanionError("give either a space or --hypermodel, not both")
-    elif _module_spec(split_address(settings.hypermodel)[0]) is None:
-        raise _cannot_import(settings.hypermodel, "no such module")
+    else:
+        _module_spec(settings.hypermodel)
 
 
 def search_data(settings: SearchSettings):
-    """(x, y, x_val, y_val, description) for a search: MNIST cut to size, labels one-hot.
-
-    NumPy only (no Keras), so a bad --mnist is reported before any process starts.
-    """
+    """(x, y, x_val, y_val, description): MNIST cut to size, labels one-hot (NumPy only, so
+    a bad --mnist is reported before any process starts)."""
     data = load_mnist(settings.mnist, flatten=settings.flat, sample=settings.sample)
     n, n_val = settings.images, settings.val_images
     x, x_val = data.x_train[:n], data.x_val[:n_val]

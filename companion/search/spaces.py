@@ -1,14 +1,11 @@
-"""The Keras side of a search: the library's spaces, a user's hypermodel checked, the tuner.
-
-`companion.search.settings` names these spaces by address and stays free of Keras.
-"""
+"""The Keras side of a search: the library's spaces, a user's hypermodel checked, the tuner
+(`companion.search.settings` names these spaces by address and stays free of Keras)."""
 
 from __future__ import annotations
 
-import importlib
 import math
 from pathlib import Path
-from typing import Any
+from pkgutil import resolve_name
 
 import keras
 import keras_tuner as kt
@@ -16,26 +13,13 @@ import keras_tuner as kt
 from companion.errors import CompanionError
 from companion.models import cnn
 from companion.search.budget_hypermodel import BudgetHyperModel
-from companion.search.settings import (  # noqa: F401 - SPACES: named here too
-    CNN_4E,
-    SPACES,
-    SearchSettings,
-    get_space,
-    load_function,
-    split_address,
-)
+from companion.search.settings import CNN_4E, SearchSettings, get_space, load_function
 from companion.search.tuning import make_tuner
-
-
-def load_address(address: str):
-    """The function at "package.module:function" (a named space's own, not a user's)."""
-    module_name, attribute = split_address(address)
-    return getattr(importlib.import_module(module_name), attribute)
 
 
 def learning_rate_dropout_cnn(hp):
     """The set's example space: learning rate × dropout rate on chapter 4E's small CNN."""
-    return load_address(CNN_4E)(hp)
+    return resolve_name(CNN_4E)(hp)
 
 
 def wider_cnn(hp):
@@ -60,7 +44,7 @@ def wider_cnn(hp):
     return model
 
 
-def budget_mlp(settings: SearchSettings, train_images: int):
+def budget_mlp(settings: SearchSettings, train_images: int) -> BudgetHyperModel:
     """Chapter 3's space: MLPs within `settings.budget` hidden units (depth, taper, dropout)."""
     steps = settings.epochs * math.ceil(train_images / settings.batch_size)
     return BudgetHyperModel(
@@ -81,7 +65,7 @@ def hypermodel_for(settings: SearchSettings, train_images: int):
         check_builds(hypermodel, settings.hypermodel)
         return hypermodel
     space = get_space(str(settings.space))
-    function = load_address(space.hypermodel)
+    function = resolve_name(space.hypermodel)
     return function(settings, train_images) if space.configured else function
 
 
@@ -95,7 +79,7 @@ def tuner_for(
     tuner_id: str | None = None,
 ):
     """The keras-tuner tuner for a search's settings, in `project_dir`."""
-    kwargs: dict[str, Any] = {"tuner_id": tuner_id} if tuner_id else {}
+    kwargs = {"tuner_id": tuner_id} if tuner_id else {}
     if settings.tuner == "hyperband":
         kwargs["max_epochs"] = settings.epochs
     return make_tuner(
@@ -122,20 +106,17 @@ def check_builds(hypermodel, label: str) -> None:
         raise CompanionError(
             f"--hypermodel {label} failed to build a model ({type(error).__name__}: {error})"
         ) from None
-    if not isinstance(model, keras.Model):
-        raise CompanionError(
-            f"--hypermodel {label} returned {type(model).__name__}, not a keras.Model: "
-            "build(hp) must return the compiled model"
-        )
-    if not getattr(model, "compiled", False):
-        raise CompanionError(
-            f"--hypermodel {label} returned an uncompiled model: call model.compile(...) "
-            "inside build(hp)"
-        )
     loss = getattr(model, "loss", None)
-    if "sparse" in str(getattr(loss, "name", loss)).lower():
-        raise CompanionError(
-            f"--hypermodel {label} compiles with a sparse loss, but the search gives "
-            "one-hot labels: use loss='categorical_crossentropy'"
-        )
+    if not isinstance(model, keras.Model):
+        problem = f"returned {type(model).__name__}, not a keras.Model: build(hp) must return"
+        problem += " the compiled model"
+    elif not getattr(model, "compiled", False):
+        problem = "returned an uncompiled model: call model.compile(...) inside build(hp)"
+    elif "sparse" in str(getattr(loss, "name", loss)).lower():
+        problem = "compiles with a sparse loss, but the search gives one-hot labels: use "
+        problem += "loss='categorical_crossentropy'"
+    else:
+        problem = ""
     keras.backend.clear_session()
+    if problem:
+        raise CompanionError(f"--hypermodel {label} {problem}")

@@ -1,15 +1,12 @@
 """A search's trials as a table: scores, hyperparameters, seconds and worker per trial.
 
-Each trial's seconds and worker travel with its own metrics (numbers only, as gRPC
-carries them), reported by the process that ran it and written by the oracle alone
-into that trial's trial.json: several workers never rewrite one shared file.
+Each trial's seconds and worker travel with its own metrics (numbers only, as gRPC carries
+them), written by the oracle alone into that trial's trial.json.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 import keras_tuner as kt
 import numpy as np
@@ -17,21 +14,14 @@ import pandas as pd
 
 from companion.plots import plot_heatmap
 
-# Per-trial bookkeeping, reported with the trial's metrics.
 SECONDS_METRIC = "trial_seconds"
 WORKER_METRIC = "trial_worker"
-# Earlier versions kept every trial's seconds in this one project-wide file.
-TIMES_FILE = "trial_seconds.json"
 
 
 def worker_number(tuner_id: str) -> float:
     """The K of a worker id 'tunerK' (keras-tuner's naming); NaN for other ids."""
     digits = tuner_id.removeprefix("tuner")
     return float(digits) if digits.isdigit() else math.nan
-
-
-def _trial_order(trial_id: str) -> tuple[int, str]:
-    return (int(trial_id), trial_id) if trial_id.isdigit() else (10**9, trial_id)
 
 
 def _last(trial, name: str) -> float:
@@ -53,23 +43,20 @@ def trial_worker(trial: kt.engine.trial.Trial) -> str:
 def trials_dataframe(tuner: kt.Tuner) -> pd.DataFrame:
     """One row per trial: trial_id, each hyperparameter, score, best_step, status, seconds,
     worker (which keras-tuner worker ran it: 'tuner0', 'tuner1', …)."""
-    path = Path(tuner.project_dir) / TIMES_FILE
-    old_times = json.loads(path.read_text()) if path.exists() else {}
-    rows = []
-    for trial_id in sorted(tuner.oracle.trials, key=_trial_order):
-        trial = tuner.oracle.trials[trial_id]
-        seconds = trial_seconds(trial)
-        rows.append(
-            {
-                "trial_id": trial_id,
-                **trial.hyperparameters.values,
-                "score": np.nan if trial.score is None else float(trial.score),
-                "best_step": trial.best_step,
-                "status": str(trial.status),
-                "seconds": old_times.get(trial_id, np.nan) if math.isnan(seconds) else seconds,
-                "worker": trial_worker(trial),
-            }
-        )
+    trials = tuner.oracle.trials
+    order = sorted(trials, key=lambda i: (int(i), i) if i.isdigit() else (10**9, i))
+    rows = [
+        {
+            "trial_id": trial_id,
+            **trial.hyperparameters.values,
+            "score": np.nan if trial.score is None else float(trial.score),
+            "best_step": trial.best_step,
+            "status": str(trial.status),
+            "seconds": trial_seconds(trial),
+            "worker": trial_worker(trial),
+        }
+        for trial_id, trial in ((i, trials[i]) for i in order)
+    ]
     return pd.DataFrame(rows)
 
 
