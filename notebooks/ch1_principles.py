@@ -14,6 +14,19 @@
 #     name: python3
 # ---
 
+# %% [raw]
+# # ASSIGNMENT CONFIG
+# # The Otter Assign settings: `python notebooks/assign.py ch1_principles OUT` makes the
+# # student notebook (no solutions, no readings) and the Gradescope autograder from this master.
+# name: ch1_principles
+# run_tests: false
+# init_cell: false  # the grader starts in the imports cell, below
+# check_all_cell: false
+# export_cell: false
+# strip_solutions_from_all_cells: true
+# generate: true
+# requirements: requirements.txt
+
 # %% [markdown]
 # # Chapter 1: deep-learning principles, TensorFlow Playground's demos in Keras
 #
@@ -21,7 +34,10 @@
 # set's question, answers it with the chapter's own functions (`chapters.ch1_principles`),
 # draws the figures and reads the numbers: the reading is the chapter's own text, the same
 # as `python -m chapters.ch1_principles` writes in its report, chosen by this run's numbers.
-# Change a setting in a cell and run it again.
+# Change a setting in a cell and run it again. Each trained net is shown, summarised,
+# compiled, fitted with live curves and evaluated before the chapter's runs over seeds;
+# 1D and 1E ask for a model of your own, which `companion.check` holds to the set's rule.
+# The exercises at the end vary what the set varies.
 
 # %% tags=["colab"]
 # On Colab this cell installs companion from its repository; elsewhere it does
@@ -45,19 +61,37 @@ from IPython.display import Markdown, display
 from chapters import ch1_principles as ch1
 from companion import plot_heatmap, set_seed
 from companion.playground.boundary import animation_html, plot_boundary, plot_neurons
-from companion.seed import derive_seed
+from companion.seed import derive_seed, seed_for
 
 QUICK = True  # True: 2 seeds, short training (well under a minute); False: the set's settings
-SEED = 0  # the base seed: every data draw and start below is derived from it
+SEED = 0  # the base seed: seed_for(problem, part, SEED) gives the command line's seeds
 set_seed(SEED)
-
-
-def seed_for(problem: str, part: str) -> int:
-    """The chapter's seed rule, so these numbers match `python -m chapters.ch1_principles`."""
-    return derive_seed(SEED, f"{problem}:{part}")
-
-
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in the outputs
+
+# %%
+import importlib.util
+import inspect
+import operator
+import os
+
+import keras
+import numpy as np
+
+import companion
+from companion import pset
+from companion.callbacks import DeadReluMonitor, TrainingCurves
+from companion.data.playground import ordered_dataset
+from companion.playground.fastfit import fast_fit
+from companion.playground.handbuilt import binary_inputs, truth_table
+from companion.playground.model import half_squared_error, reinitialize
+
+# The student version's checks (`grader.check`) run with otter-grader (the [instructor]
+# extra) from this notebook's file, which carries the public tests. Without them, the
+# "your model" cells print the same checks through companion.check.
+if importlib.util.find_spec("otter") is not None and os.path.exists("ch1_principles.ipynb"):
+    import otter
+
+    grader = otter.Notebook("ch1_principles.ipynb")
 
 # %% [markdown]
 # ## 1A. Backpropagation and initialisation: ReLU from random and zero starts
@@ -71,17 +105,61 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in
 # the random start.
 
 # %% [markdown]
-# The net is written out in the chapter as Keras (`ch1.playground_net` in
-# `chapters/ch1_principles/p1a_init.py`): a `keras.Sequential` of Dense layers of 4 and 2
-# units and a tanh output, compiled with plain SGD at rate 0.03 and the loss ½(ŷ − y)².
+# **The model.** The set gives the net; the chapter writes it out in Keras
+# (`chapters/ch1_principles/p1a_init.py`):
 
 # %%
-ch1.playground_net("relu").summary()
+print(inspect.getsource(ch1.playground_net))
+
+# %%
+SEED_1A = seed_for("1A", "demos", SEED)  # the command line's seed for 1A's demos
+d = ch1.circle(0, SEED_1A)  # seed index 0's data, as in the demos below
+model = ch1.playground_net("relu", seed=derive_seed(SEED_1A, "init-0"))  # and its start
+model.summary()
+
+# %% [markdown]
+# `playground_net` compiles the net as well; spelled out, its compile is this: plain SGD at
+# the Playground's rate and the loss ½(ŷ − y)² on ±1 labels.
+
+# %%
+model.compile(
+    optimizer=keras.optimizers.SGD(learning_rate=pset.PLAYGROUND_LEARNING_RATE),
+    loss=half_squared_error,
+    steps_per_execution=25,  # an epoch's 25 steps per call: fewer trips to Python, same steps
+)
+
+# %% tags=["figure"]
+FIT_EPOCHS = 20  # model.fit returns to Python after every batch: slow for 4000 epochs
+history = model.fit(
+    d.x_train,
+    d.y_train,
+    epochs=FIT_EPOCHS,
+    batch_size=pset.PLAYGROUND_BATCH_SIZE,
+    shuffle=False,  # the Playground keeps the order
+    validation_data=(d.x_test, d.y_test),
+    callbacks=[TrainingCurves(every=10, title="1A, random start: model.fit")],
+    verbose=0,
+)
+
+# %% [markdown]
+# The runs below train thousands of epochs with `fast_fit`, which runs the model's own
+# `train_step` many epochs per compiled call. Trained from the same start, it gives the
+# weights `model.fit` gave:
+
+# %%
+fast = ch1.playground_net("relu", seed=derive_seed(SEED_1A, "init-0"))
+fast_fit(fast, d.x_train, d.y_train, epochs=FIT_EPOCHS, batch_size=pset.PLAYGROUND_BATCH_SIZE)
+gap = max(float(np.abs(a - b).max()) for a, b in zip(model.get_weights(), fast.get_weights()))
+test_loss = model.evaluate(d.x_test, d.y_test, verbose=0)
+print(
+    f"after {FIT_EPOCHS} epochs: test loss {test_loss:.4f}; the largest difference between "
+    f"the weights of model.fit and of the fast loop: {gap:.1e}"
+)
 
 # %%
 DEMO_SEEDS = (0, 1) if QUICK else (0, 1, 2)  # add seeds to see more of the spread
 EPOCHS_1A = 250  # the set's; cheap enough in quick mode too
-demos = ch1.init_demos(seeds=DEMO_SEEDS, epochs=EPOCHS_1A, seed=seed_for("1A", "demos"))
+demos = ch1.init_demos(seeds=DEMO_SEEDS, epochs=EPOCHS_1A, seed=SEED_1A)
 ch1.seed_table(demos.table)  # every fit's milestones ("not within N": never got there)
 
 # %% tags=["figure"]
@@ -103,11 +181,11 @@ fig = plot_neurons(first[0].neurons, title="random start: each hidden unit at th
 # %% tags=["animation"]
 animation_html(ch1.boundary_animation(demos.fits, title="1A"))
 
-# %% [markdown]
-# **The reading**, as the chapter's report writes it from these numbers:
-
 # %%
+# The set's reading of these numbers (write your own in a Markdown cell below).
+# BEGIN SOLUTION NO PROMPT
 display(Markdown(ch1.text_1a(demos)))
+# END SOLUTION
 
 # %% [markdown]
 # **Try it:** change the learning rate and see what the random start reaches. The fit
@@ -121,7 +199,7 @@ trial = ch1.playground_demo(
     same.data,
     learning_rate=LEARNING_RATE,
     epochs=EPOCHS,
-    seed=derive_seed(seed_for("1A", "demos"), f"init-{same.seed}"),  # 1A's start for it
+    seed=derive_seed(SEED_1A, f"init-{same.seed}"),  # 1A's start for it
     seed_index=same.seed,
 )
 now, then = trial.milestones(), same.milestones()
@@ -154,7 +232,9 @@ fig = plot_boundary(
 
 # %%
 EPOCHS_1B = 600 if QUICK else 4000  # the set's 4000 take a few minutes per seed
-activations = ch1.activation_demos(seeds=DEMO_SEEDS, epochs=EPOCHS_1B, seed=seed_for("1B", "demos"))
+activations = ch1.activation_demos(
+    seeds=DEMO_SEEDS, epochs=EPOCHS_1B, seed=seed_for("1B", "demos", SEED)
+)
 ch1.spread_table(activations.table)  # min / median / max over the seeds
 
 # %% tags=["figure"]
@@ -173,11 +253,11 @@ fig = ch1.gradient_figure([fit for fit in activations.fits if fit.init == "playg
 # %% tags=["animation"]
 animation_html(ch1.boundary_animation(sigmoid, title="1B"))
 
-# %% [markdown]
-# **The reading**, as the chapter's report writes it from these numbers:
-
 # %%
+# The set's reading of these numbers (write your own in a Markdown cell below).
+# BEGIN SOLUTION NO PROMPT
 display(Markdown(ch1.text_1b(activations)))
+# END SOLUTION
 
 # %% [markdown]
 # ## 1C. Dying ReLU and data ordering
@@ -188,6 +268,47 @@ display(Markdown(ch1.text_1b(activations)))
 # One pass, one example a step, all the negatives first or shuffled, from the same start.
 # A unit is **dead** when it outputs 0 on every one of the 1000 points.
 
+# %% [markdown]
+# **The model**, written out in the chapter (`chapters/ch1_principles/p1c_dying_relu.py`):
+
+# %%
+print(inspect.getsource(ch1.dying_net))
+
+# %%
+SEED_1C = seed_for("1C", "passes", SEED)  # the command line's seed for 1C
+RATE_1C = 0.3  # the larger of the set's two rates
+net = ch1.dying_net("tanh", learning_rate=RATE_1C)
+reinitialize(net, derive_seed(SEED_1C, "1C-init-0"))  # the chapter's start for seed 0
+net.summary()
+net.compile(optimizer=keras.optimizers.SGD(learning_rate=RATE_1C), loss=half_squared_error)
+
+# %% tags=["figure"]
+x1c, y1c = ordered_dataset(
+    pset.PLAYGROUND_DATASET,
+    pset.DYING_POINTS,
+    0.0,
+    derive_seed(SEED_1C, "1C-data-0"),
+    order="negatives_first",
+)
+dead = DeadReluMonitor(x1c, batches=100)  # dead units every 100 steps
+history = net.fit(
+    x1c,
+    y1c,
+    batch_size=1,
+    epochs=1,
+    shuffle=False,
+    callbacks=[dead, TrainingCurves(title="1C, one pass, negatives first")],
+    verbose=0,
+)
+loss_1c = net.evaluate(x1c, y1c, verbose=0)
+steps = dead.to_frame()
+print(f"loss on all {len(x1c)} points after the pass: {loss_1c:.4f}")
+steps[["step", "dead_fraction"]].T  # the share of ReLU units dead, every 100 steps
+
+# %% [markdown]
+# The chapter runs that pass for every order, output and rate (`fast_fit` one example a
+# step, the weights `fit` gives):
+
 # %% tags=["figure"]
 SEEDS_1C = (0,) if QUICK else (0, 1, 2, 3, 4)
 OUTPUTS_1C = ("tanh",) if QUICK else ("tanh", "linear", "softmax")
@@ -197,7 +318,7 @@ dying = ch1.dying_relu(
     outputs=OUTPUTS_1C,
     learning_rates=LEARNING_RATES_1C,
     probe_every=100 if QUICK else 50,
-    seed=seed_for("1C", "passes"),
+    seed=SEED_1C,
 )
 fig = ch1.dying_figure(dying)
 
@@ -205,7 +326,7 @@ fig = ch1.dying_figure(dying)
 display(Markdown(ch1.dying_summary(dying.table)))
 dying.table
 
-# %% [markdown]
+# %% [markdown] tags=["otter_assign_solution_cell"]
 # During the negatives every step says "output −1"; a unit feeding the output positively
 # is pushed down until its input is ≤ 0 on every point, where ReLU′ = 0 and no gradient
 # reaches it again. Whether that, or just fitting the class seen last, is what spoils the
@@ -217,25 +338,150 @@ dying.table
 # *The set:* a network of ReLU units computing OR of two bits with the fewest hidden units:
 # output ≥ 1 where OR is 1, exactly 0 where it is 0.
 
-# %% tags=["figure"]
-WEIGHTS, BIAS = (2.0, 2.0), -1.0  # one ReLU unit, no hidden layer; try (1, 1) and 0
-or_net = ch1.or_network(weights=WEIGHTS, bias=BIAS)
-or_grid = or_net.table.pivot(index="x2", columns="x1", values="output")
-fig = plot_heatmap(or_grid.values, xlabels=or_grid.columns, ylabels=or_grid.index, title="OR")
-fig.axes[0].set(xlabel="x1", ylabel="x2")
-print(
-    f"ReLU({WEIGHTS[0]:g}·x1 + {WEIGHTS[1]:g}·x2 {'−+'[BIAS >= 0]} {abs(BIAS):g}) meets the "
-    f"set's rule on all four "
-    f"inputs: {or_net.correct} ({or_net.hidden_units} hidden units)"
-)
+# %% [raw]
+# # BEGIN QUESTION
+# name: q1d
+# points: 2
+
+# %% [markdown]
+# **Your model.** Build `or_model`, a Keras net of ReLU units with weights you set
+# (`layer.set_weights`), that computes OR to the set's rule with the fewest hidden units.
+# `companion.check(or_model, "1D")` holds it to the rule, the ReLU units and the minimum.
+
+# %% [raw]
+# # BEGIN SOLUTION
 
 # %%
-display(Markdown(ch1.text_1d(or_net)))  # the report's text, written for the set's weights
+# BEGIN SOLUTION
+WEIGHTS, BIAS = (2.0, 2.0), -1.0  # one ReLU unit, no hidden layer; try (1, 1) and 0
+or_model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, activation="relu")])
+or_model.layers[0].set_weights([np.array([[WEIGHTS[0]], [WEIGHTS[1]]]), np.array([BIAS])])
+# END SOLUTION
+or_model.summary()
+print(companion.check(or_model, "1D"))
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+verdict = companion.check(or_model, "1D")
+assert verdict.passed, verdict
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+"""  # END TEST CONFIG
+out = or_model.predict(binary_inputs(2), verbose=0).ravel()  # (0,0), (0,1), (1,0), (1,1)
+assert out[0] == 0 and (out[1:] >= 1).all(), out
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% tags=["figure"]
+or_table = truth_table(or_model, operator.or_)
+or_grid = or_table.pivot(index="x2", columns="x1", values="output")
+fig = plot_heatmap(or_grid.values, xlabels=or_grid.columns, ylabels=or_grid.index, title="OR")
+fig.axes[0].set(xlabel="x1", ylabel="x2")
+
+# %%
+# The set's reading (write your own in a Markdown cell below).
+# BEGIN SOLUTION NO PROMPT
+display(Markdown(ch1.text_1d(ch1.or_network(weights=WEIGHTS, bias=BIAS))))
+# END SOLUTION
 
 # %% [markdown]
 # ## 1E. Approximating functions: XOR
 #
 # *The set:* the fewest fully connected ReLU layers that compute XOR, and why fewer cannot.
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q1e
+# points: 2
+
+# %% [markdown]
+# **Your model.** Build `xor_model`, a Keras net of ReLU layers with weights you set, that
+# computes XOR to the set's rule (output ≥ 1 where XOR is 1, exactly 0 where it is 0)
+# with the fewest layers. `companion.check(xor_model, "1E")` holds it to the rule.
+
+# %% [raw]
+# # BEGIN SOLUTION
+
+# %%
+# BEGIN SOLUTION
+xor_model = keras.Sequential(
+    [
+        keras.Input(shape=(2,)),
+        keras.layers.Dense(2, activation="relu"),  # h1 = x1 and not x2, h2 = x2 and not x1
+        keras.layers.Dense(1, activation="relu"),  # out = h1 or h2, as in 1D
+    ]
+)
+xor_model.layers[0].set_weights([np.array([[2.0, -2.0], [-2.0, 2.0]]), np.array([-1.0, -1.0])])
+xor_model.layers[1].set_weights([np.array([[2.0], [2.0]]), np.array([-1.0])])
+# END SOLUTION
+xor_model.summary()
+print(companion.check(xor_model, "1E"))
+
+# %% [raw]
+# # END SOLUTION
+
+# %% [raw]
+# # BEGIN TESTS
+
+# %%
+verdict = companion.check(xor_model, "1E")
+assert verdict.passed, verdict
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+"""  # END TEST CONFIG
+out = xor_model.predict(binary_inputs(2), verbose=0).ravel()  # (0,0), (0,1), (1,0), (1,1)
+assert out[0] == 0 and out[3] == 0 and (out[1:3] >= 1).all(), out
+
+# %% [raw]
+# # END TESTS
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# **Trained instead of set.** The chapter's trainable net for XOR (`ch1.xor_net`: ReLU hidden
+# layers of the widths given, one output unit, Adam, ½(ŷ − y)²) from one random start:
+
+# %%
+keras.utils.set_random_seed(seed_for("1E", "starts", SEED))  # the start
+XOR_HIDDEN = (8,)  # one hidden layer of 8; try (2,) or () (no hidden layer)
+trained = ch1.xor_net(XOR_HIDDEN, output="linear")
+trained.summary()
+trained.compile(optimizer=keras.optimizers.Adam(0.05), loss=half_squared_error)
+
+# %% tags=["figure"]
+x4 = binary_inputs(2)
+y4 = np.array([float(a != b) for a, b in x4], dtype="float32")
+# 600 full-batch steps, as the chapter trains. An epoch of 4 points is one step, and fit
+# spends far longer between epochs than on a step: the points 50 times over make each
+# epoch 50 of those steps, the same steps in the same order.
+history = trained.fit(
+    np.tile(x4, (50, 1)),
+    np.tile(y4, 50),
+    epochs=12,
+    batch_size=4,
+    shuffle=False,
+    callbacks=[TrainingCurves(every=4, title=f"XOR, hidden {XOR_HIDDEN}")],
+    verbose=0,
+)
+print(f"final loss {trained.evaluate(x4, y4, verbose=0):.4f}")
+truth_table(trained, operator.xor, threshold=0.5)  # "right": output ≥ ½ exactly where XOR is 1
+
+# %% [markdown]
+# The chapter trains such nets from many starts, with one layer and with two:
 
 # %%
 STARTS = 3 if QUICK else 20  # random starts per net
@@ -244,9 +490,8 @@ xor = ch1.xor_networks(
     epochs=600,
     hidden_sizes=(2, 8),
     learning_rate=0.05,
-    seed=seed_for("1E", "starts"),
+    seed=seed_for("1E", "starts", SEED),
 )
-xor.handbuilt.table  # h1 = x1 and not x2, h2 = x2 and not x1, out = ReLU(2·h1 + 2·h2 − 1)
 
 # %% tags=["figure"]
 shares = xor.two_layer.groupby(["hidden", "output"])["all_four_right"].mean().unstack()
@@ -260,24 +505,90 @@ fig = plot_heatmap(
     title=f"two layers: share of {STARTS} starts with XOR right",
 )
 fig.axes[0].set(xlabel="output unit", ylabel="hidden units")
-single_best = int(xor.single_layer["right"].max())
-print(
-    f"The hand-built two-layer net computes XOR: {xor.handbuilt.correct}.\n"
-    f"A single ReLU unit, trained from {STARTS} starts, gets at most {single_best} of 4 right"
-    + (
-        " (XOR is not linearly separable)."
-        if single_best < 4
-        else ": all four, which one layer cannot do; look for a bug."
-    )
-    + "\nTwo-layer nets, share of starts with all four right: "
-    + "; ".join(f"{h} hidden, {o} output: {v:.0%}" for (h, o), v in shares.stack().items())
-)
+
+# %%
+# The set's reading of these numbers (write your own in a Markdown cell below).
+# BEGIN SOLUTION NO PROMPT
+display(Markdown(ch1.text_1e(xor)))
+# END SOLUTION
 
 # %% [markdown]
-# A single layer of ReLU units is 0 on one side of a line and grows on the other, so
-# "output ≥ 1" and "output = 0" are split by a straight line; XOR's pairs (0, 1), (1, 0) and
-# (0, 0), (1, 1) share the midpoint (½, ½), which would have to lie on both sides. Two
-# layers suffice: two hidden units each pick out one of the 1-cases and the output ORs them
-# (1D). A trained start can fail when a unit is off on all four inputs (dead, as in 1C) and
-# gets no gradient; with a ReLU output, the output unit itself can be that unit. The shares
-# above show how often it happens here by width and output (more starts, a steadier share).
+# ## Exercises
+#
+# Each exercise varies one thing the set varies, on 1A's data (`d`: seed index 0's circle
+# sample). Write your answer in the cell (the instructor's version holds a worked one), then
+# say in a sentence what the numbers show. `fast_fit` keeps each run to a second or two.
+
+# %%
+EXERCISE_EPOCHS = 250  # 1A's
+
+
+def final_test_loss(net: keras.Model) -> float:
+    """Compile `net` as the Playground does, train it on 1A's data; its final test loss."""
+    net.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=pset.PLAYGROUND_LEARNING_RATE),
+        loss=half_squared_error,
+    )
+    losses = fast_fit(
+        net, d.x_train, d.y_train, epochs=EXERCISE_EPOCHS, validation_data=(d.x_test, d.y_test)
+    )
+    return float(losses["val_loss"].iloc[-1])
+
+
+# %% [markdown]
+# **Exercise 1 (width).** Train ReLU nets with hidden layers (2, 1), (4, 2) and (8, 4) and a
+# tanh output, Glorot starts, and print each one's final test loss. How narrow can the net be
+# and still draw a circle?
+
+# %%
+# BEGIN SOLUTION
+for widths in ((2, 1), (4, 2), (8, 4)):
+    keras.utils.set_random_seed(SEED_1A)
+    net = keras.Sequential(
+        [keras.Input(shape=(2,))]
+        + [keras.layers.Dense(w, activation="relu") for w in widths]
+        + [keras.layers.Dense(1, activation="tanh")]
+    )
+    print(f"hidden {widths}: final test loss {final_test_loss(net):.4f}")
+# END SOLUTION
+
+# %% [markdown]
+# **Exercise 2 (activation).** Train 1A's 4-2 net with `"relu"`, `"tanh"` and `"sigmoid"`
+# hidden units from the same Glorot start and print the final test losses. Which learns
+# fastest in 250 epochs, and what does 1B's gradient figure say about why?
+
+# %%
+# BEGIN SOLUTION
+for activation in ("relu", "tanh", "sigmoid"):
+    keras.utils.set_random_seed(SEED_1A)
+    net = keras.Sequential(
+        [
+            keras.Input(shape=(2,)),
+            keras.layers.Dense(4, activation=activation),
+            keras.layers.Dense(2, activation=activation),
+            keras.layers.Dense(1, activation="tanh"),
+        ]
+    )
+    print(f"{activation}: final test loss {final_test_loss(net):.4f}")
+# END SOLUTION
+
+# %% [markdown]
+# **Exercise 3 (initialisation).** Train the 4-2 ReLU net from `"zeros"`, from
+# `RandomNormal(stddev=0.01)` and from `"glorot_uniform"` weights (biases 0) and print the
+# final test losses. Which start breaks the symmetry, and is a tiny random start enough?
+
+# %%
+# BEGIN SOLUTION
+for init in ("zeros", keras.initializers.RandomNormal(stddev=0.01), "glorot_uniform"):
+    keras.utils.set_random_seed(SEED_1A)
+    net = keras.Sequential(
+        [
+            keras.Input(shape=(2,)),
+            keras.layers.Dense(4, activation="relu", kernel_initializer=init),
+            keras.layers.Dense(2, activation="relu", kernel_initializer=init),
+            keras.layers.Dense(1, activation="tanh", kernel_initializer=init),
+        ]
+    )
+    name = init if isinstance(init, str) else "RandomNormal(0.01)"
+    print(f"{name}: final test loss {final_test_loss(net):.4f}")
+# END SOLUTION

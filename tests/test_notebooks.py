@@ -5,6 +5,7 @@ one kernel per notebook. A run fails on any cell error, when a cell tagged "figu
 leaves no image in its outputs, and when one tagged "animation" leaves no inline player.
 """
 
+import ast
 import importlib
 import re
 import time
@@ -21,6 +22,10 @@ NO_FIGURE = {"2A": "versions", "4B": "a parameter count and a shape"}
 # Problems whose boundaries play as an animation (a cell tagged "animation").
 ANIMATED = {"ch1_principles": {"1A", "1B"}}
 HEADING = re.compile(r"^## (\S+?)\. ", re.M)
+# Notebooks that build their models in the open (Keras in the cells) and end in exercises;
+# ch3 and ch4 follow.
+SHOWS_KERAS = ["ch1_principles", "ch2_inside"]
+KERAS_STEPS = {"summary", "compile", "fit", "evaluate"}
 
 
 def read(chapter: str) -> nbformat.NotebookNode:
@@ -102,3 +107,28 @@ def test_notebook_runs_in_quick_mode_and_draws_every_figure(chapter, tmp_path):
             assert images(cell), f"{chapter} {problem}: no figure from\n{cell.source}"
         for cell in tagged(cells, "animation"):
             assert player_frames(cell) > 1, f"{chapter} {problem}: no animation from\n{cell.source}"
+
+
+def calls(source: str) -> set[str]:
+    """The names called in a cell's code (`model.fit(...)` gives "fit"), comments ignored."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            names.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+    return names
+
+
+@pytest.mark.parametrize("chapter", SHOWS_KERAS)
+def test_notebook_builds_its_models_in_keras_and_ends_in_exercises(chapter):
+    nb = jupytext.read(NOTEBOOKS / f"{chapter}.py")
+    called = set().union(*(calls(c.source) for c in nb.cells if c.cell_type == "code"))
+    assert called >= KERAS_STEPS, f"{chapter} never calls {KERAS_STEPS - called}"
+    assert called >= {"Sequential", "getsource"}  # models written out, the chapter's shown
+    starts = [
+        i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source[:3] == "## "
+    ]
+    assert nb.cells[starts[-1]].source.startswith("## Exercises")
+    tail = nb.cells[starts[-1] :]
+    exercises = [c for c in tail if c.cell_type == "markdown" and "**Exercise" in c.source]
+    assert len(exercises) >= 3

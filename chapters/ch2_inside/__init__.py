@@ -43,6 +43,7 @@ _MODULES = {
         "NetResult",
         "one_linear_layer",
         "run_2c",
+        "score_net",
         "scores_table",
         "text_2c",
         "train_linear_net",

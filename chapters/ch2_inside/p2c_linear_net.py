@@ -139,6 +139,23 @@ def train_linear_net(
     return _scored(model, history_frame(history), data, epochs, batch_size, learning_rate)
 
 
+def score_net(
+    model: keras.Model,
+    history: keras.callbacks.History | pd.DataFrame,
+    data: TabularData,
+    *,
+    batch_size: int = LINEAR_BATCH_SIZE,
+    learning_rate: float = LINEAR_LEARNING_RATE,
+) -> NetResult:
+    """A net you built, compiled and fitted yourself, scored on the test split as 2C scores.
+
+    `history` is what `model.fit` returned (or its `history_frame`); its rows are the epochs.
+    The result is the one `train_linear_net` returns, so `text_2c` reads it the same way.
+    """
+    frame = history_frame(history)
+    return _scored(model, frame, data, len(frame), batch_size, learning_rate)
+
+
 def _scored(
     model: keras.Model,
     history: pd.DataFrame,
