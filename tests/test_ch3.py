@@ -12,7 +12,6 @@ import pytest
 from model_match import assert_same_layers
 
 from chapters import ch3_depth_width as ch3
-from chapters.ch3_depth_width.study_depth_width import budget_finding
 from companion.budget import check_budget, mlp
 from companion.data.mnist import load_mnist
 from companion.errors import RuleError
@@ -140,11 +139,6 @@ def test_data_facts_are_read_off_the_arrays():
 STUDY_COLUMNS = ["budget", "widths", "depth", "params", "val_median", "val_min", "val_max"]
 
 
-def findings_by_budget(table: pd.DataFrame) -> dict[int, str]:
-    """The verdict ("deeper", "wider", "tie") each budget's rows chose."""
-    return {budget: budget_finding(part)[0] for budget, part in table.groupby("budget")}
-
-
 def test_study_findings_follow_the_numbers():
     table = pd.DataFrame(
         [
@@ -156,10 +150,10 @@ def test_study_findings_follow_the_numbers():
         ],
         columns=STUDY_COLUMNS,
     )
-    assert findings_by_budget(table) == {100: "wider", 1000: "deeper"}
+    assert ch3.study_verdicts(table) == {100: "wider", 1000: "deeper"}
     text = "\n".join(ch3.study_findings(table))
-    assert all(n in text for n in ("0.9700", "0.9650", "0.9800", "0.9750", "by 0.0050"))
-    assert "785 parameters per unit" in text  # 784 inputs + a bias per first-layer unit
+    assert all(n in text for n in ("0.9700", "0.9650", "0.9800", "0.9750", "0.0050"))
+    assert "785" in text  # the parameters per first-layer unit: 784 inputs + a bias
     assert "648,010" in text and "795,010" in text  # the two 1000-unit nets' parameters
 
 
@@ -173,10 +167,11 @@ def test_study_findings_say_so_when_width_beats_depth_everywhere():
         ],
         columns=STUDY_COLUMNS,
     )
-    assert findings_by_budget(table) == {200: "wider", 1000: "wider"}
+    assert ch3.study_verdicts(table) == {200: "wider", 1000: "wider"}
     text = "\n".join(ch3.study_findings(table))
-    assert "depth does not beat width at any budget here" in text  # the summary the kinds chose
-    assert "250-250-250-250 (0.9500" in text  # the weakest shape, with its score
+    assert all(n in text for n in ("0.9750", "0.9600", "0.9820", "0.9500", "397,510"))
+    # the short summary lists the budgets by verdict: both under the one that won
+    assert text != "\n".join(ch3.study_findings(table.assign(val_min=table["val_min"] - 0.02)))
 
 
 def test_study_findings_call_a_gap_within_the_seed_spread_a_tie():
@@ -187,18 +182,24 @@ def test_study_findings_call_a_gap_within_the_seed_spread_a_tie():
         ],
         columns=STUDY_COLUMNS,
     )
-    assert findings_by_budget(table) == {200: "tie"}  # 0.002 ahead, inside the 0.01 spread
+    assert ch3.study_verdicts(table) == {200: "tie"}  # 0.002 ahead, inside the 0.01 spread
     text = "\n".join(ch3.study_findings(table))
-    assert "0.9700" in text and "0.9720" in text and "(0.0100)" in text  # scores and spread
-    assert "depth does not beat width at any budget here" in text
+    assert "0.9700" in text and "0.9720" in text and "0.0100" in text  # scores and spread
 
 
-def test_tuner_sentence_follows_which_side_won():
+def test_tuner_verdict_follows_which_side_won():
     table = pd.DataFrame([(100, "100", 1, 79_510, 0.950, 0.949, 0.951)], columns=STUDY_COLUMNS)
     trials = pd.DataFrame({"budget": [100, 100], "widths": ["50-50", "100"], "score": [0.96, 0.9]})
-    assert "50-50 (0.9600, one seed), is 0.0100 above" in ch3.tuner_vs_study(trials, table)[0]
+    (gap,) = ch3.tuner_gaps(trials, table)
+    assert (gap["tuner"], gap["study"], gap["verdict"]) == ("50-50", "100", "above")
+    assert gap["gap"] == pytest.approx(0.01) and gap["noise"] == pytest.approx(0.002)
+    assert all(n in ch3.tuner_vs_study(trials, table)[0] for n in ("0.9600", "0.0100", "0.9500"))
     trials["score"] = [0.93, 0.94]
-    assert "100 (0.9400, one seed), is 0.0100 below" in ch3.tuner_vs_study(trials, table)[0]
+    (gap,) = ch3.tuner_gaps(trials, table)
+    assert (gap["tuner"], gap["verdict"]) == ("100", "below")
+    assert all(n in ch3.tuner_vs_study(trials, table)[0] for n in ("0.9400", "0.0100"))
+    trials["score"] = [0.93, 0.9515]  # 0.0015 above, inside the seeds' 0.002 spread
+    assert ch3.tuner_gaps(trials, table)[0]["verdict"] == "within noise"
 
 
 def candidates(rows, chosen_index=0, **settings):
@@ -227,28 +228,38 @@ def candidates(rows, chosen_index=0, **settings):
     return table.assign(chosen=[i == chosen_index for i in range(len(table))])
 
 
-def test_choice_text_follows_the_candidates_scores():
-    best = candidates([("150-50", 128, 0.987, 4.0), ("100-100", 128, 0.984, 4.0)])
-    text = " ".join(ch3.choice_text(best))
-    assert "scored highest (0.9870)" in text
-    close = candidates([("150-50", 128, 0.9870, 4.0), ("150-50", 256, 0.9860, 3.0)])
-    text = " ".join(ch3.choice_text(close))
-    assert "the runner-up" in text and "too close for one run each to rank" in text
-    behind = candidates([("150-50", 256, 0.9865, 3.0), ("150-50", 128, 0.9870, 4.0)])
-    text = " ".join(ch3.choice_text(behind))
-    assert "cannot separate them, but the choice rule" in text and "would pick the best" in text
-    beaten = candidates([("150-50", 128, 0.980, 4.0), ("100-100", 128, 0.987, 4.0)])
-    text = " ".join(ch3.choice_text(beaten))
-    assert "do not support the choice" in text and "0.0070 above the chosen" in text
+def test_choice_verdict_follows_the_candidates_scores():
+    cases = {
+        "best": [("150-50", 128, 0.987, 4.0), ("100-100", 128, 0.984, 4.0)],
+        "best, close": [("150-50", 128, 0.9870, 4.0), ("150-50", 256, 0.9860, 3.0)],
+        "close": [("150-50", 256, 0.9865, 3.0), ("150-50", 128, 0.9870, 4.0)],
+        "beaten": [("150-50", 128, 0.980, 4.0), ("100-100", 128, 0.987, 4.0)],
+    }
+    texts = set()
+    for verdict, rows in cases.items():
+        table = candidates(rows)
+        assert ch3.choice_verdict(table) == verdict
+        text = " ".join(ch3.choice_text(table))
+        assert all(f"{acc:.4f}" in text for _, _, acc, _ in rows)  # both scores are read out
+        texts.add(text.split(". By shape")[0])
+    assert len(texts) == len(cases)  # each verdict reads differently
+    assert "0.0070" in " ".join(ch3.choice_text(candidates(cases["beaten"])))  # the gap
+    # the tolerance decides: with a tighter one, the close runner-up no longer is
+    assert ch3.choice_verdict(candidates(cases["best, close"]), tolerance=0.0005) == "best"
     missing = candidates([("150-50", 128, 0.980, 4.0)], chosen_index=None)
-    assert "not among these candidates" in " ".join(ch3.choice_text(missing))
+    assert ch3.choice_verdict(missing) == "missing"
 
 
-def test_shape_text_ranks_shapes_by_their_numbers():
+def test_shape_verdict_ranks_shapes_by_their_numbers():
     deeper = candidates([("200", 128, 0.975, 3.0), ("100-50-50", 128, 0.985, 4.0)])
-    assert "100-50-50 scores highest, 0.0100 above 200" in ch3.shape_text(deeper)
+    assert ch3.shape_verdict(deeper) == "ranked"
+    text = ch3.shape_text(deeper)
+    assert text.index("100-50-50") < text.index("200")  # best first
+    assert all(n in text for n in ("0.9850", "0.9750", "0.0100"))
     close = candidates([("200", 128, 0.9850, 3.0), ("100-50-50", 128, 0.9845, 4.0)])
-    assert "too close for one run each to rank" in ch3.shape_text(close)
+    assert ch3.shape_verdict(close) == "too close"
+    assert "0.9845" in ch3.shape_text(close) and "0.0100" not in ch3.shape_text(close)
+    assert ch3.shape_verdict(candidates([("200", 128, 0.98, 3.0)])) == "one shape"
 
 
 def budget_result(exploration, *, train_images=50_000):
@@ -290,15 +301,24 @@ def test_budget_text_marks_a_quoted_table_as_quoted():
     budget = ch3.BUDGETS["3D"]
     assert f"{budget.max_units} hidden units" in text
     assert f"at least {budget.min_layers} hidden layers" in text
-    assert "*quoted, not measured by this run*" in text and "2030-01-02T03:04" in text
+    assert ch3.QUOTED_MARK in text and ch3.MEASURED_MARK not in text
+    assert "2030-01-02T03:04" in text and "chapters/data/3D_candidates.csv" in text
     assert "`python -m x --explore`" in text and "MNIST (a)" in text
-    assert "0.9875" in text and "within that range" in text  # the seeds span 0.9860 to 0.9880
+    assert ch3.agreement(budget_result(quoted)) == "within"  # the seeds span 0.9860 to 0.9880
+    assert all(n in text for n in ("0.9875", "0.9860", "0.9880"))
     assert "![" not in text  # no figures asked for
-    other = ch3.text_3d(budget_result(quoted, train_images=6_667), {"runs": "![runs](r.png)"})
-    assert "not comparable with the quoted ones" in other and "![runs](r.png)" in other
+    high = ch3.mark_chosen(
+        candidates([("334-333-333", 256, 0.9895, 5.0)], dropout=0.2, max_shift=2), ch3.CHOSEN["3D"]
+    )
+    assert ch3.agreement(budget_result(replace(quoted, table=high))) == "above"
+    other = budget_result(quoted, train_images=6_667)
+    assert ch3.agreement(other) == "incomparable"
+    assert "![runs](r.png)" in ch3.text_3d(other, {"runs": "![runs](r.png)"})
     measured = ch3.Exploration("3D", table, True, meta, "this run")
-    assert "measured by this run" in ch3.text_3d(budget_result(measured))
-    assert "No exploration is stored" in ch3.text_3d(budget_result(None))
+    assert ch3.MEASURED_MARK in ch3.text_3d(budget_result(measured))
+    assert ch3.agreement(budget_result(measured)) is None  # nothing quoted to compare
+    missing = ch3.text_3d(budget_result(None))
+    assert "chapters/data/3D_candidates.csv" in missing and ch3.QUOTED_MARK not in missing
 
 
 def test_candidates_pass_the_budget_check_with_two_shapes_each():
@@ -366,10 +386,20 @@ def test_quick_run_writes_every_problem(tmp_path):
     assert {"widths", "depth", "params", "val_runs", "val_median"} <= set(rows[0])
     tuned = problems["study"]["tuner"]
     assert tuned and all(sum(map(int, t["widths"].split("-"))) <= t["budget"] for t in tuned)
+    # the proxy check: the study's two shapes at 3B's recipe, one seed and one epoch
+    check = problems["study"]["proxy_check"]
+    (row,) = check["budgets"]
+    assert (row["budget"], row["wide"], row["split"]) == (100, "100", "50-50")
+    assert row["recipe"] == {**ch3.CHOSEN["3B"].row(), "epochs": 1}
+    assert row["proxy_verdict"] == problems["study"]["verdicts"]["100"]
+    assert len(row["wide_runs"]) == len(row["split_runs"]) == 1 == len(check["seeds"])
+    assert row["graded_verdict"] == "tie" and check["outcomes"] == {"100": row["outcome"]}
+    assert check["train_images"] == 6_667  # the full (sample's) training split, not the 2,000
     report = (tmp_path / "report.md").read_text()
+    assert f"{row['wide_runs'][0]:.4f}" in report and f"{row['split_runs'][0]:.4f}" in report
     assert "Quick mode" in report and "figures/study_depth_width.png" in report
     # the default run quotes the stored exploration, and says so
-    assert report.count("*quoted, not measured by this run*") == 3
+    assert report.count(ch3.QUOTED_MARK) == 3
     assert problems["3C"]["candidates"]["measured"] is False
     assert (tmp_path / "figures" / "3A_digits.png").exists()
     # 3C alone gives the numbers it gave after 3A and 3B: no seed depends on what ran before
@@ -398,4 +428,4 @@ def test_explore_retrains_the_candidates_and_writes_their_table(tmp_path):
     assert meta["command"].endswith("--quick --explore --only 3B")
     assert meta["train_images"] == 6_667
     assert len(pd.read_csv(tmp_path / "histories" / "3B_candidates.csv")) == len(rows)
-    assert "measured by this run, `--explore`" in (tmp_path / "report.md").read_text()
+    assert ch3.MEASURED_MARK in (tmp_path / "report.md").read_text()

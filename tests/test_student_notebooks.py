@@ -7,14 +7,16 @@ appears nowhere else in the master; none may be left in the student notebook. Th
 """
 
 import importlib.util
+import json
 import re
+import subprocess
 import sys
 import zipfile
 
 import jupytext
 import nbformat
 import pytest
-from kernels import ROOT, execute, text
+from kernels import ROOT, execute, kernel_env, text
 
 pytest.importorskip("otter", reason="otter-grader is the [instructor] extra")
 
@@ -143,3 +145,18 @@ def test_student_notebook_runs_with_its_blanks_filled(chapter, assigned, tmp_pat
     for cell in checks:
         shown = text(cell) + str([o.get("data", {}) for o in cell.outputs])
         assert "passed" in shown and "failed" not in shown.lower(), shown
+
+
+def test_autograder_gives_a_filled_notebook_full_marks(assigned, tmp_path):
+    """`otter run` with the autograder zip, as Gradescope runs it, on chapter 2 filled in."""
+    made = assigned["ch2_inside"]
+    student = nbformat.read(made.student, as_version=4)
+    nb, _ = filled(student, nbformat.read(made.solved, as_version=4))
+    submission, out = tmp_path / "ch2_inside.ipynb", tmp_path / "out"
+    nbformat.write(nb, submission)
+    out.mkdir()
+    command = ["-m", "otter", "run", "-a", str(made.autograder_zip), "-o", str(out), submission]
+    subprocess.run([sys.executable, *map(str, command)], cwd=tmp_path, env=kernel_env(), check=True)
+    results = json.loads((out / "results.json").read_text())
+    scores = {t["name"]: (t.get("score"), t.get("max_score")) for t in results["tests"]}
+    assert scores["q2c"] == (2.0, 2.0), results  # the public and the hidden tests pass

@@ -19,7 +19,8 @@ command and data.
 The modules: `settings` (budgets, chosen recipes, candidates), `p3a_data` (3A),
 `p3b_p3d_budgets` (3B-3D: each net written out in Keras, compiled and fitted),
 `budget_report` (3B-3D's results and text), `candidates` (the evidence for each choice),
-`study_depth_width` (the study). Each problem's seeds come from `ctx.seed_for(part)`. The
+`study_depth_width` (the study), `proxy_check` (the study's verdicts retrained at 3B's and
+3C's recipes). Each problem's seeds come from `ctx.seed_for(part)`. The
 problem modules import Keras at their top; this package loads them on first use (PEP 562),
 so `--help` answers without loading Keras.
 """
@@ -57,7 +58,10 @@ _MODULES = {
         "train_recipe",
     ],
     "budget_report": [
+        "MEASURED_MARK",
+        "QUOTED_MARK",
         "BudgetResult",
+        "agreement",
         "budget_text",
         "headline",
         "plot_budget_runs",
@@ -71,13 +75,24 @@ _MODULES = {
         "TrainedNet",
         "candidates_table",
         "choice_text",
+        "choice_verdict",
         "mark_chosen",
         "save_exploration",
         "shape_text",
+        "shape_verdict",
         "stored_exploration",
+    ],
+    "proxy_check": [
+        "BudgetCheck",
+        "ProxyCheck",
+        "carries",
+        "check_proxy",
+        "proxy_check_text",
+        "seed_verdict",
     ],
     "settings": [
         "CANDIDATES",
+        "CHECK_PROBLEMS",
         "CHOICE_TOLERANCE",
         "QUICK_EPOCHS",
         "QUICK_SIZES",
@@ -99,7 +114,9 @@ _MODULES = {
         "study_findings",
         "study_net",
         "study_shapes",
+        "study_verdicts",
         "text_study",
+        "tuner_gaps",
         "tuner_vs_study",
     ],
 }

@@ -21,6 +21,10 @@ from companion.budget import BUDGET_RULES, describe_widths
 from companion.run.markdown import markdown_table
 from companion.words import count
 
+# How the report marks the candidates' table: quoted from chapters/data/, or measured.
+QUOTED_MARK = "*quoted, not measured by this run*"
+MEASURED_MARK = "measured by this run, `--explore`"
+
 
 @dataclass
 class BudgetResult:
@@ -198,7 +202,7 @@ def evidence_text(result: BudgetResult) -> list[str]:
     )
     if e.measured:
         head = (
-            f"**Why this net** (measured by this run, `--explore`): the candidates, {how}. "
+            f"**Why this net** ({MEASURED_MARK}): the candidates, {how}. "
             f"Their table is in `histories/{e.problem}_candidates.csv`, with its date, command "
             "and data in the `.json` beside it; copy both to `chapters/data/` to make it the "
             "table that runs without `--explore` quote."
@@ -207,7 +211,7 @@ def evidence_text(result: BudgetResult) -> list[str]:
         date = m.get("date", "an unrecorded date")
         command = m.get("command", "an unrecorded command")
         head = (
-            f"**Why this net** (*quoted, not measured by this run*: `{e.source}`, explored on "
+            f"**Why this net** ({QUOTED_MARK}: `{e.source}`, explored on "
             f"{date} by `{command}`): the candidates, {how}. Rerun them with `--explore`."
         )
     paragraphs = [head, candidates_table(e.table).strip(), " ".join(choice_text(e.table))]
@@ -219,22 +223,42 @@ def evidence_text(result: BudgetResult) -> list[str]:
     return paragraphs + agreement_text(result)
 
 
-def agreement_text(result: BudgetResult) -> list[str]:
-    """This run's chosen net against the quoted score for it, when the data are alike."""
+def agreement(result: BudgetResult) -> str | None:
+    """Where the quoted score of the chosen net lies against this run's validation seeds.
+
+    "within", "above" or "below" their range; "incomparable" when this run's data differ
+    from the exploration's; None when nothing is quoted for the chosen net.
+    """
     e = result.exploration
     if e is None or e.measured or not e.table["chosen"].any():
-        return []
+        return None
     sizes = (e.meta.get("train_images"), e.meta.get("val_images"))
     if sizes != (result.train_images, result.val_images):
+        return "incomparable"
+    quoted = float(e.table.loc[e.table["chosen"].idxmax(), "val_accuracy"])
+    vals = [net.val_accuracy for net in result.nets]
+    return (
+        "within"
+        if min(vals) <= quoted <= max(vals)
+        else ("above" if quoted > max(vals) else "below")
+    )
+
+
+def agreement_text(result: BudgetResult) -> list[str]:
+    """This run's chosen net against the quoted score for it, when the data are alike."""
+    where = agreement(result)
+    if where is None:
+        return []
+    if where == "incomparable":
         return [
             f"This run's data ({result.train_images:,} training, {result.val_images:,} "
             "validation images) differ from the exploration's, so its validation scores "
             "are not comparable with the quoted ones."
         ]
+    e = result.exploration
     quoted = float(e.table.loc[e.table["chosen"].idxmax(), "val_accuracy"])
     vals = [net.val_accuracy for net in result.nets]
     lo, hi = min(vals), max(vals)
-    where = "within" if lo <= quoted <= hi else ("above" if quoted > hi else "below")
     return [
         f"This run's {count(len(vals), 'seed')} of the chosen net reach {lo:.4f} to {hi:.4f} "
         f"on validation (a spread of {hi - lo:.4f}); the quoted {quoted:.4f} lies {where} "

@@ -101,60 +101,92 @@ def candidates_table(table: pd.DataFrame) -> str:
     return markdown_table(shown)
 
 
+def choice_verdict(table: pd.DataFrame, tolerance: float = CHOICE_TOLERANCE) -> str:
+    """Whether the candidates' scores back the chosen recipe, by the choice rule.
+
+    "best": the chosen recipe scored highest, more than `tolerance` above the runner-up;
+    "best, close": highest, with the runner-up within `tolerance`; "close": within
+    `tolerance` below the best; "beaten": more than `tolerance` below it; "missing": the
+    chosen recipe is not among the candidates.
+    """
+    if not table["chosen"].any():
+        return "missing"
+    score = table["val_accuracy"]
+    best, chosen = table.loc[score.idxmax()], table.loc[table["chosen"].idxmax()]
+    if chosen.name == best.name:
+        others = score.drop(index=best.name)
+        close = not others.empty and best["val_accuracy"] - others.max() <= tolerance
+        return "best, close" if close else "best"
+    return "close" if best["val_accuracy"] - chosen["val_accuracy"] <= tolerance else "beaten"
+
+
 def choice_text(table: pd.DataFrame, tolerance: float = CHOICE_TOLERANCE) -> list[str]:
     """Sentences on whether the candidates' scores support the chosen recipe, and on shape.
 
     The choice rule is the highest validation accuracy; gaps within `tolerance` are named
-    as too close for one run each to rank.
+    as too close for one run each to rank (`choice_verdict` chooses the sentence).
     """
-    score = table["val_accuracy"]
-    best = table.loc[score.idxmax()]
-    if not table["chosen"].any():
-        verdict = (
+    verdict = choice_verdict(table, tolerance)
+    if verdict == "missing":
+        sentence = (
             "The chapter's recipe is not among these candidates, so they do not test it: "
             "rerun `--explore`."
         )
-        return [verdict, shape_text(table, tolerance)]
+        return [sentence, shape_text(table, tolerance)]
+    best = table.loc[table["val_accuracy"].idxmax()]
     chosen = table.loc[table["chosen"].idxmax()]
     gap = float(best["val_accuracy"] - chosen["val_accuracy"])
-    if chosen.name == best.name:
-        verdict = (
+    if verdict.startswith("best"):
+        sentence = (
             f"The chosen recipe scored highest ({chosen['val_accuracy']:.4f}), as the choice "
             "rule asks"
         )
-        others = table.drop(index=best.name)
-        runner = others.loc[others["val_accuracy"].idxmax()] if len(others) else None
-        if runner is not None and best["val_accuracy"] - runner["val_accuracy"] <= tolerance:
-            verdict += (
+        if verdict == "best, close":
+            others = table.drop(index=best.name)
+            runner = others.loc[others["val_accuracy"].idxmax()]
+            sentence += (
                 f"; the runner-up, {Recipe.from_row(runner).describe()} "
                 f"({runner['val_accuracy']:.4f}), is within {tolerance} of it, too close for "
                 "one run each to rank"
             )
-        verdict += "."
-    elif gap <= tolerance:
-        verdict = (
+        sentence += "."
+    elif verdict == "close":
+        sentence = (
             f"The chosen recipe ({chosen['val_accuracy']:.4f}) is within {tolerance} of the "
             f"best, {Recipe.from_row(best).describe()} ({best['val_accuracy']:.4f}): one run "
             "each cannot separate them, but the choice rule (highest validation accuracy) "
             "would pick the best."
         )
     else:
-        verdict = (
+        sentence = (
             f"**These scores do not support the choice**: {Recipe.from_row(best).describe()} "
             f"scored {best['val_accuracy']:.4f}, {gap:.4f} above the chosen recipe "
             f"({chosen['val_accuracy']:.4f}), more than one run each can blur ({tolerance})."
         )
-    return [verdict, shape_text(table, tolerance)]
+    return [sentence, shape_text(table, tolerance)]
+
+
+def shape_scores(table: pd.DataFrame) -> pd.Series:
+    """Each shape's best validation accuracy over its recipes, best first."""
+    return table.groupby("widths", sort=False)["val_accuracy"].max().sort_values(ascending=False)
+
+
+def shape_verdict(table: pd.DataFrame, tolerance: float = CHOICE_TOLERANCE) -> str:
+    """ "one shape", "too close" (the top two within `tolerance`) or "ranked"."""
+    shapes = shape_scores(table)
+    if len(shapes) < 2:
+        return "one shape"
+    return "too close" if shapes.iloc[0] - shapes.iloc[1] <= tolerance else "ranked"
 
 
 def shape_text(table: pd.DataFrame, tolerance: float = CHOICE_TOLERANCE) -> str:
     """A sentence ranking the candidates' shapes, each by its best recipe."""
-    shapes = table.groupby("widths", sort=False)["val_accuracy"].max().sort_values(ascending=False)
-    if len(shapes) < 2:
+    shapes = shape_scores(table)
+    if shape_verdict(table, tolerance) == "one shape":
         return f"Only one shape was tried ({', '.join(map(str, shapes.index))})."
     listed = ", ".join(f"{w}: {a:.4f}" for w, a in shapes.items())
     (top, first), (second, runner) = list(shapes.items())[:2]
-    if first - runner <= tolerance:
+    if shape_verdict(table, tolerance) == "too close":
         ranking = (
             f"{top} and {second} are within {tolerance} of each other, too close for one "
             "run each to rank"

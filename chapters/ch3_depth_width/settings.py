@@ -76,6 +76,12 @@ STUDY_TAPER = 0.5  # plus one uneven split per budget: 3 layers, each half the o
 STUDY_EPOCHS, STUDY_SEEDS, STUDY_TRAIN, STUDY_BATCH = 2, 3, 20_000, 128
 TUNER_TRIALS = 2
 QUICK_STUDY_TRAIN = 2_000
+# The proxy checked: at these budgets the two shapes the study's verdict compares (one
+# wide layer, the best split) retrain at the graded recipe of the budget's problem (its
+# epochs, batch and shifts, on the full training split), STUDY_SEEDS seeds each. 1000
+# units (3D's recipe, ~2.5 s an epoch) is left out to keep the chapter within its time.
+CHECK_PROBLEMS = {100: "3B", 200: "3C"}
+CHECK_MIN_SEEDS = 2  # one seed shows no noise, so it names no winner
 
 
 def budget_title(budget: Budget) -> str:

@@ -19,8 +19,12 @@ import pandas as pd
 from keras import layers
 
 from chapters.ch3_depth_width.p3b_p3d_budgets import train_recipe
+from chapters.ch3_depth_width.proxy_check import ProxyCheck, check_proxy, proxy_check_text
 from chapters.ch3_depth_width.recipe import Recipe, TrainedNet
 from chapters.ch3_depth_width.settings import (
+    CHECK_PROBLEMS,
+    CHOSEN,
+    QUICK_EPOCHS,
     QUICK_SIZES,
     QUICK_STUDY_TRAIN,
     STUDY_BATCH,
@@ -81,6 +85,7 @@ class StudyResult:
     batch_size: int = STUDY_BATCH
     dropout: float = 0.1
     quick: bool = False
+    check: ProxyCheck | None = None  # the verdicts retrained at the graded recipes
 
     @property
     def seeds(self) -> int:
@@ -283,12 +288,14 @@ def plot_study(table: pd.DataFrame, trials: pd.DataFrame | None = None, *, axes=
 
 
 def run_study(ctx: Context) -> Section:
-    """The depth-vs-width study: every shape over seeds, a budget-bound search, the reading."""
+    """The depth-vs-width study: every shape over seeds, a budget-bound search, the reading,
+    and the study's verdicts checked at the graded recipes of 3B and 3C."""
     quick = ctx.quick  # the method end to end in seconds: 1 budget, 2 shapes, 2 seeds, 2 trials
     budgets = STUDY_BUDGETS[:1] if quick else STUDY_BUDGETS
     seeds = tuple(ctx.seed_for(f"seed-{i}") for i in range(2 if quick else STUDY_SEEDS))
+    data = ctx.mnist(flatten=True, quick_sizes=QUICK_SIZES)
     result = depth_width_study(
-        ctx.mnist(flatten=True, quick_sizes=QUICK_SIZES),
+        data,
         budgets=budgets,
         seeds=seeds,
         epochs=ctx.epochs(1 if quick else STUDY_EPOCHS),
@@ -302,6 +309,15 @@ def run_study(ctx: Context) -> Section:
         mnist=ctx.args.mnist,
     )
     result.quick = quick
+    result.check = check_proxy(  # quick: one seed, one epoch (labelled in the text)
+        data,
+        result.table,
+        study_verdicts(result.table),
+        {b: (p, CHOSEN[p]) for b, p in CHECK_PROBLEMS.items()},
+        seeds=seeds[:1] if quick else seeds,
+        epochs=ctx.epochs(QUICK_EPOCHS if quick else None),
+    )
+    result.check.quick = quick
     for name, frame in result.histories.items():
         ctx.folder.save_table(frame, name)
     ctx.folder.save_table(result.table, "study_table")
@@ -312,8 +328,10 @@ def run_study(ctx: Context) -> Section:
         "study": result.table.to_dict("records"),
         "tuner": result.trials.to_dict("records"),
         "seeds": list(seeds),
+        "verdicts": {str(b): v for b, v in study_verdicts(result.table).items()},
+        "proxy_check": result.check.summary(),
     }
-    return Section(text_study(result, {"study": figure}), results, study_headline(result.table))
+    return Section(text_study(result, {"study": figure}), results, study_headline(result))
 
 
 STUDY_FIGURE = (
@@ -323,13 +341,26 @@ STUDY_FIGURE = (
 )
 
 
-def study_headline(table: pd.DataFrame) -> str:
-    """The study's one line: the best shape per budget."""
+def study_headline(result: StudyResult) -> str:
+    """The study's one line: the best shape per budget, and how the checked verdicts fared."""
+    table = result.table
     best = table.loc[table.groupby("budget")["val_median"].idxmax()]
-    return "; ".join(
+    line = "; ".join(
         f"{row['budget']}: best {row['widths']} ({row['val_median']:.4f})"
         for row in best.to_dict("records")
     )
+    if result.check is not None and result.check.checks:
+        line += "; at the graded recipe the verdict " + ", ".join(
+            f"{c.outcome} at {c.budget}" for c in result.check.checks
+        )
+    return line
+
+
+def study_verdicts(table: pd.DataFrame) -> dict[int, str]:
+    """The study's verdict per budget: "deeper", "wider" or "tie" (`budget_finding`)."""
+    return {
+        int(budget): budget_finding(part)[0] for budget, part in table.groupby("budget", sort=False)
+    }
 
 
 def text_study(result: StudyResult, figures: Mapping[str, str] | None = None) -> str:
@@ -368,6 +399,8 @@ def text_study(result: StudyResult, figures: Mapping[str, str] | None = None) ->
         )
     if figures and "study" in figures:
         paragraphs.append(figures["study"].strip())
+    if result.check is not None and result.check.checks:
+        paragraphs.append(proxy_check_text(result.check))
     return "\n\n".join(paragraphs) + "\n"
 
 
@@ -488,8 +521,13 @@ def tuner_text(trials: pd.DataFrame, table: pd.DataFrame | None = None) -> list[
     return out
 
 
-def tuner_vs_study(trials: pd.DataFrame, table: pd.DataFrame) -> list[str]:
-    """Per budget, whether the tuner's best draw beat the study's best shape."""
+def tuner_gaps(trials: pd.DataFrame, table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per budget, the tuner's best draw against the study's best shape.
+
+    Each record: the two shapes and scores, the gap (tuner minus study median), the
+    typical seed spread, and the verdict: "above", "below" or "within noise" (the gap
+    no larger than the spread).
+    """
     out = []
     for budget, tried in trials.groupby("budget", sort=False):
         part = table[table["budget"] == budget]
@@ -499,13 +537,33 @@ def tuner_vs_study(trials: pd.DataFrame, table: pd.DataFrame) -> list[str]:
         study = part.loc[part["val_median"].idxmax()]
         noise = float((part["val_max"] - part["val_min"]).median())
         gap = float(best["score"] - study["val_median"])
-        if abs(gap) <= noise:
-            how = f"within the typical seed spread ({noise:.4f}) of"
-        else:
-            how = f"{abs(gap):.4f} {'above' if gap > 0 else 'below'}"
+        verdict = "within noise" if abs(gap) <= noise else ("above" if gap > 0 else "below")
         out.append(
-            f"At {budget} units the tuner's best draw, {best['widths']} ({best['score']:.4f}, "
-            f"one seed), is {how} the study's best shape, {study['widths']} (median "
-            f"{study['val_median']:.4f})."
+            {
+                "budget": budget,
+                "tuner": best["widths"],
+                "tuner_score": float(best["score"]),
+                "study": study["widths"],
+                "study_median": float(study["val_median"]),
+                "gap": gap,
+                "noise": noise,
+                "verdict": verdict,
+            }
+        )
+    return out
+
+
+def tuner_vs_study(trials: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    """Per budget, whether the tuner's best draw beat the study's best shape."""
+    out = []
+    for g in tuner_gaps(trials, table):
+        if g["verdict"] == "within noise":
+            how = f"within the typical seed spread ({g['noise']:.4f}) of"
+        else:
+            how = f"{abs(g['gap']):.4f} {g['verdict']}"
+        out.append(
+            f"At {g['budget']} units the tuner's best draw, {g['tuner']} "
+            f"({g['tuner_score']:.4f}, one seed), is {how} the study's best shape, "
+            f"{g['study']} (median {g['study_median']:.4f})."
         )
     return out
