@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
+_CHUNK_IMAGES = 8192  # images shifted per op in shifted_batches (a multiple of the batch size)
 # (down, right) pixel moves -> the words a report uses for them
 _DIRECTIONS = {(1, 0): "down", (0, 1): "right", (1, 1): "diagonally"}
 
@@ -75,22 +76,35 @@ def shifted_batches(
         rows = tf.gather(padded, dy[:, None] + tf.range(height), axis=1, batch_dims=1)
         return tf.gather(rows, dx[:, None] + tf.range(width), axis=2, batch_dims=1)
 
-    def epoch(key):
-        """One epoch, shuffled and shifted in a few whole-epoch ops, then cut into batches."""
-        order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=key)
-        xs, ys = tf.gather(images, order), tf.gather(targets, order)
-        if s > 0:
-            xs = tf.reshape(moved(xs, key + 2), (-1, *layout))
-        full = n // size * size
-        batches = tf.data.Dataset.from_tensor_slices(
+    # Batches of whole chunks: an epoch is shifted a chunk at a time, so the shift's
+    # intermediate copies stay a few chunks big, not a few epochs (peak memory).
+    chunk = size * max(1, _CHUNK_IMAGES // size)
+
+    def batches_of(xs, ys, count: int):
+        """Full batches of a chunk of `count` images, then its last, shorter batch if any."""
+        full = count // size * size
+        data = tf.data.Dataset.from_tensor_slices(
             (
                 tf.reshape(xs[:full], (-1, size, *layout)),
                 tf.reshape(ys[:full], (-1, size, *ys.shape[1:])),
             )
         )
-        if full < n:
-            batches = batches.concatenate(tf.data.Dataset.from_tensors((xs[full:], ys[full:])))
-        return batches
+        if full < count:
+            data = data.concatenate(tf.data.Dataset.from_tensors((xs[full:], ys[full:])))
+        return data
+
+    def epoch(key):
+        """One epoch, shuffled and shifted in a few ops per chunk, then cut into batches."""
+        order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=key)
+        data = None
+        for start in range(0, n, chunk):
+            part = order[start : start + chunk]
+            xs, ys = tf.gather(images, part), tf.gather(targets, part)
+            if s > 0:
+                xs = tf.reshape(moved(xs, key + 2 + start), (-1, *layout))
+            more = batches_of(xs, ys, min(chunk, n - start))
+            data = more if data is None else data.concatenate(more)
+        return data
 
     # Whole-epoch ops, not a map per batch: the per-batch map ran beside training on the
     # same two cores and stalled its parallel kernels (an epoch 15 % slower with shifts,
