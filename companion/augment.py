@@ -76,40 +76,36 @@ def shifted_batches(
         rows = tf.gather(padded, dy[:, None] + tf.range(height), axis=1, batch_dims=1)
         return tf.gather(rows, dx[:, None] + tf.range(width), axis=2, batch_dims=1)
 
-    # Batches of whole chunks: an epoch is shifted a chunk at a time, so the shift's
-    # intermediate copies stay a few chunks big, not a few epochs (peak memory).
+    # An epoch is shuffled once, then shifted a chunk at a time as training reaches it:
+    # the shift's copies stay a chunk big, not an epoch (peak memory), and each chunk is
+    # a few whole ops rather than a call per batch (speed).
     chunk = size * max(1, _CHUNK_IMAGES // size)
 
-    def batches_of(xs, ys, count: int):
-        """Full batches of a chunk of `count` images, then its last, shorter batch if any."""
-        full = count // size * size
-        data = tf.data.Dataset.from_tensor_slices(
-            (
-                tf.reshape(xs[:full], (-1, size, *layout)),
-                tf.reshape(ys[:full], (-1, size, *ys.shape[1:])),
-            )
-        )
-        if full < count:
-            data = data.concatenate(tf.data.Dataset.from_tensors((xs[full:], ys[full:])))
-        return data
-
     def epoch(key):
-        """One epoch, shuffled and shifted in a few ops per chunk, then cut into batches."""
+        """One epoch: a new order, then batches of shifted chunks."""
         order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=key)
-        data = None
-        for start in range(0, n, chunk):
+
+        def batches(start):
             part = order[start : start + chunk]
             xs, ys = tf.gather(images, part), tf.gather(targets, part)
             if s > 0:
                 xs = tf.reshape(moved(xs, key + 2 + start), (-1, *layout))
-            more = batches_of(xs, ys, min(chunk, n - start))
-            data = more if data is None else data.concatenate(more)
-        return data
+            full = tf.shape(part)[0] // size * size
+            whole = tf.data.Dataset.from_tensor_slices(
+                (
+                    tf.reshape(xs[:full], (-1, size, *layout)),
+                    tf.reshape(ys[:full], (-1, size, *ys.shape[1:])),
+                )
+            )
+            rest = tf.data.Dataset.from_tensors((xs[full:], ys[full:]))
+            return whole.concatenate(rest.filter(lambda xb, _: tf.shape(xb)[0] > 0))
 
-    # Whole-epoch ops, not a map per batch: the per-batch map ran beside training on the
-    # same two cores and stalled its parallel kernels (an epoch 15 % slower with shifts,
-    # against about 2 % now; `benchmarks/bench_cnn.py --shifted`). A new key every epoch:
-    # Dataset.random redraws on each pass.
+        return tf.data.Dataset.range(0, n, chunk).flat_map(batches)
+
+    # Chunks, not a map per batch: a per-batch map ran beside training on the same two
+    # cores and stalled its parallel kernels (a shifted epoch 1.15x the unshifted one;
+    # `benchmarks/bench_cnn.py --shifted`). A new key every epoch: Dataset.random redraws
+    # on each pass.
     keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2).take(1)
     data = keys.flat_map(epoch)
     data = data.apply(tf.data.experimental.assert_cardinality(-(-n // size)))
