@@ -2,8 +2,10 @@
 
 import numpy as np
 import pytest
+from scipy.stats import chisquare
 
 from companion.augment import drop_pixels, perturbations, shift, shift_name, shifted_batches
+from companion.seed import set_seed
 
 
 def blob_images(n: int = 6) -> np.ndarray:
@@ -41,6 +43,7 @@ def test_shifted_batches_move_each_image_by_at_most_max_shift(layout):
 
 def test_shifted_batches_draw_every_move_about_equally_often_in_full_batches():
     # One lit pixel per image, at the centre: where it lands is the image's move.
+    set_seed(0)  # the pipeline's draws follow TensorFlow's global seed: fix it here
     n, size = 900, 7
     x = np.zeros((n, 28, 28), dtype="float32")
     x[:, 14, 14] = 1.0
@@ -55,8 +58,9 @@ def test_shifted_batches_draw_every_move_about_equally_often_in_full_batches():
         np.add.at(counts, (rows - 13, cols - 13), 1)  # (-1..1) + 1 as an index
         labels.extend(yb.numpy())
     assert sorted(labels) == list(range(n))  # each image once per epoch
-    # 900 draws over 9 moves: 100 each, a standard deviation of about 9.4
-    assert counts.min() > 65 and counts.max() < 135, counts
+    # 900 draws over 9 moves, 100 each if uniform: a chi-square test, not a band per cell
+    # (the largest of 9 counts lands 3.5 standard deviations out about once in 25 seeds)
+    assert chisquare(counts.ravel()).pvalue > 0.001, counts
 
 
 def test_shifted_batches_are_reproducible_from_the_seed():
