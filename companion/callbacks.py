@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import time
 from pathlib import Path
@@ -27,6 +28,19 @@ class EpochTimer(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["seconds"] = time.perf_counter() - self._start
+
+
+class ReleaseEarlierTrainings(keras.callbacks.Callback):
+    """Runs Python's full garbage collection as training begins.
+
+    Why: a finished `fit` leaves reference cycles (model, optimizer, dataset pipeline)
+    that hold its data tensors until Python's rare full collection; a chapter that trains
+    dozens of nets on full MNIST grew by about 200 MB a net (chapter 3 peaked at 4.3 GB)
+    and stays flat with this (about 1.3 GB).
+    """
+
+    def on_train_begin(self, logs=None):
+        gc.collect()
 
 
 class TrainingCurves(keras.callbacks.Callback):

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from companion.callbacks import EpochTimer, TrainingCurves
+from companion.callbacks import EpochTimer, ReleaseEarlierTrainings, TrainingCurves
 from companion.plots import history_frame
 from companion.run.atomic import replace_atomically
 from companion.run.folder import RunFolder
@@ -125,7 +125,8 @@ def fit_callbacks(
 ) -> list[keras.callbacks.Callback]:
     """The callbacks a chapter passes to `model.fit`: timing, progress and, with `out`, files.
 
-    Always an `EpochTimer` (a `seconds` column for `history_frame`) and the progress line
+    Always an `EpochTimer` (a `seconds` column for `history_frame`), a full garbage
+    collection as training begins (earlier fits' cycles hold their data) and the progress line
     (when someone shows progress, as the chapters do). With `out`: `histories/<name>.csv`
     rewritten whole after every epoch, and as asked `figures/<name>_curves.png` (live in a
     notebook), a best-epoch checkpoint `<name>.keras` by `monitor`, `tensorboard/<name>`.
@@ -133,7 +134,7 @@ def fit_callbacks(
     as the running problem's. Every file is replaced whole (TensorBoard's logs: appended).
     Read the `History` that `fit` returns with `companion.plots.history_frame`.
     """
-    standard: list[keras.callbacks.Callback] = [EpochTimer()]
+    standard: list[keras.callbacks.Callback] = [EpochTimer(), ReleaseEarlierTrainings()]
     progress = epoch_progress(name)  # None unless someone shows progress (the chapters do)
     if progress is not None:
         standard.append(progress)

@@ -4,11 +4,13 @@ Compiling a Keras model costs seconds here, so one module-wide training run feed
 the checks, and the callbacks are also driven by hand with made-up logs.
 """
 
+import gc
 import io
 import os
 import signal
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import keras
@@ -333,8 +335,28 @@ def test_fit_callbacks_without_a_folder_write_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     kinds = {type(c).__name__ for c in fit_callbacks(None, "x", checkpoint=True)}
     # the progress line joins only while someone shows progress (an earlier test may)
-    assert kinds - {"EpochProgress"} == {"EpochTimer"}
+    assert kinds - {"EpochProgress"} == {"EpochTimer", "ReleaseEarlierTrainings"}
     assert list(tmp_path.iterdir()) == []
+
+
+def test_fit_callbacks_free_what_earlier_trainings_left_in_reference_cycles():
+    # A cycle holding data, as a finished fit leaves them: only a full collection frees it.
+    class Holder:
+        pass
+
+    held = Holder()
+    held.self, held.data = held, np.zeros(1000)
+    alive = weakref.ref(held)
+    del held
+    gc.disable()  # so nothing but the callback collects (a test that can fail)
+    try:
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile(loss="mse")
+        assert alive() is not None
+        model.fit(np.zeros((4, 2)), np.zeros(4), callbacks=fit_callbacks(), verbose=0)
+        assert alive() is None
+    finally:
+        gc.enable()
 
 
 # --------------------------------------------------------------- into a chapter's run folder
