@@ -195,12 +195,16 @@ def searched_grid(data, directory, seed: int, budget: int = 2):
 
 def test_a_searched_tuner_is_read_not_run_again(mnist_sample, tmp_path):
     tuner = searched_grid(mnist_sample, tmp_path / "mine", seed=4)
+    shared = tuner.hypermodel.build.sweep.model  # SweepHyperModel's traced model
+    before = [w.copy() for w in shared.get_weights()]
     where = {"strategies": ("grid", "random"), "seeds": [4], **SMALL}
     given = hyperparameter_search(
         mnist_sample, directory=tmp_path / "given", searched={("grid", 4): tuner}, **where
     )
     own = hyperparameter_search(mnist_sample, directory=tmp_path / "own", **where)
     assert not (tmp_path / "given" / "4E_grid_seed4").exists()  # the grid was not run again
+    # the tuner's one traced model went on to serve the random search: it trained again
+    assert not all(np.array_equal(a, b) for a, b in zip(before, shared.get_weights()))
     assert (tmp_path / "given" / "4E_random_seed4").is_dir()
     mine = trials_dataframe(tuner)
     grid = given.trials[given.trials["strategy"] == "grid"]
