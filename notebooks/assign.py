@@ -9,24 +9,56 @@ set's readings (`# BEGIN SOLUTION NO PROMPT`: gone from the student's version).
 
 writes, per chapter, `dist/<chapter>/student/<chapter>.ipynb` (the notebook to hand out) and
 `dist/<chapter>/autograder/` (the solved notebook and `<chapter>-autograder_*.zip` for
-Gradescope). It lives beside the notebooks, not in `companion`, because it is instructor
+Gradescope). The student notebook's cell tagged `grader` becomes otter's `grader`, with the
+public tests written into the cell: on Colab otter reads tests only from files (never from a
+notebook's metadata, and the notebook is not on Colab's disk), so the cell writes them to a
+temporary folder and points otter there; a student notebook alone runs its checks anywhere.
+It lives beside the notebooks, not in `companion`, because it is instructor
 tooling: otter-grader is the optional `[instructor]` extra and the library never needs it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import pprint
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
+import nbformat
 import tomllib
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CHAPTERS = ("ch1_principles", "ch2_inside", "ch3_depth_width", "ch4_cnn")  # the masters
+GRADER_TAG = "grader"  # the master's cell that becomes the student's otter grader
+
+# The student's grader cell; {requirement} and {tests} are filled per chapter.
+GRADER_CELL = """\
+# otter-grader's `grader` for the `grader.check(...)` cells. The public tests travel in this
+# cell (otter on Colab reads tests from files only), written to a temporary folder here.
+# Made by notebooks/assign.py from the master's tests.
+import importlib.util
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+if "google.colab" in sys.modules and importlib.util.find_spec("otter") is None:
+    pip = [sys.executable, "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "{requirement}"], check=True)
+    importlib.invalidate_caches()  # so this session imports what pip just installed
+import otter  # elsewhere: python -m pip install "{requirement}"
+
+PUBLIC_TESTS = {tests}
+tests_dir = Path(tempfile.mkdtemp(prefix="otter-tests-"))
+for name, test in PUBLIC_TESTS.items():
+    (tests_dir / f"{{name}}.py").write_text(f"OK_FORMAT = True\\n\\ntest = {{test!r}}\\n")
+grader = otter.Notebook(tests_dir=str(tests_dir))
+"""
 
 
 @dataclass
@@ -47,6 +79,31 @@ def repository_requirement() -> str:
     urls = project.get("urls", {})
     url = next((u for u in urls.values() if "github.com" in u), None)
     return f"companion[cpu] @ git+{url}" if url else "companion[cpu]"
+
+
+def otter_requirement() -> str:
+    """otter-grader as pyproject's [instructor] extra pins it (what the student cell installs)."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    return next(r for r in extras["instructor"] if r.startswith("otter-grader"))
+
+
+def grader_cell(tests: dict) -> str:
+    """The student notebook's grader cell, carrying `tests` (otter's public tests by question)."""
+    literal = pprint.pformat(tests, width=88, sort_dicts=False)
+    return GRADER_CELL.format(requirement=otter_requirement(), tests=literal)
+
+
+def self_contained(student: Path) -> None:
+    """Write the student notebook's grader cell, with its public tests, in place."""
+    nb = nbformat.read(student, as_version=4)
+    tests = json.loads(json.dumps(nb.metadata["otter"]["tests"]))  # plain dicts for the literal
+    cells = [c for c in nb.cells if GRADER_TAG in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise RuntimeError(f"{student.name} needs one cell tagged {GRADER_TAG!r}, has {len(cells)}")
+    cells[0].source = grader_cell(tests)
+    nbformat.write(nb, student)
 
 
 def write_master(chapter: str, folder: Path) -> Path:
@@ -78,6 +135,7 @@ def assign(chapter: str, out: Path) -> Assigned:
     if not zips:
         raise RuntimeError(f"otter assign made no autograder zip for {chapter}:\n{done.stdout}")
     name = f"{chapter}.ipynb"
+    self_contained(result / "student" / name)
     return Assigned(result / "student" / name, result / "autograder" / name, zips[-1])
 
 

@@ -69,10 +69,8 @@ set_seed(SEED)
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in the outputs
 
 # %%
-import importlib.util
 import inspect
 import operator
-import os
 
 import keras
 import numpy as np
@@ -85,13 +83,10 @@ from companion.playground.fastfit import fast_fit
 from companion.playground.handbuilt import binary_inputs, truth_table
 from companion.playground.model import half_squared_error, reinitialize
 
-# The student version's checks (`grader.check`) run with otter-grader (the [instructor]
-# extra) from this notebook's file, which carries the public tests. Without them, the
-# "your model" cells print the same checks through companion.check.
-if importlib.util.find_spec("otter") is not None and os.path.exists("ch1_principles.ipynb"):
-    import otter
-
-    grader = otter.Notebook("ch1_principles.ipynb")
+# %% tags=["grader"]
+# The student version's `grader` for `grader.check`: notebooks/assign.py writes this
+# cell there (otter-grader, with the public tests in the cell, so the checks run on
+# Colab too). Here the "your model" cells print the same checks through companion.check.
 
 # %% [markdown]
 # ## 1A. Backpropagation and initialisation: ReLU from random and zero starts

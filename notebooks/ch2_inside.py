@@ -77,9 +77,7 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes in
 set_seed(SEED)
 
 # %%
-import importlib.util
 import inspect
-import os
 
 import keras
 import numpy as np
@@ -89,15 +87,12 @@ import companion
 from companion.callbacks import TrainingCurves
 from companion.seed import seed_for
 
-# The student version's checks (`grader.check`) run with otter-grader (the [instructor]
-# extra) from this notebook's file, which carries the public tests. Without them, the
-# "your model" cells print the same checks through companion.check.
-if importlib.util.find_spec("otter") is not None and os.path.exists("ch2_inside.ipynb"):
-    import otter
-
-    grader = otter.Notebook("ch2_inside.ipynb")
-
 SEED_2C = seed_for("2C", "one_linear_layer", SEED)  # the command line's seed for 2C's net
+
+# %% tags=["grader"]
+# The student version's `grader` for `grader.check`: notebooks/assign.py writes this
+# cell there (otter-grader, with the public tests in the cell, so the checks run on
+# Colab too). Here the "your model" cells print the same checks through companion.check.
 
 # %% [markdown]
 # ## 2A. Installation: versions and devices

@@ -75,9 +75,7 @@ data = load_mnist(flatten=True, sample=QUICK)
 print(data.description)
 
 # %%
-import importlib.util
 import inspect
-import os
 
 import keras
 
@@ -85,14 +83,6 @@ import companion
 from companion.augment import shifted_batches
 from companion.callbacks import EpochTimer, TrainingCurves
 from companion.training import cosine_adam, one_hot, steps_per_run
-
-# The student version's checks (`grader.check`) run with otter-grader (the [instructor]
-# extra) from this notebook's file, which carries the public tests. Without them, the
-# "your model" cells print the same checks through companion.check.
-if importlib.util.find_spec("otter") is not None and os.path.exists("ch3_depth_width.ipynb"):
-    import otter
-
-    grader = otter.Notebook("ch3_depth_width.ipynb")
 
 N_SEEDS = ch3.SEEDS  # runs per net (3): the set's rule is "more than half of the runs"
 EPOCHS = ch3.QUICK_EPOCHS if QUICK else None  # None: each recipe's own (20)
@@ -108,6 +98,11 @@ def recipe(problem: str):
     chosen = ch3.CHOSEN[problem]
     return replace(chosen, epochs=EPOCHS or chosen.epochs)
 
+
+# %% tags=["grader"]
+# The student version's `grader` for `grader.check`: notebooks/assign.py writes this
+# cell there (otter-grader, with the public tests in the cell, so the checks run on
+# Colab too). Here the "your model" cells print the same checks through companion.check.
 
 # %% [markdown]
 # ## 3A. The data

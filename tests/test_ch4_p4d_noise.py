@@ -13,18 +13,22 @@ import pytest
 from chapters.ch4_cnn import main
 from chapters.ch4_cnn.p4d_noise import (
     FEATURE_CHANGES,
+    MODELS,
     NoiseResult,
     augmentation_tables,
     augmentation_verdict,
     noise_headline,
+    noise_models,
     noise_tables,
     pooling_and_noise,
     robustness_verdict,
     text_4d,
 )
+from companion import load_mnist
 from companion.augment import perturbations
-from companion.seed import derive_seed
+from companion.seed import derive_seed, set_seed
 from companion.stats import Difference
+from companion.training import one_hot
 
 NAMES = list(perturbations(np.zeros((1, 28, 28, 1)), seed=0))
 
@@ -216,6 +220,55 @@ def test_augmentation_needs_shifted_images():
 def test_augmentation_needs_a_shift_of_a_pixel_or_more():
     with pytest.raises(ValueError, match="max_shift must be 1 or more"):
         pooling_and_noise(None, max_shift=0)
+
+
+# --- models trained by the caller (a notebook's cells) ---------------------------------------
+
+SMALL = {"train_images": 64, "test_images": 96, "probe_images": 16, "epochs": 1}
+
+
+def notebook_trained(data, seed: int, epochs: int = 1) -> tuple:
+    """4D's pair built after set_seed(seed) and fitted as the notebook's cells do."""
+    set_seed(seed)
+    models = noise_models()
+    x, y = data.x_train[: SMALL["train_images"]], one_hot(data.y_train[: SMALL["train_images"]])
+    for model in models:
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+        model.fit(x, y, batch_size=32, epochs=epochs, verbose=0)
+    return models
+
+
+def test_trained_models_are_scored_not_retrained_and_shifts_start_alike():
+    data = load_mnist(sample=True)
+    seeds = [11, 12]
+    pooled, strided = notebook_trained(data, seeds[0])
+    weights = [w.copy() for w in pooled.get_weights()]
+    given = pooling_and_noise(data, **SMALL, seeds=seeds, seed=5, trained=(pooled, strided))
+    own = pooling_and_noise(data, **SMALL, seeds=seeds, seed=5)
+    assert all(np.array_equal(a, b) for a, b in zip(weights, pooled.get_weights()))
+    x_test, y_test = data.x_test[:96], one_hot(data.y_test[:96])
+    first = given.per_seed[(given.per_seed["seed"] == seeds[0])].set_index("perturbation")
+    for kind, model in zip(("pooling", "strided"), (pooled, strided)):
+        accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
+        assert first.loc["clean", f"accuracy, {kind} model"] == pytest.approx(accuracy)
+    # the augmented models start from the same weights and shifts either way; the second
+    # seed is trained by the chapter in both runs
+    a, b = (r.augmentation.per_seed.set_index(["seed", "model"]) for r in (given, own))
+    for kind in MODELS[2:]:
+        assert a.loc[(seeds[0], kind)].tolist() == pytest.approx(b.loc[(seeds[0], kind)].tolist())
+    for kind in MODELS:
+        assert a.loc[(seeds[1], kind)].tolist() == pytest.approx(b.loc[(seeds[1], kind)].tolist())
+
+
+def test_trained_models_must_match_the_settings_the_reading_names():
+    data = load_mnist(sample=True)
+    twice = notebook_trained(data, 11, epochs=2)
+    with pytest.raises(ValueError, match="ran 4 batches, but train_images and epochs make 2"):
+        pooling_and_noise(data, **SMALL, seeds=[11], trained=twice)
+    with pytest.raises(ValueError, match="pooling model ran 0 batches"):
+        pooling_and_noise(data, **SMALL, seeds=[11], trained=noise_models())
+    with pytest.raises(ValueError, match="the .pooling, strided. pair, got 1"):
+        pooling_and_noise(data, **SMALL, seeds=[11], trained=twice[:1])
 
 
 # --- end to end, --quick --------------------------------------------------------------------

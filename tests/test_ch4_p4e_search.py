@@ -17,14 +17,18 @@ from chapters.ch4_cnn.p4e_search import (
     LEARNING_RATES,
     SearchResult,
     best_by_value,
+    hyperparameter_search,
     most_often_best,
     search_bests,
     search_headline,
     search_summary,
+    search_tuner,
     text_4e,
 )
 from chapters.ch4_cnn.search_strategies import ranking
+from companion.search.trials import trials_dataframe
 from companion.seed import derive_seed
+from companion.training import one_hot
 
 
 def fake_search(
@@ -173,3 +177,63 @@ def test_quick_run_records_each_searchs_best(tmp_path):
     assert winner["searches"] == winner["of"] == 1
     report = (out / "report.md").read_text()
     assert f"learning rate {winner['learning_rate']:g} and dropout {winner['dropout']:g}" in report
+
+
+# --- a search run by the caller (a notebook's cell) ------------------------------------------
+
+SMALL = {"budget": 2, "train_images": 128, "val_images": 128, "epochs": 1}
+
+
+def searched_grid(data, directory, seed: int, budget: int = 2):
+    """The notebook's cell: 4E's grid tuner, searched on the chapter's images."""
+    tuner = search_tuner("grid", seed, directory=directory, budget=budget, prefix="notebook")
+    x, y = data.x_train[:128], one_hot(data.y_train[:128])
+    val = (data.x_val[:128], one_hot(data.y_val[:128]))
+    tuner.search(x, y, validation_data=val, epochs=1, batch_size=32, verbose=0)
+    return tuner
+
+
+def test_a_searched_tuner_is_read_not_run_again(mnist_sample, tmp_path):
+    tuner = searched_grid(mnist_sample, tmp_path / "mine", seed=4)
+    shared = tuner.hypermodel.build.sweep.model  # SweepHyperModel's traced model
+    before = [w.copy() for w in shared.get_weights()]
+    where = {"strategies": ("grid", "random"), "seeds": [4], **SMALL}
+    given = hyperparameter_search(
+        mnist_sample, directory=tmp_path / "given", searched={("grid", 4): tuner}, **where
+    )
+    own = hyperparameter_search(mnist_sample, directory=tmp_path / "own", **where)
+    assert not (tmp_path / "given" / "4E_grid_seed4").exists()  # the grid was not run again
+    # the tuner's one traced model went on to serve the random search: it trained again
+    assert not all(np.array_equal(a, b) for a, b in zip(before, shared.get_weights()))
+    assert (tmp_path / "given" / "4E_random_seed4").is_dir()
+    mine = trials_dataframe(tuner)
+    grid = given.trials[given.trials["strategy"] == "grid"]
+    assert grid["score"].tolist() == mine["score"].tolist()
+    assert grid["learning_rate"].tolist() == mine["learning_rate"].tolist() == [0.1, 0.01]
+    # the same seed and images as the chapter's own search: the same trials
+    assert grid["score"].tolist() == pytest.approx(
+        own.trials.loc[own.trials["strategy"] == "grid", "score"].tolist(), abs=0.01
+    )
+
+
+def test_a_searched_tuner_must_match_the_call(mnist_sample, tmp_path):
+    tuner = searched_grid(mnist_sample, tmp_path, seed=4)
+    where = {"directory": tmp_path / "run", "strategies": ("grid",), **SMALL}
+    with pytest.raises(ValueError, match="made for seed 4, not 5"):
+        hyperparameter_search(mnist_sample, seeds=[5, 4], searched={("grid", 5): tuner}, **where)
+    with pytest.raises(ValueError, match="finished 2 of 2 trials; this call's budget is 3"):
+        hyperparameter_search(
+            mnist_sample, seeds=[4], searched={("grid", 4): tuner}, **{**where, "budget": 3}
+        )
+    with pytest.raises(ValueError, match="given for random is a GridSearch"):
+        hyperparameter_search(
+            mnist_sample,
+            seeds=[4],
+            searched={("random", 4): tuner},
+            **{**where, "strategies": ("random",)},
+        )
+    with pytest.raises(ValueError, match="does not run"):
+        hyperparameter_search(mnist_sample, seeds=[4], searched={("bayesian", 4): tuner}, **where)
+    unsearched = search_tuner("grid", 4, directory=tmp_path, budget=2, prefix="unsearched")
+    with pytest.raises(ValueError, match="finished 0 of 2 trials"):
+        hyperparameter_search(mnist_sample, seeds=[4], searched={("grid", 4): unsearched}, **where)

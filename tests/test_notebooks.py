@@ -131,3 +131,40 @@ def test_notebook_builds_its_models_in_keras_and_ends_in_exercises(chapter):
     tail = nb.cells[starts[-1] :]
     exercises = [c for c in tail if c.cell_type == "markdown" and "**Exercise" in c.source]
     assert len(exercises) >= 3
+
+
+# Chapter functions a notebook calls with what its cells trained (the keyword that carries it),
+# so the chapter's result comes from the cells' models, not from a second training.
+TAKES_TRAINED = {
+    "ch3_depth_width": {"budget_model": "trained"},
+    "ch4_cnn": {
+        "pooling_and_noise": "trained",
+        "hyperparameter_search": "searched",
+        "cnn_4f": "trained",
+    },
+}
+
+
+def keywords(source: str) -> dict[str, set[str]]:
+    """Per called name in a cell's code, the keyword arguments it is given."""
+    given: dict[str, set[str]] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            given.setdefault(name, set()).update(k.arg for k in node.keywords if k.arg)
+    return given
+
+
+@pytest.mark.parametrize("chapter", TAKES_TRAINED)
+def test_notebook_passes_what_its_cells_trained_to_the_chapter(chapter):
+    nb = jupytext.read(NOTEBOOKS / f"{chapter}.py")
+    given: dict[str, set[str]] = {}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for name, words in keywords(cell.source).items():
+                given.setdefault(name, set()).update(words)
+    for function, keyword in TAKES_TRAINED[chapter].items():
+        assert keyword in given.get(function, set()), f"{chapter}: {function}(..., {keyword}=)"
+    if chapter == "ch4_cnn":
+        assert "search" in given  # 4E's tuner.search runs in a cell

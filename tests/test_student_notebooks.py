@@ -110,6 +110,10 @@ def test_autograder_zip_holds_every_question_with_its_hidden_tests(chapter, assi
     student = nbformat.read(made.student, as_version=4)
     public = str(student.metadata["otter"]["tests"])
     assert "'hidden': True" not in public, "hidden tests stay out of the student's notebook"
+    (grader,) = [c.source for c in student.cells if "grader" in c.metadata.get("tags", [])]
+    assert "'hidden': True" not in grader and "'hidden': False" in grader
+    for question in MASTERS[chapter]["questions"]:
+        assert f"'name': '{question}'" in grader  # its public tests travel in the cell
 
 
 def test_assign_names_the_masters_when_a_chapter_has_none(tmp_path):
@@ -131,16 +135,33 @@ def filled(student, solved) -> tuple[nbformat.NotebookNode, int]:
     return student, fills
 
 
+# Run before the grader cell: otter and that cell then see Colab (otter reads its interpreter
+# from the shell's name; the cell from sys.modules), where otter reads tests from files only.
+AS_ON_COLAB = """\
+import sys, types
+import otter.check.utils
+sys.modules.setdefault("google.colab", types.ModuleType("google.colab"))
+otter.check.utils.IPythonInterpreter.COLAB.value.check_strs.append("ipykernel")
+"""
+
+
+def as_on_colab(nb) -> None:
+    """Make `nb` pretend to run on Colab from its grader cell on."""
+    (index,) = [i for i, c in enumerate(nb.cells) if "grader" in c.metadata.get("tags", [])]
+    nb.cells.insert(index, nbformat.v4.new_code_cell(AS_ON_COLAB))
+
+
 @pytest.mark.parametrize("chapter", MASTERS)
 def test_student_notebook_runs_with_its_blanks_filled(chapter, assigned, tmp_path):
+    """The student notebook alone, as on Colab: no tests folder, not even its own file."""
     made = assigned[chapter]
     student = nbformat.read(made.student, as_version=4)
     nb, fills = filled(student, nbformat.read(made.solved, as_version=4))
     assert fills >= 3 + len(MASTERS[chapter]["questions"])
-    path = tmp_path / f"{chapter}.ipynb"  # otter's checks read their tests from the file
-    nbformat.write(nb, path)
+    as_on_colab(nb)
     execute(nb, tmp_path, timeout=600)
-    checks = [c for c in nb.cells if c.cell_type == "code" and "grader.check(" in c.source]
+    assert not (tmp_path / "tests").exists()  # the tests went to a temporary folder of their own
+    checks = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("grader.check(")]
     assert len(checks) == len(MASTERS[chapter]["questions"])
     for cell in checks:
         shown = text(cell) + str([o.get("data", {}) for o in cell.outputs])

@@ -17,7 +17,7 @@ from companion.run.markdown import markdown_table
 from companion.run.runner import Context, Section
 from companion.seed import set_seed
 from companion.stats import Difference, paired_difference
-from companion.training import correct_predictions, fit_callbacks, one_hot
+from companion.training import correct_predictions, fit_callbacks, one_hot, steps_per_run
 from companion.words import count, join
 
 
@@ -97,7 +97,8 @@ class AugmentationResult:
 
 
 # The four models of the augmentation comparison: 4D's two, then each trained on shifts
-MODELS = ["pooling", "strided", "pooling + shifts", "strided + shifts"]
+KINDS = ("pooling", "strided")  # noise_models()'s order
+MODELS = [*KINDS, "pooling + shifts", "strided + shifts"]
 SHIFTED, LOST = "all shifted copies", "lost to shifts"
 
 
@@ -162,6 +163,7 @@ def pooling_and_noise(
     seeds: Sequence[int] = (0, 1, 2),
     seed: int = 0,
     max_shift: int | None = pset.CNN_MAX_SHIFT,
+    trained: tuple[keras.Model, keras.Model] | None = None,
 ) -> NoiseResult:
     """4D: how much perturbations change conv features and accuracy, with and without pooling.
 
@@ -171,7 +173,11 @@ def pooling_and_noise(
     (`companion.stats.paired_difference`). With `max_shift` (4F's, by default) each seed
     also trains both models, from the same initial weights, on images shifted at random
     by up to that many pixels (`companion.augment.shifted_batches`): the augmentation
-    comparison; None leaves it out.
+    comparison; None leaves it out. `trained` is the (pooling, strided) pair already
+    trained for the first seed (a notebook's cells: `noise_models()` built after
+    `set_seed(seeds[0])`, fitted `epochs` on the first `train_images`): they are scored
+    instead of trained again, and that seed's augmented models start from clones built
+    under the same seed, the same initial weights.
     """
     if max_shift is not None and max_shift < 1:
         raise ValueError(f"max_shift must be 1 or more (None: no augmentation), got {max_shift}")
@@ -184,14 +190,19 @@ def pooling_and_noise(
     def score(model) -> np.ndarray:  # (perturbation, image): 1.0 where the model was right
         return np.stack(correct_predictions(model, *[(xp, y_test) for xp in perturbed.values()]))
 
-    for model_seed in seeds:
+    if trained is not None:
+        _check_trained(trained, steps_per_run(len(x), 32, epochs))
+    for index, model_seed in enumerate(seeds):
+        given = trained if index == 0 else None
         set_seed(model_seed)  # the initial weights and the order of the training images
-        models = dict(zip(("pooling", "strided"), noise_models()))
+        models = dict(zip(KINDS, _fresh(given)))
         starts = {kind: _compile(model) for kind, model in models.items()}
-        for kind, model in models.items():
-            _fit(model, x, y, epochs=epochs, max_shift=0, seed=model_seed)
+        plain = models if given is None else dict(zip(KINDS, given))
+        for kind, model in plain.items():
+            if given is None:
+                _fit(model, x, y, epochs=epochs, max_shift=0, seed=model_seed)
             hits[kind].append(score(model).astype(float))
-        changes.append(feature_changes(models["pooling"].layers[0], perturbed, probe_images))
+        changes.append(feature_changes(plain["pooling"].layers[0], perturbed, probe_images))
         if max_shift is None:
             continue
         set_seed(model_seed)  # the shifts and their order, whatever trained before
@@ -217,6 +228,28 @@ def pooling_and_noise(
         seeds=list(seeds),
         augmentation=augmentation,
     )
+
+
+def _fresh(trained: Sequence[keras.Model] | None) -> tuple[keras.Model, keras.Model]:
+    """4D's two models with fresh weights: `noise_models()`, or clones of the trained pair."""
+    if trained is None:
+        return noise_models()
+    pooling, strided = (keras.models.clone_model(model) for model in trained)
+    return pooling, strided
+
+
+def _check_trained(trained: Sequence[keras.Model], steps: int) -> None:
+    """Refuse a (pooling, strided) pair not trained `steps` batches (the reading says so)."""
+    if len(trained) != len(KINDS):
+        raise ValueError(f"trained must be the (pooling, strided) pair, got {len(trained)} models")
+    for kind, model in zip(KINDS, trained, strict=True):
+        optimizer = getattr(model, "optimizer", None)  # absent until compiled
+        done = 0 if optimizer is None else int(optimizer.iterations)
+        if done != steps:
+            raise ValueError(
+                f"the trained {kind} model ran {done} batches, but train_images and epochs "
+                f"make {steps} (batches of 32): pass the settings it was trained with"
+            )
 
 
 def _compile(model) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import keras
 import pandas as pd
 from keras import layers
+from keras_tuner import Tuner
 
 from chapters.ch4_cnn import search_strategies as tables
 from chapters.ch4_cnn.search_compare import search_each_with_workers, trials_table
@@ -21,7 +22,7 @@ from companion.run.markdown import markdown_table
 from companion.run.runner import Context, Section
 from companion.search.settings import SearchSettings
 from companion.search.trials import best_so_far, trials_dataframe
-from companion.search.tuning import make_tuner
+from companion.search.tuning import KINDS, make_tuner
 from companion.sweep import SweepHyperModel, frozen_gc
 from companion.training import one_hot
 from companion.words import count, value_set
@@ -123,6 +124,7 @@ def hyperparameter_search(
     workers: int = 0,
     mnist=None,
     verbose: bool = False,
+    searched: Mapping[tuple[str, int], Tuner] | None = None,
 ) -> SearchResult:
     """4E: each strategy searches the same space with the same budget, once per seed.
 
@@ -131,8 +133,13 @@ def hyperparameter_search(
     weights. `workers` > 0 runs each search through `companion.search` (space `cnn-4e`, the
     same `build`) with that many worker processes instead (a new model per trial; they load
     the data themselves: `mnist` is the file `data` came from; Bayesian optimisation then
-    starts from keras-tuner's default number of random points).
+    starts from keras-tuner's default number of random points). `searched` maps a
+    (strategy, seed) to a tuner already searched (a notebook's cells: `search_tuner` with
+    this call's budget, then `tuner.search` on the same images and epochs): its trials are
+    read, not run again.
     """
+    if searched and workers > 0:
+        raise ValueError("searched tuners are read in one process: leave workers at 0")
     x, y = data.x_train[:train_images], one_hot(data.y_train[:train_images])
     val = (data.x_val[:val_images], one_hot(data.y_val[:val_images]))
     where = {"directory": directory, "strategies": strategies, "seeds": seeds, "prefix": "4E"}
@@ -158,11 +165,12 @@ def hyperparameter_search(
     else:
         # One traced model serves every trial (it takes each build(hp)'s weights, dropout
         # and learning rate): the same scores in less than half the time (12 trials on
-        # 4,096 images: 62 s against 149 s with a new model per trial, measured here).
-        hypermodel = SweepHyperModel(build)
+        # 4,096 images: 62 s against 149 s with a new model per trial, measured here);
+        # a searched tuner's traced model serves the rest as well.
+        hypermodel = _shared_hypermodel(searched) or SweepHyperModel(build)
         trials = search_each(
             hypermodel, x, y, val, budget=budget, epochs=epochs,
-            bayesian_initial=bayesian_initial, resume=resume, **where,
+            bayesian_initial=bayesian_initial, resume=resume, searched=searched, **where,
         )  # fmt: skip
     return SearchResult(trials, budget, len(x), len(val[0]), epochs, bayesian_initial)
 
@@ -181,42 +189,100 @@ def search_each(
     bayesian_initial: int = 3,
     resume: bool = False,
     prefix: str = "search",
+    searched: Mapping[tuple[str, int], Tuner] | None = None,
 ) -> pd.DataFrame:
     """Every strategy searches `hypermodel`'s space with `budget` trials, once per seed.
 
     The seed seeds the strategy's draws and each trial's weights; each search is the
     keras-tuner project `<prefix>_<strategy>_seed<seed>` in `directory` (`resume`
-    continues those projects; without it they start again). One row per trial.
+    continues those projects; without it they start again). A (strategy, seed) in
+    `searched` is that tuner's finished search, read instead. One row per trial.
     """
+    searched = dict(searched or {})
+    unknown = set(searched) - {(k, seed) for k in strategies for seed in seeds}
+    if unknown:
+        raise ValueError(f"searched names (strategy, seed) pairs this call does not run: {unknown}")
     frames = []
     with frozen_gc():  # keras-tuner's two garbage collections per trial, made cheap
         for strategy in strategies:
-            extra = {"num_initial_points": bayesian_initial} if strategy == "bayesian" else {}
             for seed in seeds:
-                tuner = make_tuner(
-                    strategy,
-                    hypermodel,
-                    directory=directory,
-                    project=f"{prefix}_{strategy}_seed{seed}",
-                    seed=seed,
-                    max_trials=budget,
-                    overwrite=not resume,
-                    resume=resume,
-                    **extra,
-                )
-                # keras-tuner's model.fit: each trial trains for `epochs`, scored on `validation`
-                tuner.search(
-                    x,
-                    y,
-                    validation_data=validation,
-                    epochs=epochs,
-                    batch_size=32,
-                    validation_batch_size=512,  # scoring only: big batches, same score
-                    verbose=0,
-                )
+                tuner = searched.get((strategy, seed))
+                if tuner is not None:
+                    check_searched(tuner, strategy, seed, budget)
+                else:
+                    tuner = search_tuner(
+                        strategy, seed, directory=directory, budget=budget,
+                        bayesian_initial=bayesian_initial, resume=resume,
+                        prefix=prefix, hypermodel=hypermodel,
+                    )  # fmt: skip
+                    # keras-tuner's model.fit: each trial trains `epochs`, scored on `validation`
+                    tuner.search(
+                        x,
+                        y,
+                        validation_data=validation,
+                        epochs=epochs,
+                        batch_size=32,
+                        validation_batch_size=512,  # scoring only: big batches, same score
+                        verbose=0,
+                    )
                 frame = best_so_far(trials_dataframe(tuner))
                 frames.append(frame.assign(strategy=strategy, seed=seed))
     return trials_table(frames)
+
+
+def search_tuner(
+    strategy: str,
+    seed: int,
+    *,
+    directory: str | Path,
+    budget: int,
+    bayesian_initial: int = 3,
+    resume: bool = False,
+    prefix: str = "4E",
+    hypermodel=None,
+) -> Tuner:
+    """One of 4E's searches, ready for `tuner.search`: `strategy` over `build`'s space.
+
+    `seed` seeds the strategy's draws and each trial's weights; `budget` is its trials;
+    Bayesian optimisation starts with `bayesian_initial` random ones. The hypermodel is
+    `build` served by one traced model (`SweepHyperModel`) unless given.
+    """
+    extra = {"num_initial_points": bayesian_initial} if strategy == "bayesian" else {}
+    return make_tuner(
+        strategy,
+        SweepHyperModel(build) if hypermodel is None else hypermodel,
+        directory=directory,
+        project=f"{prefix}_{strategy}_seed{seed}",
+        seed=seed,
+        max_trials=budget,
+        overwrite=not resume,
+        resume=resume,
+        **extra,
+    )
+
+
+def _shared_hypermodel(searched: Mapping[tuple[str, int], Tuner] | None):
+    """The first searched tuner's `SweepHyperModel` (its traced model), or None."""
+    for tuner in (searched or {}).values():
+        served = getattr(tuner.hypermodel, "build", None)  # keras-tuner wraps a callable
+        if isinstance(served, SweepHyperModel):
+            return served
+    return None
+
+
+def check_searched(tuner: Tuner, strategy: str, seed: int, budget: int) -> None:
+    """Refuse a searched tuner whose strategy, seed or finished trials differ from the call's."""
+    if not isinstance(tuner, KINDS[strategy]):
+        raise ValueError(f"the tuner given for {strategy} is a {type(tuner).__name__}")
+    made_for = getattr(tuner, "companion_seed", None)
+    if made_for != seed:
+        raise ValueError(f"the {strategy} tuner was made for seed {made_for}, not {seed}")
+    done = sum(t.status == "COMPLETED" for t in tuner.oracle.trials.values())
+    if done != budget or tuner.oracle.max_trials != budget:
+        raise ValueError(
+            f"the {strategy} tuner finished {done} of {tuner.oracle.max_trials} trials; this "
+            f"call's budget is {budget}: run tuner.search with search_tuner(budget={budget})"
+        )
 
 
 def search_summary(r: SearchResult) -> pd.DataFrame:
