@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from pkgutil import resolve_name
 
@@ -97,11 +98,10 @@ def tuner_for(
     )
 
 
-def check_builds(hypermodel, label: str) -> None:
+def check_builds(hypermodel: Callable, label: str) -> None:
     """Build once with default values; raise a one-line error unless a compiled model results."""
-    build = hypermodel.build if isinstance(hypermodel, kt.HyperModel) else hypermodel
     try:
-        model = build(kt.HyperParameters())
+        model = hypermodel(kt.HyperParameters())
     except Exception as error:  # noqa: BLE001 - any failure is the user's build
         raise CompanionError(
             f"--hypermodel {label} failed to build a model ({type(error).__name__}: {error})"
