@@ -294,12 +294,8 @@ class WorkerPool:
         flags = {"--role": "worker", "--chief": self.chief, "--id": worker.number}
         flags |= {"--out": self.project_dir.parent, "--project": self.project_dir.name}
         flags |= {"--threads": self.threads, "--parent": os.getpid()}
-        return [
-            sys.executable,
-            "-m",
-            "companion.search",
-            *(str(a) for f in flags.items() for a in f),
-        ]
+        argv = [str(a) for flag in flags.items() for a in flag]
+        return [sys.executable, "-m", "companion.search", *argv]
 
     def start(self) -> None:
         """Start every worker."""
