@@ -76,7 +76,6 @@ def tuner_for(
     train_images: int,
     *,
     resume: bool = False,
-    overwrite: bool = False,
     tuner_id: str | None = None,
 ):
     """The keras-tuner tuner for a search's settings, in `project_dir`."""
@@ -91,7 +90,6 @@ def tuner_for(
         seed=settings.seed,
         objective=settings.objective,
         max_trials=settings.max_trials,
-        overwrite=overwrite,
         resume=resume,
         max_grid=settings.max_grid,
         **kwargs,
