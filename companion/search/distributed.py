@@ -289,8 +289,7 @@ class WorkerPool:
         self.workers = [Worker(k, project_dir / "logs" / f"tuner{k}.log") for k in range(count)]
 
     def command(self, worker: Worker) -> list[str]:
-        """The command line that starts one worker (it waits for the chief as long as the
-        worker's own default, `--wait`)."""
+        """The command line that starts one worker (it waits for the chief `--wait`'s default)."""
         flags = {"--role": "worker", "--chief": self.chief, "--id": worker.number}
         flags |= {"--out": self.project_dir.parent, "--project": self.project_dir.name}
         flags |= {"--threads": self.threads, "--parent": os.getpid()}
