@@ -19,7 +19,14 @@ from search_space import GRID, TINY
 
 from companion.errors import CompanionError
 from companion.search.cli import main
-from companion.search.distributed import describe_exit, last_line, parse_address
+from companion.search.distributed import (
+    MAX_RESTARTS,
+    WorkerError,
+    WorkerPool,
+    describe_exit,
+    last_line,
+    parse_address,
+)
 from companion.search.progress import Progress, TrialEvent
 from companion.search.settings import SearchSettings, check_same, load_settings, save_settings
 
@@ -187,6 +194,26 @@ def test_small_helpers():
     assert parse_address("[::1]:8470") == ("::1", 8470)
     assert describe_exit(-9) == "killed by SIGKILL" and describe_exit(3) == "exit code 3"
     assert last_line(Path("/nonexistent")) == ""
+
+
+def test_a_local_worker_that_fails_stops_the_pool_with_its_exit_code(tmp_path):
+    pool = WorkerPool(1, project_dir=tmp_path / "tuner", chief="127.0.0.1:1", threads=1)
+    (worker,) = pool.workers
+    worker.log.write_text("python -m companion.search: error: no MNIST at m.npz\n")
+
+    def exits(code: int) -> subprocess.Popen:
+        process = subprocess.Popen([sys.executable, "-c", f"raise SystemExit({code})"])
+        process.wait()
+        return process
+
+    worker.process = exits(2)  # bad input: reported at once, never restarted
+    with pytest.raises(WorkerError, match="tuner0: .*no MNIST at m.npz") as bad:
+        pool.poll()
+    assert isinstance(bad.value, CompanionError) and bad.value.exit_code == 2
+    worker.process, worker.restarts = exits(1), MAX_RESTARTS  # a worker that keeps dying
+    with pytest.raises(WorkerError, match=f"died {MAX_RESTARTS + 1} times") as dying:
+        pool.poll()
+    assert dying.value.exit_code == 1 and worker.restarts == MAX_RESTARTS
 
 
 def test_fresh_moves_the_earlier_search_aside_intact(tiny_search, tmp_path, capsys):

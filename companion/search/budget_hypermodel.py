@@ -66,10 +66,8 @@ class BudgetHyperModel(keras_tuner.HyperModel):
                 f"lower max_layers or raise max_units"
             )
 
-    def widths(self, values: Mapping | keras_tuner.HyperParameters) -> list[int]:
-        """The hidden widths a set of hyperparameter values builds (e.g. a trial's)."""
-        if isinstance(values, keras_tuner.HyperParameters):
-            values = values.values
+    def widths(self, values: Mapping) -> list[int]:
+        """The hidden widths a set of hyperparameter values builds (e.g. `hp.values`)."""
         n = int(values["layers"])
         ratio = values.get("ratio") if n > 1 else 1.0
         units = math.floor(self.max_units * float(values.get("fill", self.fills[0])))

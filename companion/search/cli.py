@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from companion.errors import CompanionError
@@ -100,12 +99,8 @@ def resolve_settings(args: argparse.Namespace, project_dir: Path) -> SearchSetti
     stored = load_settings(project_dir) if args.resume or args.role == "worker" else None
     if stored is not None:
         return stored.updated(**given)
-    settings = SearchSettings().updated(**given)
-    if settings.space:
-        space = get_space(settings.space)
-        defaults = {"tuner": space.tuner, "max_trials": space.max_trials, "flat": space.flat}
-        settings = replace(settings, **defaults, batch_size=space.batch_size)
-        settings = replace(settings, **given)  # `given` may set space=None (a hypermodel)
+    space = given.get("space", SearchSettings.space)  # None: the user's --hypermodel
+    settings = SearchSettings(**{**(get_space(space).defaults if space else {}), **given})
     check_names(settings)
     return settings
 
@@ -154,10 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _move_aside(out)
         settings = resolve_settings(args, out / args.project)
         # After _quiet_backend: TensorFlow reads TF_CPP_MIN_LOG_LEVEL once, when it loads.
-        from companion.search import run
+        from companion.search import distributed, run
 
         if args.role == "worker":
-            return run.run_worker(
+            return distributed.run_worker(
                 settings,
                 out / args.project,
                 chief=args.chief,
@@ -167,9 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 given=given_settings(args),
             )
         return _search(args, settings, out, run)
-    except CompanionError as error:
+    except CompanionError as error:  # a local worker's WorkerError says its own code
         print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 2
+        return getattr(error, "exit_code", 2)
     except KeyboardInterrupt:  # a worker: the chief hands its trial back when it returns
         print("\ninterrupted: start this worker again with the same --id", file=sys.stderr)
         return 130
@@ -196,9 +191,6 @@ def _search(args, settings: SearchSettings, out: Path, run) -> int:
             file=sys.stderr,
         )
         return 130
-    except run.WorkerError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 2 if error.bad_input else 1
     summary = run.write_report(search, out, complete=True)
     best = summary["best"]
     if best:

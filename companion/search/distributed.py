@@ -124,40 +124,30 @@ class _Servicer(OracleServicer):
         self.oracle.save()  # the oracle saved before it let the trial go: save once more
         return answer
 
-
-class OracleServer:
-    """Serves an oracle to workers until every trial is done and every worker told so."""
-
-    def __init__(self, oracle, host: str, port: int, *, gather: int = 0) -> None:
-        self.oracle, self.host, self.port = oracle, host, port
-        self._servicer = _Servicer(oracle, gather)
-        self._server = None
-
-    def start(self) -> None:
-        """Bind the port (exclusively) and start answering workers."""
-        # One thread, as keras-tuner serves: the oracle's calls are short and serialised.
-        pool = futures.ThreadPoolExecutor(max_workers=1)
-        server = grpc.server(pool, options=[("grpc.so_reuseport", 0)])
-        protos.get_service_grpc().add_OracleServicer_to_server(self._servicer, server)
-        try:
-            bound = server.add_insecure_port(f"{self.host}:{self.port}")
-        except RuntimeError:
-            bound = 0
-        if not bound:
-            raise _port_in_use(self.port)
-        server.start()
-        self._server = server
-
     @property
     def finished(self) -> bool:
         """True once the oracle has said 'stop' and no worker holds a trial or an id."""
-        return self._servicer.stop_triggered and exit_chief(self.oracle)
+        return self.stop_triggered and exit_chief(self.oracle)
 
-    def stop(self, grace: float = 5.0) -> None:
-        """Stop serving; calls already running (a trial's result being saved) finish first."""
-        if self._server is not None:
-            self._server.stop(grace).wait()
-            self._server = None
+
+def serve_oracle(oracle, host: str, port: int, *, gather: int = 0):
+    """Serve `oracle` to workers on `host:port`, bound exclusively; return (server, servicer).
+
+    The first trials wait until `gather` workers have asked (see GATHER_SECONDS); the
+    servicer's `finished` says when every trial is done and every worker told so.
+    """
+    # One thread, as keras-tuner serves: the oracle's calls are short and serialised.
+    server = grpc.server(futures.ThreadPoolExecutor(1), options=[("grpc.so_reuseport", 0)])
+    servicer = _Servicer(oracle, gather)
+    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
+    try:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    except RuntimeError:
+        bound = 0
+    if not bound:
+        raise _port_in_use(port)
+    server.start()
+    return server, servicer
 
 
 # ------------------------------------------------------------------------ a worker
@@ -239,12 +229,12 @@ def run_worker(
 # ------------------------------------------------------------------------ local workers
 
 
-class WorkerError(RuntimeError):
-    """A local worker could not do its work (bad input, or it kept dying)."""
+class WorkerError(CompanionError):
+    """A local worker could not do its work: bad input (exit code 2), or it kept dying (1)."""
 
     def __init__(self, message: str, bad_input: bool = False) -> None:
         super().__init__(message)
-        self.bad_input = bad_input
+        self.exit_code = 2 if bad_input else 1
 
 
 @dataclass
@@ -291,26 +281,20 @@ def last_line(path: Path) -> str:
 
 class WorkerPool:
     """`count` local workers (`python -m companion.search --role worker`) asking the chief at
-    `chief` for trials of the project in `project_dir`; each logs to `log_dir/tunerK.log`."""
+    `chief` for trials of the project in `project_dir`; each logs to its `logs/tunerK.log`."""
 
-    def __init__(
-        self, count: int, *, project_dir: Path, chief: str, threads: int, wait: float, log_dir: Path
-    ) -> None:
-        self.project_dir, self.chief, self.threads, self.wait = project_dir, chief, threads, wait
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.workers = [Worker(k, log_dir / f"tuner{k}.log") for k in range(count)]
+    def __init__(self, count: int, *, project_dir: Path, chief: str, threads: int) -> None:
+        self.project_dir, self.chief, self.threads = project_dir, chief, threads
+        (project_dir / "logs").mkdir(parents=True, exist_ok=True)
+        self.workers = [Worker(k, project_dir / "logs" / f"tuner{k}.log") for k in range(count)]
 
     def command(self, worker: Worker) -> list[str]:
-        """The command line that starts one worker."""
+        """The command line that starts one worker (it waits for the chief `--wait`'s default)."""
         flags = {"--role": "worker", "--chief": self.chief, "--id": worker.number}
         flags |= {"--out": self.project_dir.parent, "--project": self.project_dir.name}
-        flags |= {"--threads": self.threads, "--wait": f"{self.wait:g}", "--parent": os.getpid()}
-        return [
-            sys.executable,
-            "-m",
-            "companion.search",
-            *(str(a) for f in flags.items() for a in f),
-        ]
+        flags |= {"--threads": self.threads, "--parent": os.getpid()}
+        argv = [str(a) for flag in flags.items() for a in flag]
+        return [sys.executable, "-m", "companion.search", *argv]
 
     def start(self) -> None:
         """Start every worker."""

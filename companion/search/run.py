@@ -9,7 +9,7 @@ import io
 import queue
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +20,12 @@ from companion.errors import CompanionError
 from companion.run.atomic import replace_atomically, to_jsonable, write_json, write_text
 from companion.run.env import library_versions
 from companion.search.distributed import (
-    OracleServer,
-    WorkerError,
     WorkerPool,
     cpu_count,
     describe_exit,
     free_port,
     report_events,
-    run_worker,
+    serve_oracle,
 )
 from companion.search.progress import Progress
 from companion.search.settings import (
@@ -40,10 +38,6 @@ from companion.search.settings import (
 from companion.search.spaces import tuner_for
 from companion.search.trials import best_so_far, plot_grid_heatmap, trial_worker, trials_dataframe
 from companion.search.tuning import grid_size, hp_values
-
-# What the command line takes from here (it imports this module once TensorFlow may load).
-__all__ = ["SearchInterrupted", "SearchRun", "WorkerError", "run_search", "run_worker"]
-__all__ += ["write_report"]
 
 LOCALHOST = "127.0.0.1"
 
@@ -68,9 +62,7 @@ class SearchRun:
 
     @property
     def workers(self) -> list[str]:
-        """The processes that ran its trials ("chief", "tuner0", …)."""
-        if self.tuner.tuner_id != "chief":
-            return [str(self.tuner.tuner_id)]
+        """The processes that ran its finished trials ("tuner0", "tuner1", …)."""
         return sorted({trial_worker(t) for t in self.tuner.oracle.trials.values()} - {""})
 
     @property
@@ -140,15 +132,7 @@ def run_search(
     if workers:
         chief = f"{LOCALHOST if host in ('0.0.0.0', '') else host}:{port}"
         threads = threads or max(1, cpu_count() // workers)
-        log_dir = project_dir / "logs"
-        pool = WorkerPool(
-            workers,
-            project_dir=project_dir,
-            chief=chief,
-            threads=threads,
-            wait=600.0,
-            log_dir=log_dir,
-        )
+        pool = WorkerPool(workers, project_dir=project_dir, chief=chief, threads=threads)
         pool.start()  # they load TensorFlow while this process builds the chief
     tuner = None
     try:
@@ -187,15 +171,14 @@ def _serve(tuner, host, port, pool: WorkerPool | None, progress: Progress, *, re
     report_events(tuner.oracle, events.put)  # called from gRPC threads: shown from here
     tuner.save()  # as keras-tuner's chief does: a resumed chief reloads from here
     workers = pool.workers if pool else []
-    server = OracleServer(tuner.oracle, host, port, gather=len(workers))
-    server.start()
+    server, servicer = serve_oracle(tuner.oracle, host, port, gather=len(workers))
     if remote:
         progress.note(f"chief serving on port {port}: start workers with --chief HOST:{port}")
     for worker in workers:
         progress.note(f"worker {worker.name} started (pid {worker.process.pid})")
     idle_since = None
     try:
-        while not server.finished:
+        while not servicer.finished:
             _show(events, progress)
             for worker, code in pool.poll() if pool else ():
                 trial = tuner.oracle.ongoing_trials.get(worker.name)
@@ -214,7 +197,7 @@ def _serve(tuner, host, port, pool: WorkerPool | None, progress: Progress, *, re
     finally:
         if pool is not None:
             pool.stop()  # first, while the server still takes a last result
-        server.stop()
+        server.stop(5.0).wait()  # calls already running (a trial's result) finish first
 
 
 def _show(events: queue.Queue, progress: Progress) -> None:
@@ -258,7 +241,7 @@ def summarise(run: SearchRun, frame: pd.DataFrame, *, complete: bool) -> dict[st
             "workers": run.workers,
             "seconds": {"wall": round(run.seconds, 2), "trials": trial_seconds},
             "data": run.data,
-            "settings": run.settings.to_json(),
+            "settings": asdict(run.settings),
             "versions": library_versions(),
         }
     )

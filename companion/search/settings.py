@@ -8,7 +8,7 @@ import importlib.util
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +49,6 @@ class SearchSettings:
         """What is searched, in words: the space's name or the user's hypermodel."""
         return self.space or str(self.hypermodel)
 
-    def to_json(self) -> dict[str, Any]:
-        """The settings as a JSON-ready dict."""
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SearchSettings:
-        """Settings from `to_json`'s dict (keys it does not know are ignored)."""
-        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
-
     def updated(self, **changes: Any) -> SearchSettings:
         """A copy with the given settings changed (None values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -66,7 +57,7 @@ class SearchSettings:
 def save_settings(settings: SearchSettings, project_dir: Path) -> None:
     """Write the settings into the project folder (atomically: workers may be reading)."""
     project_dir.mkdir(parents=True, exist_ok=True)
-    write_json(project_dir / SETTINGS_FILE, settings.to_json())
+    write_json(project_dir / SETTINGS_FILE, asdict(settings))
 
 
 def load_settings(project_dir: Path) -> SearchSettings | None:
@@ -75,7 +66,9 @@ def load_settings(project_dir: Path) -> SearchSettings | None:
     if not path.exists():
         return None
     try:
-        return SearchSettings.from_json(json.loads(path.read_text()))
+        data = json.loads(path.read_text())
+        known = [f.name for f in fields(SearchSettings) if f.name in data]  # others ignored
+        return SearchSettings(**{name: data[name] for name in known})
     except (json.JSONDecodeError, TypeError) as error:
         raise CompanionError(f"{path} is not a readable search settings file ({error})") from None
 
@@ -97,15 +90,12 @@ def check_same(stored: SearchSettings, new: SearchSettings, where: Path) -> None
 @dataclass(frozen=True)
 class Space:
     """A named space: "module:function" of its `build(hp)` (with `configured`, of a function
-    (settings, train_images) -> the hypermodel), its data layout and its usual tuner."""
+    (settings, train_images) -> the hypermodel) and the settings it searches with by default."""
 
     description: str
     hypermodel: str
     configured: bool = False
-    flat: bool = False
-    tuner: str = "grid"
-    max_trials: int | None = None
-    batch_size: int = 32
+    defaults: dict[str, Any] = field(default_factory=dict)  # SearchSettings fields
 
 
 # 4E's hypermodel is written out in its chapter; companion never imports chapters
@@ -118,17 +108,13 @@ SPACES = {
     "cnn": Space(
         "filters × dense width × dropout × learning rate on a CNN (72 points)",
         "companion.search.spaces:wider_cnn",
-        tuner="random",
-        max_trials=10,
+        defaults={"tuner": "random", "max_trials": 10},
     ),
     "mlp-budget": Space(
         "MLPs within --budget hidden units: depth 1-4, taper, dropout (chapter 3)",
         "companion.search.spaces:budget_mlp",
         configured=True,
-        flat=True,
-        tuner="random",
-        max_trials=10,
-        batch_size=128,
+        defaults={"tuner": "random", "max_trials": 10, "batch_size": 128, "flat": True},
     ),
 }
 
@@ -197,12 +183,10 @@ def load_function(spec: str) -> Callable:
 def check_names(settings: SearchSettings) -> None:
     """Check the space name, or that the user's hypermodel module exists (not importing it:
     it most likely imports Keras, loaded only once the workers load TensorFlow beside it)."""
-    if not settings.hypermodel:
-        get_space(str(settings.space))
-    elif settings.space:
-        raise CompanionError("give either a space or --hypermodel, not both")
-    else:
+    if settings.hypermodel:
         _module_spec(settings.hypermodel)
+    else:
+        get_space(str(settings.space))
 
 
 def search_data(settings: SearchSettings):

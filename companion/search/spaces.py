@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from pkgutil import resolve_name
 
@@ -75,7 +76,6 @@ def tuner_for(
     train_images: int,
     *,
     resume: bool = False,
-    overwrite: bool = False,
     tuner_id: str | None = None,
 ):
     """The keras-tuner tuner for a search's settings, in `project_dir`."""
@@ -90,18 +90,16 @@ def tuner_for(
         seed=settings.seed,
         objective=settings.objective,
         max_trials=settings.max_trials,
-        overwrite=overwrite,
         resume=resume,
         max_grid=settings.max_grid,
         **kwargs,
     )
 
 
-def check_builds(hypermodel, label: str) -> None:
+def check_builds(hypermodel: Callable, label: str) -> None:
     """Build once with default values; raise a one-line error unless a compiled model results."""
-    build = hypermodel.build if isinstance(hypermodel, kt.HyperModel) else hypermodel
     try:
-        model = build(kt.HyperParameters())
+        model = hypermodel(kt.HyperParameters())
     except Exception as error:  # noqa: BLE001 - any failure is the user's build
         raise CompanionError(
             f"--hypermodel {label} failed to build a model ({type(error).__name__}: {error})"

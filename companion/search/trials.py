@@ -47,7 +47,7 @@ def trials_dataframe(tuner: kt.Tuner) -> pd.DataFrame:
     order = sorted(trials, key=lambda i: (int(i), i) if i.isdigit() else (10**9, i))
     rows = [
         {
-            "trial_id": trial_id,
+            "trial_id": trial.trial_id,
             **trial.hyperparameters.values,
             "score": np.nan if trial.score is None else float(trial.score),
             "best_step": trial.best_step,
@@ -55,7 +55,7 @@ def trials_dataframe(tuner: kt.Tuner) -> pd.DataFrame:
             "seconds": trial_seconds(trial),
             "worker": trial_worker(trial),
         }
-        for trial_id, trial in ((i, trials[i]) for i in order)
+        for trial in map(trials.get, order)
     ]
     return pd.DataFrame(rows)
 

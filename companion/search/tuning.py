@@ -17,9 +17,10 @@ import keras
 import keras_tuner as kt
 import numpy as np
 from keras_tuner.src import utils as kt_utils
+from keras_tuner.src.distribute import utils as dist_utils
 from keras_tuner.src.distribute.oracle_client import OracleClient
 from keras_tuner.src.engine import tuner_utils
-from keras_tuner.src.engine.hyperparameters import Boolean, Int
+from keras_tuner.src.engine.hyperparameters import Boolean
 from keras_tuner.src.engine.trial import TrialStatus
 
 from companion.errors import CompanionError
@@ -43,12 +44,6 @@ def _save_json_whole(path, obj) -> str:
 
 
 kt_utils.save_json = _save_json_whole  # keras-tuner calls it as `utils.save_json`
-
-
-def is_distributed_worker() -> bool:
-    """Whether this process is a worker of a keras-tuner distributed search (from its env)."""
-    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "chief")
-    return "KERASTUNER_ORACLE_IP" in os.environ and "chief" not in tuner_id
 
 
 class _Timed:
@@ -162,11 +157,9 @@ def hp_values(hp) -> list | None:
     """The finite list of values a hyperparameter takes, or None if it is continuous."""
     if isinstance(hp, Boolean):
         return [False, True]  # keras-tuner's order is (True, False)
-    if getattr(hp, "step", 0) is not None:  # Fixed and Choice have no step
-        return list(hp.values)
-    if isinstance(hp, Int) and hp.sampling == "linear":
-        return list(range(hp.min_value, hp.max_value + 1))
-    return None  # keras-tuner would take 10 evenly spaced values
+    # keras-tuner gives a linear Int step 1; Fixed and Choice have no step at all. A
+    # numerical one without a step would take 10 evenly spaced values in keras-tuner's grid.
+    return None if getattr(hp, "step", 0) is None else list(hp.values)
 
 
 def grid_size(hypermodel_or_hps) -> float:
@@ -238,7 +231,7 @@ def make_tuner(
         raise CompanionError("overwrite=True and resume=True contradict each other; pick one")
     project_dir = Path(directory) / project
     existing = (project_dir / "oracle.json").exists()
-    if is_distributed_worker():
+    if dist_utils.has_chief_oracle() and not dist_utils.is_chief_oracle():
         # The chief owns the project (maybe this very folder): a worker never deletes it.
         existing, overwrite, resume = True, False, False
     elif existing and not (overwrite or resume):
