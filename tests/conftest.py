@@ -46,14 +46,16 @@ def mnist_sample():
 
 @pytest.fixture(scope="session")
 def tiny_search(tmp_path_factory):
-    """The search tests' 2 × 2 grid, run once in this process (their one-process reference)."""
+    """The search tests' 2 × 2 grid in one process (their reference), once per session.
+
+    Shared by the xdist workers: a test may resume it (a finished search, which rewrites the
+    same files atomically), but copies it before changing it.
+    """
     from search_space import TINY
 
     from companion.search.cli import main
 
-    out = tmp_path_factory.mktemp("tiny_search")
-    assert main([*TINY, "--out", str(out)]) == 0
-    return out
+    return shared_run(tmp_path_factory, "tiny_search", main, TINY)[0]
 
 
 @pytest.fixture(scope="module")
