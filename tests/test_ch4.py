@@ -5,6 +5,7 @@ The hand-made results include the unusual findings: the report must follow them.
 """
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -13,10 +14,9 @@ from chapters import ch4_cnn
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ch4") / "run"
-    assert ch4_cnn.main(["--quick", "--out", str(out), "--seed", "3"]) == 0
-    return out, json.loads((out / "summary.json").read_text())
+def quick_run(ch4_quick):
+    """The chapter, --quick --seed 3 (conftest: made once per session, shared read-only)."""
+    return ch4_quick
 
 
 def test_run_folder_has_every_file(quick_run):
@@ -66,24 +66,24 @@ def test_summary_answers(quick_run):
     assert p["4C"]["max"] == [[[1, 1], [1, 1]]] * 4
 
 
-def test_same_seed_same_summary_and_only_matches(quick_run, tmp_path):
-    """4D alone, after the whole chapter drew its randomness in this process, scores as before.
+def test_same_seed_same_summary_and_only_matches(quick_run, ch4_quick_4d):
+    """4D alone (`--only 4D`, its own run) scores as 4D did after the chapter's 4A-4C.
 
     Its seeds come from the base seed and the problem id only (`ctx.seed_for`), so the
     numbers match to float precision, not merely within noise.
     """
     _, summary = quick_run
-    out = tmp_path / "again"
-    assert ch4_cnn.main(["--quick", "--out", str(out), "--seed", "3", "--only", "4d"]) == 0
-    again = json.loads((out / "summary.json").read_text())["problems"]["4D"]["table"]
+    again = ch4_quick_4d[1]["problems"]["4D"]["table"]
+    assert set(ch4_quick_4d[1]["problems"]) == {"4D"}  # run alone
     for first, second in zip(summary["problems"]["4D"]["table"], again):
         for key, value in first.items():
             if isinstance(value, float):
                 assert second[key] == pytest.approx(value, abs=1e-3), key
 
 
-def test_resume_keeps_finished_problems(quick_run):
-    out, summary = quick_run
+def test_resume_keeps_finished_problems(quick_run, tmp_path):
+    shared, summary = quick_run
+    out = shutil.copytree(shared, tmp_path / "run")  # the shared run stays as it was
     code = ch4_cnn.main(["--quick", "--out", str(out), "--seed", "3", "--resume"])
     assert code == 0
     resumed = json.loads((out / "summary.json").read_text())

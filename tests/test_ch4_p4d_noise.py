@@ -4,13 +4,10 @@ Made-up results on each side of every verdict: the verdict fields must flip, and
 must print the numbers that chose them.
 """
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from chapters.ch4_cnn import main
 from chapters.ch4_cnn.p4d_noise import (
     FEATURE_CHANGES,
     MODELS,
@@ -275,10 +272,9 @@ def test_trained_models_must_match_the_settings_the_reading_names():
 
 
 @pytest.fixture(scope="module")
-def quick_4d(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ch4_4d") / "run"
-    assert main(["--quick", "--only", "4D", "--out", str(out), "--seed", "3"]) == 0
-    summary = json.loads((out / "summary.json").read_text())
+def quick_4d(ch4_quick_4d):
+    """4D alone, --quick --seed 3 (conftest: made once per session, shared read-only)."""
+    out, summary = ch4_quick_4d
     return out, summary["problems"]["4D"]
 
 

@@ -5,13 +5,10 @@ that do not separate the strategies): the verdict fields must follow them, and t
 must print the numbers and the settings that chose them.
 """
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from chapters import ch4_cnn
 from chapters.ch4_cnn.p4e_search import (
     DROPOUT_RATES,
     LEARNING_RATES,
@@ -150,10 +147,10 @@ def test_no_poor_trials_prints_no_empty_set():
     assert "{}" not in text_4e(r)
 
 
-def test_quick_run_records_each_searchs_best(tmp_path):
-    out = tmp_path / "run"
-    assert ch4_cnn.main(["--quick", "--only", "4E", "--out", str(out), "--seed", "3"]) == 0
-    e = json.loads((out / "summary.json").read_text())["problems"]["4E"]
+def test_quick_run_records_each_searchs_best(ch4_quick):
+    """4E of the chapter's --quick --seed 3 run (conftest: one run shared with test_ch4.py)."""
+    out, summary = ch4_quick
+    e = summary["problems"]["4E"]
     assert e["seeds"] == [derive_seed(3, "4E:search-0")] and e["budget"] == 3
     assert set(e["best_scores"]) == {"grid", "random", "bayesian"}
     trials = pd.read_csv(out / "histories" / "4E_trials.csv")

@@ -6,7 +6,6 @@ final seed above the set's bar or one below, the rate chosen by the sweep or set
 the subset or the CNN behind the drop), and the verdict fields must follow.
 """
 
-import json
 from functools import partial
 
 import keras
@@ -48,10 +47,13 @@ OLD_KEYS = {
 
 
 @pytest.fixture(scope="module")
-def quick_4f(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ch4f") / "run"
-    assert ch4_cnn.main(["--quick", "--only", "4F", "--out", str(out), "--seed", "3"]) == 0
-    return out, json.loads((out / "summary.json").read_text())["problems"]["4F"]
+def quick_4f(ch4_quick):
+    """4F of the chapter's --quick --seed 3 run (conftest: one run shared with test_ch4.py).
+
+    4F's seeds come from the base seed and the problem id only, so it is the run of 4F alone.
+    """
+    out, summary = ch4_quick
+    return out, summary["problems"]["4F"]
 
 
 def test_quick_summary_keeps_its_keys_and_adds_the_seeds(quick_4f):

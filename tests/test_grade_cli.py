@@ -1,4 +1,8 @@
-"""`python -m companion.grade`: the verdict printed; exit 0 (pass), 1 (fail), 2 (usage)."""
+"""`python -m companion.grade`: the verdict printed; exit 0 (pass), 1 (fail), 2 (usage).
+
+One test runs the real command in a subprocess (its exit status reaches the shell); the others
+call its `main(argv)` in this process, the same code without a second TensorFlow start.
+"""
 
 import json
 import os
@@ -32,13 +36,14 @@ def models(tmp_path_factory) -> dict[str, Path]:
     return paths
 
 
-def test_a_passing_model_exits_0_and_prints_the_table(models):
-    out = grade(models["right"], "--problem", "1D")
-    assert out.returncode == 0, out.stderr
-    assert "PASSED" in out.stdout and "truth table" in out.stdout
+def test_a_passing_model_exits_0_and_prints_the_table(models, capsys):
+    assert main([str(models["right"]), "--problem", "1D"]) == 0
+    out = capsys.readouterr().out
+    assert "PASSED" in out and "truth table" in out
 
 
 def test_a_broken_rule_exits_1_and_json_names_it(models):
+    """The real command: `sys.exit(main())` carries the verdict's status to the shell."""
     out = grade(models["wrong"], "--problem", "1d", "--json")
     assert out.returncode == 1, out.stderr
     verdict = json.loads(out.stdout)
@@ -54,11 +59,12 @@ def test_a_broken_rule_exits_1_and_json_names_it(models):
         ("right", "5A", "no rules for problem '5A'"),
     ],
 )
-def test_usage_errors_exit_2_with_the_fix(models, tmp_path, case, problem, message):
+def test_usage_errors_exit_2_with_the_fix(models, tmp_path, capsys, case, problem, message):
     path = models.get(case, tmp_path / "missing.keras")
-    out = grade(path, "--problem", problem)
-    assert out.returncode == 2, (out.stdout, out.stderr)
-    assert message in out.stderr and out.stdout == ""
+    code = main([str(path), "--problem", problem])
+    out = capsys.readouterr()
+    assert code == 2, (out.out, out.err)
+    assert message in out.err and out.out == ""
 
 
 def test_a_missing_problem_flag_is_argparses_2(models):
