@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 import companion.callbacks
 import companion.plots
-from companion.callbacks import TrainingCurves
+from companion.callbacks import ReleaseEarlierTrainings, TrainingCurves
 from companion.plots import history_frame
 from companion.run.atomic import read_json
 from companion.run.folder import RunFolder
@@ -339,24 +339,52 @@ def test_fit_callbacks_without_a_folder_write_nothing(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_fit_callbacks_free_what_earlier_trainings_left_in_reference_cycles():
-    # A cycle holding data, as a finished fit leaves them: only a full collection frees it.
+def held_in_a_cycle() -> weakref.ref:
+    """A weak reference to a cycle holding data, as a finished fit leaves them."""
+
     class Holder:
         pass
 
     held = Holder()
     held.self, held.data = held, np.zeros(1000)
-    alive = weakref.ref(held)
-    del held
+    return weakref.ref(held)
+
+
+def fit_tiny(callbacks) -> None:
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(loss="mse")
+    model.fit(np.zeros((4, 2)), np.zeros(4), callbacks=callbacks, verbose=0)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A fake clock for ReleaseEarlierTrainings, and no collection on record."""
+    now = [1000.0]
+    monkeypatch.setattr(ReleaseEarlierTrainings, "clock", staticmethod(lambda: now[0]))
+    monkeypatch.setattr(ReleaseEarlierTrainings, "last_end", -float("inf"))
+    monkeypatch.setattr(ReleaseEarlierTrainings, "last_cost", 0.0)
     gc.disable()  # so nothing but the callback collects (a test that can fail)
-    try:
-        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-        model.compile(loss="mse")
-        assert alive() is not None
-        model.fit(np.zeros((4, 2)), np.zeros(4), callbacks=fit_callbacks(), verbose=0)
-        assert alive() is None
-    finally:
-        gc.enable()
+    yield now
+    gc.enable()
+
+
+def test_fit_callbacks_free_what_earlier_trainings_left_in_reference_cycles(clock):
+    alive = held_in_a_cycle()  # only a full collection frees it
+    assert alive() is not None
+    fit_tiny(fit_callbacks())
+    assert alive() is None
+
+
+def test_collections_take_at_most_their_share_of_the_time(clock):
+    ReleaseEarlierTrainings.last_end, ReleaseEarlierTrainings.last_cost = clock[0], 0.2
+    alive = held_in_a_cycle()
+    clock[0] += 0.2 / ReleaseEarlierTrainings.share - 0.01  # just too soon after the last one
+    fit_tiny([ReleaseEarlierTrainings()])
+    assert alive() is not None
+    clock[0] += 0.02
+    fit_tiny([ReleaseEarlierTrainings()])
+    assert alive() is None
+    assert ReleaseEarlierTrainings.last_end == clock[0]  # the collection is on record
 
 
 # --------------------------------------------------------------- into a chapter's run folder
