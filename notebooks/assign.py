@@ -41,7 +41,9 @@ GRADER_CELL = """\
 # otter-grader's `grader` for the `grader.check(...)` cells. The public tests travel in this
 # cell (otter on Colab reads tests from files only), written to a temporary folder here.
 # Made by notebooks/assign.py from the master's tests.
+import atexit
 import importlib.util
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -55,6 +57,7 @@ import otter  # elsewhere: python -m pip install "{requirement}"
 
 PUBLIC_TESTS = {tests}
 tests_dir = Path(tempfile.mkdtemp(prefix="otter-tests-"))
+atexit.register(shutil.rmtree, tests_dir, ignore_errors=True)  # gone with the kernel
 for name, test in PUBLIC_TESTS.items():
     (tests_dir / f"{{name}}.py").write_text(f"OK_FORMAT = True\\n\\ntest = {{test!r}}\\n")
 grader = otter.Notebook(tests_dir=str(tests_dir))

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import jupytext
 import nbformat
@@ -159,8 +160,10 @@ def test_student_notebook_runs_with_its_blanks_filled(chapter, assigned, tmp_pat
     nb, fills = filled(student, nbformat.read(made.solved, as_version=4))
     assert fills >= 3 + len(MASTERS[chapter]["questions"])
     as_on_colab(nb)
+    nb.cells.append(nbformat.v4.new_code_cell("print(tests_dir)"))
     execute(nb, tmp_path, timeout=600)
     assert not (tmp_path / "tests").exists()  # the tests went to a temporary folder of their own
+    assert not Path(text(nb.cells[-1]).strip()).exists()  # removed as the kernel shut down
     checks = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("grader.check(")]
     assert len(checks) == len(MASTERS[chapter]["questions"])
     for cell in checks:
