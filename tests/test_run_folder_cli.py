@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from chapters.ch4_cnn import main as ch4_main
 from companion.run.folder import RunFolder
 from companion.run.lock import FolderLock
 from companion.seed import derive_seed
@@ -64,12 +65,18 @@ def files_of(folder: Path) -> dict[str, bytes]:
 # --------------------------------------------------------------- reruns and --fresh
 
 
-def test_a_rerun_adds_to_the_folder_and_fresh_moves_it_aside(tmp_path):
+def ch4_here(capsys, *args) -> tuple[int, str]:
+    """The chapter's command run in this process (a subprocess imports TensorFlow again)."""
+    code = ch4_main(["--quick", *map(str, args)])
+    return code, capsys.readouterr().out
+
+
+def test_a_rerun_adds_to_the_folder_and_fresh_moves_it_aside(tmp_path, capsys):
     out = tmp_path / "R"
-    assert ch4("--only", "4B", "--out", out).returncode == 0
-    second = ch4("--only", "4C", "--out", out)
-    assert second.returncode == 0, second.stderr
-    assert [line for line in second.stdout.splitlines() if "4B" in line and "--fresh" in line]
+    assert ch4_here(capsys, "--only", "4B", "--out", out)[0] == 0
+    code, text = ch4_here(capsys, "--only", "4C", "--out", out)
+    assert code == 0, text
+    assert [line for line in text.splitlines() if "4B" in line and "--fresh" in line]
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["problems"]) == {"4B", "4C"}
     assert summary["problems"]["4B"]["params"] == 608
@@ -78,10 +85,10 @@ def test_a_rerun_adds_to_the_folder_and_fresh_moves_it_aside(tmp_path):
     assert "4A, 4D, 4E, 4F" in report.rstrip().splitlines()[-1]  # the problems not run, listed
     before = files_of(out)
 
-    fresh = ch4("--only", "4C", "--fresh", "--out", out)
-    assert fresh.returncode == 0, fresh.stderr
+    code, text = ch4_here(capsys, "--only", "4C", "--fresh", "--out", out)
+    assert code == 0, text
     [aside] = tmp_path.glob("R.old-*")
-    assert str(aside) in fresh.stdout  # the run says where the old folder went
+    assert str(aside) in text  # the run says where the old folder went
     assert files_of(aside) == before  # moved, intact
     assert set(json.loads((out / "summary.json").read_text())["problems"]) == {"4C"}
     assert "## 4B. " not in (out / "report.md").read_text()

@@ -136,6 +136,28 @@ def filled(student, solved) -> tuple[nbformat.NotebookNode, int]:
     return student, fills
 
 
+def exercise_code(nb) -> list[str]:
+    """The code cells from '## Exercises' on, without the solution markers."""
+    (start,) = [i for i, c in enumerate(nb.cells) if c.source.startswith("## Exercises")]
+    cells = [c.source for c in nb.cells[start:] if c.cell_type == "code"]
+    return [
+        "\n".join(
+            line for line in cell.splitlines() if not BEGIN.search(line) and not END.search(line)
+        ).strip()
+        for cell in cells
+    ]
+
+
+@pytest.mark.parametrize("chapter", MASTERS)
+def test_the_filled_student_notebook_runs_the_masters_exercises(chapter, assigned):
+    """test_notebooks.py runs a master up to its exercises: their cells run here."""
+    made = assigned[chapter]
+    student = nbformat.read(made.student, as_version=4)
+    nb, _ = filled(student, nbformat.read(made.solved, as_version=4))
+    master = exercise_code(jupytext.read(NOTEBOOKS / f"{chapter}.py"))
+    assert len(master) >= 4 and exercise_code(nb) == master
+
+
 # Run before the grader cell: otter and that cell then see Colab (otter reads its interpreter
 # from the shell's name; the cell from sys.modules), where otter reads tests from files only.
 AS_ON_COLAB = """\
