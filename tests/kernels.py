@@ -60,3 +60,9 @@ def text(cell) -> str:
     """Everything a cell printed (stdout and stderr)."""
     streams = [o for o in cell.get("outputs", []) if o["output_type"] == "stream"]
     return "".join(o["text"] for o in streams)
+
+
+def exercises_start(nb) -> int:
+    """The index of a chapter notebook's '## Exercises' cell (its last section)."""
+    (start,) = [i for i, c in enumerate(nb.cells) if c.source.startswith("## Exercises")]
+    return start

@@ -13,7 +13,7 @@ import time
 import jupytext
 import nbformat
 import pytest
-from kernels import ROOT, execute, images
+from kernels import ROOT, execute, exercises_start, images
 
 NOTEBOOKS = ROOT / "notebooks"
 CHAPTERS = ["ch1_principles", "ch2_inside", "ch3_depth_width", "ch4_cnn"]
@@ -97,8 +97,7 @@ def test_notebook_walks_every_problem_with_a_figure(chapter):
 
 def up_to_exercises(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """`nb` without its exercises, the last section (a problem's cells are all before it)."""
-    (start,) = [i for i, c in enumerate(nb.cells) if c.source.startswith("## Exercises")]
-    nb.cells = nb.cells[:start]
+    nb.cells = nb.cells[: exercises_start(nb)]
     return nb
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-from kernels import ROOT, execute, kernel_env, text
+from kernels import ROOT, execute, exercises_start, kernel_env, text
 
 pytest.importorskip("otter", reason="otter-grader is the [instructor] extra")
 
@@ -138,8 +138,7 @@ def filled(student, solved) -> tuple[nbformat.NotebookNode, int]:
 
 def exercise_code(nb) -> list[str]:
     """The code cells from '## Exercises' on, without the solution markers."""
-    (start,) = [i for i, c in enumerate(nb.cells) if c.source.startswith("## Exercises")]
-    cells = [c.source for c in nb.cells[start:] if c.cell_type == "code"]
+    cells = [c.source for c in nb.cells[exercises_start(nb) :] if c.cell_type == "code"]
     return [
         "\n".join(
             line for line in cell.splitlines() if not BEGIN.search(line) and not END.search(line)

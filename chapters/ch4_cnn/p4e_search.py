@@ -203,7 +203,7 @@ def search_each(
     if unknown:
         raise ValueError(f"searched names (strategy, seed) pairs this call does not run: {unknown}")
     frames = []
-    with frozen_gc():  # keras-tuner's two garbage collections per trial, made cheap
+    with frozen_gc():  # the tuners' making too (each search freezes its own trials)
         for strategy in strategies:
             for seed in seeds:
                 tuner = searched.get((strategy, seed))
